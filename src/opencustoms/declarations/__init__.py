@@ -1,0 +1,1 @@
+"""Import and export declarations: the data model, column profiles and ingestion."""

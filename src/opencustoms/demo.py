@@ -1,0 +1,25 @@
+"""The main job (`make demo`): run the whole pipeline on the bundled data.
+
+Each domain contributes one step (a ``demo_step(console=...)`` function in its
+``demo.py``); the steps run in order and each prints its own section.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+from rich.console import Console
+
+STEPS = (
+    "opencustoms.declarations.demo",
+)
+
+
+def demo(
+    serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the UI at the end."),
+) -> None:
+    """Run the whole pipeline on the bundled KCS data and print its summaries."""
+    console = Console()
+    for module_name in STEPS:
+        importlib.import_module(module_name).demo_step(console=console)

@@ -1,0 +1,1 @@
+"""HS classification: goods description to ranked HS codes; misclassification flags."""

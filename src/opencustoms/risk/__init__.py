@@ -1,0 +1,1 @@
+"""Risk targeting: features, models, officer rules, explanations, lanes and feedback."""

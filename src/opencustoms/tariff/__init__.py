@@ -1,0 +1,1 @@
+"""Tariff and tax engine: dated rates, duty and tax calculation, US tariff exposure."""

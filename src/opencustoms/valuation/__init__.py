@@ -1,0 +1,1 @@
+"""Valuation: unit-price benchmarks, under/over-valuation flags and revenue at risk."""

@@ -1,0 +1,1 @@
+"""Officer workspace: HTTP API, web UI, users, roles, offices and the audit trail."""

@@ -1,0 +1,55 @@
+"""Shared fixtures: both database dialects, bundled data paths, isolated settings."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
+
+KCS_TRAIN = BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv"
+KCS_VALID = BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv"
+
+
+def postgres_url() -> str | None:
+    url = os.environ.get("OPENCUSTOMS_TEST_POSTGRES_URL")
+    if not url and os.environ.get("CI"):
+        raise RuntimeError("CI needs OPENCUSTOMS_TEST_POSTGRES_URL (run `make test`)")
+    return url
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Every test gets its own var/ directory and SQLite database unless it opts out."""
+    monkeypatch.setenv("OPENCUSTOMS_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.delenv("OPENCUSTOMS_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each dialect (a new PostgreSQL schema per test)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.sqlite'}"
+        return
+    base = postgres_url()
+    if not base:
+        pytest.skip("OPENCUSTOMS_TEST_POSTGRES_URL not set (run `make test`)")
+    import psycopg
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    plain = base.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA {schema} CASCADE")
