@@ -6,14 +6,21 @@ test the dialect themselves.
 
 from __future__ import annotations
 
+import io
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Connection, ColumnElement, Engine, MetaData, create_engine, event, func
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from opencustoms.settings import get_settings
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -51,8 +58,6 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            from pathlib import Path
-
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
@@ -82,3 +87,106 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(url: str) -> Any:
+    """Alembic configuration built in code, so an installed package needs no alembic.ini."""
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    # ConfigParser treats '%' as interpolation; URL-encoded options (%3D) must survive.
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def migrate(url: str | Engine | None = None, revision: str = "head") -> None:
+    """Bring a database to the latest schema (``alembic upgrade head``); idempotent.
+
+    >>> import tempfile, sqlalchemy as sa
+    >>> url = f"sqlite:///{tempfile.mkdtemp()}/doc.sqlite"
+    >>> migrate(url)
+    >>> "declarations" in sa.inspect(make_engine(url)).get_table_names()
+    True
+    """
+    from alembic import command
+
+    engine = url if isinstance(url, Engine) else get_engine(url)
+    cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+# --- bulk loading -------------------------------------------------------------------------
+# The loaders take an Arrow table whose column names are the target columns. Dates must be
+# date32 and timestamps are left to server defaults.
+
+
+def bulk_insert(conn: Connection, table: str, data: pa.Table) -> int:
+    """Append rows fast inside the caller's transaction: COPY on PostgreSQL, one
+    executemany on SQLite. Returns the number of rows written."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    if data.num_rows == 0:
+        return 0
+    cols = ", ".join(data.column_names)
+    if conn.dialect.name == "postgresql":
+        buf = io.BytesIO()
+        pacsv.write_csv(data, buf, pacsv.WriteOptions(include_header=False))
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(  # type: ignore[union-attr]
+            f"COPY {table} ({cols}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(buf.getbuffer())
+        return data.num_rows
+    # SQLite has no COPY; executemany over plain tuples inside one transaction is its
+    # fastest path (dates as ISO text, the storage format SQLAlchemy's Date type reads).
+    casts = [
+        data.column(i).cast(pa.string()) if pa.types.is_date(f.type) else data.column(i)
+        for i, f in enumerate(data.schema)
+    ]
+    rows = list(zip(*(c.to_pylist() for c in casts), strict=True))
+    marks = ", ".join("?" * data.num_columns)
+    conn.exec_driver_sql(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+    return data.num_rows
+
+
+def stored_hashes(
+    conn: Connection, table: str, ids: list[str]
+) -> list[tuple[str, int, int]]:
+    """(declaration_id, item_no, content_hash) of stored rows whose id is in ``ids``.
+
+    One bound parameter whatever the batch size: an array on PostgreSQL, a JSON list
+    unpacked by ``json_each`` on SQLite (both avoid the bind-parameter limits)."""
+    if not ids:
+        return []
+    if conn.dialect.name == "postgresql":
+        sql = (f"SELECT declaration_id, item_no, content_hash FROM {table} "
+               "WHERE declaration_id = ANY(%s)")
+        result = conn.exec_driver_sql(sql, (ids,))
+    else:
+        sql = (f"SELECT declaration_id, item_no, content_hash FROM {table} "
+               "WHERE declaration_id IN (SELECT value FROM json_each(?))")
+        result = conn.exec_driver_sql(sql, (json.dumps(ids),))
+    return [(r[0], int(r[1]), int(r[2])) for r in result]
+
+
+def lock_for_writing(conn: Connection, key: int) -> None:
+    """Serialise writers of one kind (e.g. ingests) until the transaction ends.
+
+    SQLite already allows a single writer per database; PostgreSQL gets an advisory lock so
+    two ingests cannot both decide that the same new key is absent."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+def month_of(engine_or_conn: Engine | Connection, column: ColumnElement[Any]) -> Any:
+    """SQL expression 'YYYY-MM' of a date column."""
+    if engine_or_conn.dialect.name == "postgresql":
+        return func.to_char(column, "YYYY-MM")
+    return func.strftime("%Y-%m", column)

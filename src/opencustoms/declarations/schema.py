@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from opencustoms.declarations.types import CountryCode, CurrencyCode, HSCode
 
-NonNegative = Annotated[float, Field(ge=0)]
+# Infinite or NaN amounts are data errors, not values: refuse them like negative ones.
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
 
 class Direction(StrEnum):
@@ -108,6 +109,24 @@ _ARROW_TYPES: dict[Any, pa.DataType] = {
 
 def python_type(name: str) -> Any:
     return _base_type(Declaration.model_fields[name].annotation)
+
+
+def constraint(name: str, kind: str) -> Any:
+    """A field's declared bound (``max_length``, ``min_length``, ``ge``, ``le``) or None.
+
+    >>> constraint("office_id", "max_length"), constraint("fraud", "le")
+    (16, 1)
+    """
+    field = Declaration.model_fields[name]
+    pending: list[Any] = [*field.metadata, field.annotation]
+    while pending:  # walk Optional[Annotated[float, Field(ge=0)]] and friends
+        item = pending.pop()
+        if hasattr(item, kind) and getattr(item, kind) is not None:
+            return getattr(item, kind)
+        if hasattr(item, "metadata"):
+            pending.extend(item.metadata)
+        pending.extend(get_args(item))
+    return None
 
 
 def arrow_schema() -> pa.Schema:
