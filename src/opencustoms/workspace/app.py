@@ -66,14 +66,16 @@ def _secret_key(settings: Settings) -> str:
 
 
 def prepare_database(engine: Engine, url: str) -> None:
-    """Bring the schema to head (alembic when available) and seed the office register."""
-    migrate = getattr(db, "migrate", None)
-    if migrate is not None and url != "sqlite://":
-        migrate(url)
-    else:  # before the migrations package lands: create the tables from the models
-        import opencustoms.workspace.models  # noqa: F401
+    """Bring the schema to head (alembic) and seed the office register."""
+    import opencustoms.workspace.models as models
 
-        db.Base.metadata.create_all(engine)
+    if url != "sqlite://":
+        db.migrate(url)
+    # A no-op once revision 0004_workspace has run; creates the workspace tables while the
+    # revision chain is incomplete (in-memory databases, partial checkouts).
+    tables = [models.OfficeRow, models.UserRow, models.TokenRow, models.AuditRow,
+              models.AuditHeadRow]
+    db.Base.metadata.create_all(engine, tables=[t.__table__ for t in tables])
     seed_offices(engine=engine)
 
 
