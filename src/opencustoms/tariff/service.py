@@ -1,0 +1,315 @@
+"""Duty and tax calculation: the public API of the tariff engine.
+
+>>> r = calculate(hs_code="690722", origin="CN", value=1_200_000, currency="KRW",
+...               date="2020-06-01")
+>>> [(line.tax, line.amount) for line in r.lines], r.total
+([('customs_duty', 96000.0), ('vat', 129600.0)], 225600.0)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+from pydantic import BaseModel, Field
+
+from opencustoms.tariff.engine import INPUT_COLUMNS, compute_frame
+from opencustoms.tariff.tables import load_tariff_data
+
+
+class TariffInputError(ValueError):
+    """Bad input; the message starts with the offending field name (``field: reason``)."""
+
+    @property
+    def field(self) -> str:
+        return str(self).split(":", 1)[0]
+
+
+class TaxLine(BaseModel):
+    tax: str = Field(description="customs_duty, anti_dumping, individual_consumption_tax, ...")
+    base: float = Field(description="Amount the rate applies to (KRW; litres for beer).")
+    rate: float
+    rate_unit: str = Field(default="%", description="'%' or 'KRW/litre'.")
+    amount: float = Field(description="KRW, truncated to the legal unit.")
+    tier: str = Field(description="Rate tier or legal basis that applied.")
+    reference: str
+    explanation: str
+
+
+class TaxComputation(BaseModel):
+    hs_code: str
+    hs6: str
+    origin: str
+    value: float
+    currency: str
+    date: dt.date
+    quantity: float | None = None
+    fta: str | None = None
+    proof_of_origin: bool = False
+    exchange_rate: float
+    exchange_rate_reference: str
+    customs_value_krw: float
+    de_minimis: bool = False
+    lines: list[TaxLine]
+    total: float = Field(description="Sum of all tax lines, KRW.")
+    notes: list[str] = Field(default_factory=list)
+
+
+def batch(frame: pd.DataFrame) -> pd.DataFrame:
+    """Vectorised calculation over a frame with columns ``hs_code, origin, value, currency,
+    date`` and optionally ``quantity, fta, proof_of_origin, supplier, personal_use,
+    list_clearance``. Returns one row per input row (same index) with ``customs_value_krw``,
+    each tax's ``*_rate``/``*_amount``, ``duty_tier``, ``duty_reference``, ``total_krw``
+    and ``error`` (a message naming the field, or None)."""
+    w = compute_frame(frame)
+    cols = [
+        "hs6",
+        "origin",
+        "currency",
+        "exchange_rate",
+        "customs_value_krw",
+        "duty_tier",
+        "duty_rate",
+        "duty_reference",
+        "fta_status",
+        "duty_amount",
+        "remedy_rate",
+        "remedy_amount",
+        "ic_amount",
+        "edu_amount",
+        "rural_amount",
+        "liquor_amount",
+        "liquor_edu_amount",
+        "vat_base",
+        "vat_amount",
+        "de_minimis",
+        "total_krw",
+        "error",
+    ]
+    return w[cols]
+
+
+def calculate(
+    *,
+    hs_code: str,
+    origin: str,
+    value: float,
+    currency: str,
+    date: dt.date | str,
+    quantity: float | None = None,
+    fta: str | None = None,
+    proof_of_origin: bool = False,
+    supplier: str | None = None,
+    personal_use: bool = False,
+    list_clearance: bool = False,
+) -> TaxComputation:
+    """Itemised duty and taxes of one declaration line, with the legal basis of each line.
+
+    Raises :class:`TariffInputError` (``"field: reason"``) on bad input.
+    """
+    row: dict[str, Any] = {
+        "hs_code": str(hs_code),
+        "origin": origin,
+        "value": value,
+        "currency": currency,
+        "date": str(date),
+        "quantity": quantity,
+        "fta": fta,
+        "proof_of_origin": bool(proof_of_origin),
+        "supplier": supplier,
+        "personal_use": bool(personal_use),
+        "list_clearance": bool(list_clearance),
+    }
+    frame = pd.DataFrame([row], columns=list(INPUT_COLUMNS))
+    w = compute_frame(frame)
+    r = w.iloc[0]
+    if isinstance(r["error"], str):
+        raise TariffInputError(r["error"])
+    return _explain(r, w.attrs["params"], w.index[0])
+
+
+def _pct(x: float) -> str:
+    return f"{x:g}%"
+
+
+def _duty_line(r: pd.Series) -> TaxLine:
+    why = {
+        "basic": f"basic rate for HS6 {r.hs6} ({_pct(r.basic_rate)})",
+        "basic (chapter default)": (
+            f"no HS6-level rate known for {r.hs6}: documented chapter "
+            f"default for chapter {r.hs6[:2]} applied "
+            f"({_pct(r.basic_rate)})"
+        ),
+        "WTO concession": (
+            f"WTO concession rate {_pct(r.wto_rate)} is lower than the basic "
+            f"rate {_pct(r.basic_rate)}"
+        ),
+    }.get(
+        r.duty_tier,
+        f"{r.duty_tier} preferential rate {_pct(r.duty_rate)}, origin proven "
+        "and lower than the otherwise applicable rate",
+    )
+    if r.fta_status not in ("not claimed", "applied"):
+        why += f"; FTA {r.fta} claimed but not applied: {r.fta_status}"
+        if r.fta_status == "not lower":
+            why += f" ({_pct(r.fta_rate)})"
+    return TaxLine(
+        tax="customs_duty",
+        base=r.customs_value_krw,
+        rate=r.duty_rate,
+        amount=r.duty_amount,
+        tier=r.duty_tier,
+        reference=r.duty_reference,
+        explanation=why,
+    )
+
+
+def _explain(r: pd.Series, p: dict[str, pd.DataFrame], i: Any) -> TaxComputation:
+    cv = float(r.customs_value_krw)
+    lines = []
+    if pd.notna(r.remedy_rate):
+        scope = "this supplier" if r.remedy_supplier_specific else "all other suppliers"
+        lines.append(
+            TaxLine(
+                tax=str(r.remedy_measure),
+                base=cv,
+                rate=r.remedy_rate,
+                amount=r.remedy_amount,
+                tier="trade remedy",
+                reference=r.remedy_reference,
+                explanation=(
+                    f"{r.remedy_measure} duty on {r.remedy_product} from {r.origin} "
+                    f"({scope}), levied first and in addition to the customs duty"
+                ),
+            )
+        )
+    lines.append(_duty_line(r))
+    duties = r.duty_amount + r.remedy_amount
+    if r.excise_kind == "luxury":
+        thr = p["excise.luxury.threshold_krw"]["value"][i] * (
+            1.0 if pd.isna(r.quantity) else r.quantity
+        )
+        lines.append(
+            TaxLine(
+                tax="individual_consumption_tax",
+                base=r.ic_base,
+                rate=r.ic_rate * 100,
+                amount=r.ic_amount,
+                tier="individual consumption tax (luxury goods)",
+                reference=p["excise.luxury.rate"]["reference"][i],
+                explanation=(
+                    f"{r.excise_description}: {_pct(r.ic_rate * 100)} of customs value "
+                    f"+ duty ({cv + duties:,.0f}) above KRW {thr:,.0f}; "
+                    + p["excise.luxury.threshold_krw"]["reference"][i]
+                ),
+            )
+        )
+        lines.append(
+            TaxLine(
+                tax="education_tax",
+                base=r.ic_amount,
+                rate=r.edu_rate * 100,
+                amount=r.edu_amount,
+                tier="education tax on individual consumption tax",
+                reference=p["excise.education_tax.rate_on_ic"]["reference"][i],
+                explanation=f"{_pct(r.edu_rate * 100)} of the individual consumption tax",
+            )
+        )
+        if r.rural_flag:
+            lines.append(
+                TaxLine(
+                    tax="rural_special_tax",
+                    base=r.ic_amount,
+                    rate=r.rural_rate * 100,
+                    amount=r.rural_amount,
+                    tier="rural special tax",
+                    reference=p["excise.rural_special_tax.rate_on_ic"]["reference"][i],
+                    explanation=f"{_pct(r.rural_rate * 100)} of the individual consumption tax",
+                )
+            )
+    if r.excise_kind in ("beer", "wine", "spirits"):
+        beer = r.excise_kind == "beer"
+        lines.append(
+            TaxLine(
+                tax="liquor_tax",
+                base=r.liquor_base,
+                rate=r.liquor_rate if beer else r.liquor_rate * 100,
+                rate_unit="KRW/litre" if beer else "%",
+                amount=r.liquor_amount,
+                tier=f"liquor tax ({r.excise_kind})",
+                reference=r.liquor_reference,
+                explanation=(
+                    f"{r.excise_description}: KRW {r.liquor_rate:g} per litre x "
+                    f"{r.liquor_base:g} litres"
+                    if beer
+                    else f"{r.excise_description}: {_pct(r.liquor_rate * 100)} of customs "
+                    "value + duty"
+                ),
+            )
+        )
+        lines.append(
+            TaxLine(
+                tax="liquor_education_tax",
+                base=r.liquor_amount,
+                rate=r.liquor_edu_rate * 100,
+                amount=r.liquor_edu_amount,
+                tier="education tax on liquor tax",
+                reference=r.liquor_edu_reference,
+                explanation=f"{_pct(r.liquor_edu_rate * 100)} of the liquor tax",
+            )
+        )
+    lines.append(
+        TaxLine(
+            tax="vat",
+            base=r.vat_base,
+            rate=r.vat_rate * 100,
+            amount=r.vat_amount,
+            tier="VAT",
+            reference=r.vat_reference,
+            explanation="customs value + duties + excise taxes, times the VAT rate",
+        )
+    )
+    notes = []
+    if r.de_minimis:
+        for line in lines:
+            line.amount = 0.0
+            line.tier = "de minimis"
+            line.reference = str(r.de_minimis_reference)
+            line.explanation = (
+                f"personal import worth USD {r.value_usd:,.2f} <= threshold "
+                f"USD {r.de_minimis_threshold_usd:g}: exempt"
+            )
+        notes.append(lines[0].explanation)
+    elif r.personal_use:
+        notes.append(
+            f"personal import worth USD {r.value_usd:,.2f} exceeds the de minimis "
+            f"threshold USD {r.de_minimis_threshold_usd:g}: taxed in full"
+        )
+    return TaxComputation(
+        hs_code=str(r.hs),
+        hs6=str(r.hs6),
+        origin=str(r.origin),
+        value=float(r.value),
+        currency=str(r.currency),
+        date=r.date.date(),
+        quantity=None if pd.isna(r.quantity) else float(r.quantity),
+        fta=None if r.fta is None or pd.isna(r.fta) else str(r.fta),
+        proof_of_origin=bool(r.proof_of_origin),
+        exchange_rate=float(r.exchange_rate),
+        exchange_rate_reference=str(r.exchange_reference),
+        customs_value_krw=cv,
+        de_minimis=bool(r.de_minimis),
+        lines=lines,
+        total=float(r.total_krw),
+        notes=notes,
+    )
+
+
+def tariff_data_summary() -> dict[str, int]:
+    data = load_tariff_data()
+    return {
+        "hs6_rates": len(data.rates),
+        "agreements": len(data.agreements),
+        "currencies": int(data.fx["currency"].nunique()) + 1,
+    }
