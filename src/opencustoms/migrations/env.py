@@ -12,7 +12,7 @@ from opencustoms.db import Base
 
 # Each domain with tables adds its models module here (one line each) so that
 # autogenerate and the schema test see every table.
-MODEL_MODULES = ("opencustoms.declarations.models",)
+MODEL_MODULES = ("opencustoms.declarations.models", "opencustoms.hs.models")
 for _module in MODEL_MODULES:
     importlib.import_module(_module)
 
