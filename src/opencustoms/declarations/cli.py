@@ -2,6 +2,97 @@
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
 import typer
 
-app = typer.Typer(help="Import and export declarations: the data model, column profiles and ingestion.", no_args_is_help=True)
+app = typer.Typer(
+    help="Import and export declarations: the data model, column profiles and ingestion.",
+    no_args_is_help=True,
+)
+
+
+@app.command()
+def ingest(
+    file: Path = typer.Argument(..., help="CSV, Parquet or JSON Lines file of declaration items."),
+    profile: str = typer.Option("kcs", "--profile", "-p", help="Column-mapping profile."),
+    as_json: bool = typer.Option(
+        False, "--json", help="End stdout with one JSON object of the counts."
+    ),
+    progress: bool | None = typer.Option(
+        None, "--progress/--no-progress", help="Progress bar on stderr (default: on a terminal)."
+    ),
+) -> None:
+    """Store every valid row once; quarantine the rest with reasons (field + problem).
+
+    Exit 0 when the file was read (even with quarantined rows); 2 with a one-line error
+    when the file itself is unusable, in which case nothing is written. Rerunning an
+    interrupted ingest of the same file resumes it.
+    """
+    from opencustoms.declarations.io import UnusableFileError
+    from opencustoms.declarations.service import ingest_file
+
+    show = sys.stderr.isatty() if progress is None else progress
+    try:
+        result = ingest_file(path=file, profile=profile, progress=show)
+    except UnusableFileError as exc:
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        counts = {k: getattr(result, k) for k in ("input", "stored", "quarantined", "duplicates")}
+        typer.echo(json.dumps(counts))
+        return
+    typer.echo(
+        f"{file}: input {result.input:,} = stored {result.stored:,} + quarantined "
+        f"{result.quarantined:,} (conflicts {result.conflicts:,}) + duplicates "
+        f"{result.duplicates:,}  [ingest {result.ingest_id}"
+        f"{', resumed' if result.resumed else ''}, {result.seconds:.1f} s]"
+    )
+    if result.quarantined:
+        typer.echo(f"see: opencustoms declarations quarantine --ingest-id {result.ingest_id}")
+
+
+@app.command()
+def summary(
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Rows by office and HS chapter, fraud rate by month, for the whole store."""
+    from rich.console import Console
+
+    from opencustoms.db import get_engine, migrate
+    from opencustoms.declarations.demo import print_summary
+    from opencustoms.declarations.service import summary as store_summary
+
+    engine = get_engine()
+    migrate(engine)
+    result = store_summary(engine=engine)
+    if as_json:
+        typer.echo(result.model_dump_json())
+    else:
+        print_summary(result, console=Console())
+
+
+@app.command()
+def quarantine(
+    ingest_id: int | None = typer.Option(None, help="Only rows of this ingest run."),
+    limit: int = typer.Option(20, min=1, help="Rows to show."),
+    offset: int = typer.Option(0, min=0, help="Rows to skip."),
+    as_json: bool = typer.Option(False, "--json", help="One JSON object per line."),
+) -> None:
+    """List quarantined rows with the file, row number and each reason."""
+    from opencustoms.db import get_engine, migrate
+    from opencustoms.declarations.service import list_quarantine
+
+    engine = get_engine()
+    migrate(engine)
+    rows = list_quarantine(engine=engine, ingest_id=ingest_id, limit=limit, offset=offset)
+    for row in rows:
+        if as_json:
+            typer.echo(row.model_dump_json())
+            continue
+        reasons = "; ".join(f"{r.field}: {r.problem}" for r in row.reasons)
+        typer.echo(f"[{row.ingest_id}] {row.source}:{row.row_number}  {reasons}")
+    if not rows and not as_json:
+        typer.echo("no quarantined rows")

@@ -25,11 +25,20 @@ class UnusableFileError(ValueError):
 
 def file_format(path: Path) -> str:
     suffix = "".join(path.suffixes[-2:]).lower() if path.suffix == ".gz" else path.suffix.lower()
-    formats = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl",
-               ".ndjson": "jsonl", ".csv.gz": "csv", ".jsonl.gz": "jsonl"}
+    formats = {
+        ".csv": "csv",
+        ".parquet": "parquet",
+        ".pq": "parquet",
+        ".jsonl": "jsonl",
+        ".ndjson": "jsonl",
+        ".csv.gz": "csv",
+        ".jsonl.gz": "jsonl",
+    }
     if suffix not in formats:
-        raise UnusableFileError(f"{path}: unsupported file type {suffix or '(none)'!r}; "
-                                "expected .csv, .parquet or .jsonl")
+        raise UnusableFileError(
+            f"{path}: unsupported file type {suffix or '(none)'!r}; "
+            "expected .csv, .parquet or .jsonl"
+        )
     return formats[suffix]
 
 
@@ -45,7 +54,8 @@ def read_raw(path: Path) -> pa.Table:
         if fmt == "jsonl":
             return pajson.read_json(path)
         header = pacsv.read_csv(
-            path, read_options=pacsv.ReadOptions(block_size=1 << 16),
+            path,
+            read_options=pacsv.ReadOptions(block_size=1 << 16),
             convert_options=pacsv.ConvertOptions(include_columns=[]),
         ).column_names
         return pacsv.read_csv(
@@ -59,21 +69,28 @@ def read_raw(path: Path) -> pa.Table:
         raise UnusableFileError(f"{path}: not a readable {fmt} file ({exc})") from exc
 
 
-def to_canonical(raw: pd.DataFrame, profile: Profile, *, source: str = "input") -> pd.DataFrame:
-    """Rename a raw frame's columns to canonical fields; refuse missing required columns."""
-    missing = [src for src, dst in profile.columns.items()
-               if dst in REQUIRED_FIELDS and src not in raw.columns
-               and dst not in profile.constants]
+def check_columns(columns: list[str], profile: Profile, *, source: str = "input") -> None:
+    """Refuse a file that lacks a column the profile maps to a required field."""
+    missing = [
+        src
+        for src, dst in profile.columns.items()
+        if dst in REQUIRED_FIELDS and src not in columns and dst not in profile.constants
+    ]
     if missing:
         raise UnusableFileError(
             f"{source}: missing required column(s) {', '.join(missing)} for profile "
             f"{profile.name!r}"
         )
+
+
+def to_canonical(raw: pd.DataFrame, profile: Profile, *, source: str = "input") -> pd.DataFrame:
+    """Rename a raw frame's columns to canonical fields; refuse missing required columns."""
+    check_columns(list(raw.columns), profile, source=source)
     present = {src: dst for src, dst in profile.columns.items() if src in raw.columns}
     frame = raw[list(present)].rename(columns=present)
     for name, value in profile.constants.items():
         if name not in frame.columns:
-            frame[name] = value
+            frame[name] = pd.Series([value] * len(frame), index=frame.index, dtype=object)
     for name in FIELD_NAMES:
         if name not in frame.columns:
             frame[name] = None

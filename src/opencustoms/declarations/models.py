@@ -62,8 +62,11 @@ def declaration_columns() -> list[Column[Any]]:
     non-null default (``item_no``, ``direction``)."""
     fields = Declaration.model_fields
     return [
-        Column(name, _sql_type(name), nullable=name not in REQUIRED_FIELDS
-               and fields[name].default is None)
+        Column(
+            name,
+            _sql_type(name),
+            nullable=name not in REQUIRED_FIELDS and fields[name].default is None,
+        )
         for name in FIELD_NAMES
     ]
 

@@ -6,13 +6,17 @@ from __future__ import annotations
 import importlib
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 
 from opencustoms.db import Base
 
 # Each domain with tables adds its models module here (one line each) so that
 # autogenerate and the schema test see every table.
-MODEL_MODULES = ("opencustoms.declarations.models", "opencustoms.hs.models")
+MODEL_MODULES = (
+    "opencustoms.declarations.models",
+    "opencustoms.hs.models",
+    "opencustoms.workspace.models",
+)
 for _module in MODEL_MODULES:
     importlib.import_module(_module)
 
@@ -20,7 +24,7 @@ config = context.config
 target_metadata = Base.metadata
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
