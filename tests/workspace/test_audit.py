@@ -20,9 +20,16 @@ def engine(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Engine:
     eng = get_engine(database_url)
     prepare_database(eng, database_url)
     for i in range(5):
-        audit.append(engine=eng, actor=f"user{i}", role="officer", action="view_risk_detail",
-                     object_type="declaration", object_id=f"D{i}", office="40",
-                     detail={"item": i, "lane": "red", "score": 0.5 + i / 10})
+        audit.append(
+            engine=eng,
+            actor=f"user{i}",
+            role="officer",
+            action="view_risk_detail",
+            object_type="declaration",
+            object_id=f"D{i}",
+            office="40",
+            detail={"item": i, "lane": "red", "score": 0.5 + i / 10},
+        )
     return eng
 
 
@@ -50,9 +57,14 @@ def test_edited_row_is_named(engine: Engine) -> None:
 def test_edited_detail_is_named(engine: Engine) -> None:
     with engine.begin() as conn:
         row = conn.execute(text("SELECT detail FROM ws_audit WHERE seq = 2")).scalar_one()
-        conn.execute(text("UPDATE ws_audit SET detail = :d WHERE seq = 2"),
-                     {"d": (row if isinstance(row, str) else __import__("json").dumps(row))
-                      .replace("red", "green")})
+        conn.execute(
+            text("UPDATE ws_audit SET detail = :d WHERE seq = 2"),
+            {
+                "d": (row if isinstance(row, str) else __import__("json").dumps(row)).replace(
+                    "red", "green"
+                )
+            },
+        )
     result = audit.verify(engine=engine)
     assert not result.ok
     assert any(p.startswith("entry 2 edited") for p in result.problems)
@@ -63,8 +75,8 @@ def test_recomputed_hash_is_caught_by_the_next_entry(engine: Engine) -> None:
     with engine.begin() as conn:
         prev = conn.execute(text("SELECT prev_hash FROM ws_audit WHERE seq = 3")).scalar_one()
         conn.execute(text("UPDATE ws_audit SET actor = 'mallory' WHERE seq = 3"))
-    from opencustoms.workspace.models import AuditRow
     from opencustoms.db import session_scope
+    from opencustoms.workspace.models import AuditRow
 
     with session_scope(engine) as s:
         row = s.get(AuditRow, 3)

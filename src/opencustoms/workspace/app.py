@@ -73,9 +73,15 @@ def prepare_database(engine: Engine, url: str) -> None:
         db.migrate(url)
     # A no-op once revision 0004_workspace has run; creates the workspace tables while the
     # revision chain is incomplete (in-memory databases, partial checkouts).
-    tables = [models.OfficeRow, models.UserRow, models.TokenRow, models.AuditRow,
-              models.AuditHeadRow]
-    db.Base.metadata.create_all(engine, tables=[t.__table__ for t in tables])
+    tables = [
+        models.OfficeRow,
+        models.UserRow,
+        models.TokenRow,
+        models.AuditRow,
+        models.AuditHeadRow,
+    ]
+    names = [t.__tablename__ for t in tables]
+    db.Base.metadata.create_all(engine, tables=[db.Base.metadata.tables[n] for n in names])
     seed_offices(engine=engine)
 
 

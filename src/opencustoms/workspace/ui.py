@@ -17,6 +17,7 @@ from opencustoms.workspace.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
     WS,
+    Admin,
     CurrentUser,
     make_session,
     optional_user,
@@ -140,3 +141,90 @@ def logout(user: CurrentUser) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+@router.get("/tools", response_class=HTMLResponse)
+def tools_page(request: Request, user: CurrentUser) -> Response:
+    import datetime as dt
+
+    return render(
+        request, "tools.html", {"today": dt.date.today().isoformat()}, user=user, nav="tools"
+    )
+
+
+@router.post("/tools/tariff", response_class=HTMLResponse)
+def tools_tariff(
+    request: Request,
+    user: CurrentUser,
+    hs_code: Annotated[str, Form(max_length=12)],
+    origin: Annotated[str, Form(max_length=8)],
+    value: Annotated[str, Form(max_length=32)],
+    currency: Annotated[str, Form(max_length=8)],
+    date: Annotated[str, Form(max_length=12)],
+) -> Response:
+    from fastapi import HTTPException
+    from pydantic import ValidationError
+
+    from opencustoms.tariff.views import TariffRequest, compute
+
+    try:
+        req = TariffRequest.model_validate(
+            {
+                "hs_code": hs_code,
+                "origin": origin,
+                "value": value,
+                "currency": currency,
+                "date": date,
+            }
+        )
+        data: dict[str, Any] = {"tax": compute(req).model_dump()}
+    except ValidationError as exc:
+        data = {"errors": [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]}
+    except HTTPException as exc:
+        data = {"errors": exc.detail}
+    return render(
+        request, "_tool_result.html", data, user=user, status_code=422 if "errors" in data else 200
+    )
+
+
+@router.post("/tools/hs", response_class=HTMLResponse)
+def tools_hs(
+    request: Request, ws: WS, user: CurrentUser, text: Annotated[str, Form(max_length=100_000)]
+) -> Response:
+    from fastapi import HTTPException
+
+    from opencustoms.hs.views import run_suggest
+
+    try:
+        data: dict[str, Any] = {"suggestions": [c.model_dump() for c in run_suggest(ws, text, 5)]}
+    except HTTPException as exc:
+        data = {"errors": exc.detail}
+    return render(
+        request, "_tool_result.html", data, user=user, status_code=422 if "errors" in data else 200
+    )
+
+
+@router.get("/my", response_class=HTMLResponse)
+def my_page(request: Request, ws: WS, user: CurrentUser, page: int = 1) -> Response:
+    from opencustoms.declarations.views import my_declarations
+    from opencustoms.workspace.pagination import PageParams
+
+    result = my_declarations(ws, user, PageParams(page=max(page, 1), page_size=50))
+    return render(
+        request, "my.html", {"trader_id": user.trader_id, "page": result}, user=user, nav="my"
+    )
+
+
+@router.get("/audit", response_class=HTMLResponse)
+def audit_page(request: Request, ws: WS, user: Admin, page: int = 1) -> Response:
+    from opencustoms.workspace.api import audit_log, audit_verify
+    from opencustoms.workspace.pagination import PageParams
+
+    entries = audit_log(ws, user, PageParams(page=max(page, 1), page_size=50))
+    return render(
+        request,
+        "audit.html",
+        {"page": entries, "verify": audit_verify(ws, user)},
+        user=user,
+        nav="audit",
+    )

@@ -1,0 +1,239 @@
+"""Declarations HTTP API: ingest (JSON batch and file upload, the same loss-free rules as
+the CLI), declaration detail with its risk assessment, and status for traders."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, UploadFile
+from pydantic import BaseModel, ConfigDict, Field
+
+from opencustoms.declarations.models import IngestSummary, Reason
+from opencustoms.workspace import audit, queries
+from opencustoms.workspace.auth import WS, CurrentUser, Staff, Writer, check_office, field_error
+from opencustoms.workspace.models import Role, User
+from opencustoms.workspace.pagination import Page, PageParams, page_params
+
+router = APIRouter(prefix="/api", tags=["declarations"])
+MAX_BATCH = 5_000
+MAX_UPLOAD_BYTES = 64 * 1024 * 1024
+UPLOAD_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson", ".csv.gz", ".jsonl.gz")
+
+EXAMPLE_RECORD = {
+    "declaration_id": "97061800",
+    "item_no": 1,
+    "declaration_date": "2021-03-02",
+    "office_id": "40",
+    "importer_id": "PCW8KX7",
+    "hs_code": "420221",
+    "origin_country": "CN",
+    "departure_country": "CN",
+    "net_mass_kg": 12.5,
+    "item_price_krw": 1250000,
+    "tax_rate": 8.0,
+    "tax_type": "A",
+}
+
+
+class IngestRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    records: list[dict[str, Any]] = Field(
+        min_length=1, max_length=MAX_BATCH, description="Declaration items (profile's columns)"
+    )
+    profile: Literal["canonical", "kcs"] = "canonical"
+    source: str = Field(default="api", max_length=200)
+
+
+class QuarantineOut(BaseModel):
+    row_number: int
+    reasons: list[Reason]
+
+
+class IngestOut(BaseModel):
+    summary: IngestSummary
+    quarantined_rows: list[QuarantineOut] = Field(
+        description="Rows not stored and why (field and problem), first 1,000"
+    )
+
+
+def _check_offices(user: User, offices: list[Any], where: str) -> None:
+    """Officers and supervisors may only ingest their own office's declarations."""
+    if user.role == Role.ADMIN:
+        return
+    bad = [i for i, o in enumerate(offices) if str(o) != user.office]
+    if bad:
+        raise HTTPException(
+            403,
+            detail=[
+                {
+                    "loc": [where, i, "office_id"] if where == "records" else [where, "office_id"],
+                    "msg": f"office {offices[i]!r} is not your office ({user.office})",
+                    "type": "forbidden",
+                }
+                for i in bad[:50]
+            ],
+        )
+
+
+def _result(ws: Any, summary: IngestSummary) -> IngestOut:
+    rows = queries.quarantine_for(engine=ws.engine, ingest_id=summary.ingest_id, limit=1000)
+    return IngestOut(summary=summary, quarantined_rows=[QuarantineOut(**r) for r in rows])
+
+
+@router.post(
+    "/declarations",
+    summary="Ingest a JSON batch of declarations (loss-free: every row stored, duplicate "
+    "or quarantined with reasons)",
+    status_code=200,
+)
+def ingest_batch(
+    ws: WS,
+    user: Writer,
+    req: Annotated[IngestRequest, Body(examples=[{"records": [EXAMPLE_RECORD]}])],
+) -> IngestOut:
+    from opencustoms.declarations.profiles import get_profile
+    from opencustoms.declarations.service import ingest_records
+
+    office_col = next(
+        (src for src, dst in get_profile(req.profile).columns.items() if dst == "office_id"),
+        "office_id",
+    )
+    _check_offices(
+        user, [r.get(office_col) if isinstance(r, dict) else None for r in req.records], "records"
+    )
+    summary = ingest_records(
+        records=req.records,
+        source=f"{req.source} ({user.username})",
+        profile=req.profile,
+        engine=ws.engine,
+    )
+    audit.append(
+        engine=ws.engine,
+        actor=user.username,
+        role=user.role.value,
+        action="ingest",
+        object_type="ingest_run",
+        object_id=str(summary.ingest_id),
+        office=user.office,
+        detail=summary.model_dump(
+            include={"input", "stored", "quarantined", "duplicates", "conflicts"}
+        ),
+    )
+    return _result(ws, summary)
+
+
+@router.post(
+    "/declarations/upload",
+    summary="Ingest an uploaded CSV, Parquet or JSON Lines file",
+    responses={
+        413: {"description": "File too large"},
+        422: {"description": "Unusable file (nothing stored); detail names why"},
+    },
+)
+async def ingest_upload(
+    ws: WS,
+    user: Writer,
+    file: Annotated[UploadFile, File(description="CSV, Parquet or JSON Lines")],
+    profile: Annotated[Literal["canonical", "kcs"], Form()] = "kcs",
+) -> IngestOut:
+    from opencustoms.declarations.io import UnusableFileError, load_frame
+    from opencustoms.declarations.service import ingest_file
+
+    name = Path(file.filename or "upload").name
+    suffix = next((s for s in UPLOAD_SUFFIXES if name.lower().endswith(s)), None)
+    if suffix is None:
+        raise field_error(
+            "file", f"unsupported file type {name!r}; expected {', '.join(UPLOAD_SUFFIXES)}"
+        )
+    with tempfile.TemporaryDirectory(prefix="oc-upload-") as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        size = 0
+        with path.open("wb") as out:
+            while chunk := await file.read(1 << 20):
+                size += len(chunk)
+                if size > MAX_UPLOAD_BYTES:
+                    raise HTTPException(413, detail=f"file larger than {MAX_UPLOAD_BYTES} bytes")
+                out.write(chunk)
+        if size == 0:
+            raise field_error("file", "the file is empty")
+        try:
+            if user.role != Role.ADMIN:
+                offices = load_frame(path, profile)["office_id"].dropna().unique().tolist()
+                _check_offices(user, offices, "file")
+            summary = ingest_file(path=path, profile=profile, engine=ws.engine)
+        except UnusableFileError as exc:
+            raise field_error("file", str(exc).replace(str(path), name)) from exc
+    audit.append(
+        engine=ws.engine,
+        actor=user.username,
+        role=user.role.value,
+        action="ingest",
+        object_type="ingest_run",
+        object_id=str(summary.ingest_id),
+        office=user.office,
+        detail={
+            "file": name,
+            **summary.model_dump(
+                include={"input", "stored", "quarantined", "duplicates", "conflicts"}
+            ),
+        },
+    )
+    return _result(ws, summary)
+
+
+@router.get(
+    "/declarations/{declaration_id}",
+    summary="Declaration detail with score, lane, reasons, rules fired and inspection "
+    "(staff; officers and supervisors only for their own office). Every call is audited.",
+    responses={404: {"description": "Unknown, or another office's declaration"}},
+)
+def declaration_detail(ws: WS, user: Staff, declaration_id: str) -> queries.DeclarationDetail:
+    detail = queries.declaration_detail(engine=ws.engine, declaration_id=declaration_id)
+    if detail is None:
+        raise HTTPException(404, detail="not found")
+    check_office(user, detail.office_id)
+    audit.append(
+        engine=ws.engine,
+        actor=user.username,
+        role=user.role.value,
+        action="view_risk_detail",
+        object_type="declaration",
+        object_id=declaration_id,
+        office=detail.office_id,
+        detail={"items": [it.item_no for it in detail.items], "via": "api"},
+    )
+    return detail
+
+
+@router.get(
+    "/declarations/{declaration_id}/status",
+    summary="Processing status of a declaration (traders: only their own; no scores)",
+    responses={404: {"description": "Unknown or not yours"}},
+)
+def declaration_status(
+    ws: WS, user: CurrentUser, declaration_id: str
+) -> list[queries.DeclarationStatus]:
+    items = queries.statuses(engine=ws.engine, declaration_id=declaration_id)
+    if not items:
+        raise HTTPException(404, detail="not found")
+    if user.role == Role.TRADER:
+        if not queries.owned_by(items, user.trader_id):
+            raise HTTPException(404, detail="not found")
+    else:
+        check_office(user, items[0].office_id)
+    return items
+
+
+@router.get("/my/declarations", summary="A trader's own declarations with their status")
+def my_declarations(
+    ws: WS, user: CurrentUser, params: Annotated[PageParams, Depends(page_params)]
+) -> Page[queries.DeclarationStatus]:
+    if user.role != Role.TRADER or not user.trader_id:
+        raise HTTPException(403, detail="only traders have their own declarations")
+    total, items = queries.trader_statuses(
+        engine=ws.engine, trader_id=user.trader_id, limit=params.page_size, offset=params.offset
+    )
+    return Page[queries.DeclarationStatus].of(items, total=total, params=params)
