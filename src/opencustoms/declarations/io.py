@@ -108,7 +108,7 @@ def coerce_types(frame: pd.DataFrame) -> pd.DataFrame:
         elif kind is int:
             out[name] = pd.to_numeric(col, errors="coerce").astype("Int64")
         elif kind.__name__ == "date":
-            out[name] = pd.to_datetime(col, errors="coerce").dt.normalize()
+            out[name] = pd.to_datetime(col, errors="coerce").dt.normalize().astype("datetime64[ns]")
         else:
             out[name] = col.astype("string").str.strip()
     hs = out["hs_code"].str.replace(".", "", regex=False)

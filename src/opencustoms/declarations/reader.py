@@ -9,6 +9,7 @@ quarantine them. Everything that makes the whole file unusable raises
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections.abc import Iterator
@@ -96,11 +97,13 @@ class SourceFile:
             head = fh.read(1 << 16)
         if b"\x00" in head:
             raise UnusableFileError(f"{self.path}: not a CSV file (binary content)")
-        first = head.split(b"\n", 1)[0]
+        first = head.split(b"\n", 1)[0].rstrip(b"\r")
         try:
-            first.decode("utf-8-sig")
+            header = next(csv.reader([first.decode("utf-8-sig")]), [])
         except UnicodeDecodeError:
             raise UnusableFileError(f"{self.path}: CSV header is not UTF-8 text") from None
+        if not header:
+            raise UnusableFileError(f"{self.path}: empty file (no CSV header)")
         bad: list[tuple[int, str, str]] = []
 
         def on_invalid(row: Any) -> str:
@@ -110,16 +113,13 @@ class SourceFile:
             return "skip"
 
         try:
-            header = pacsv.read_csv(
-                self.path,
-                read_options=pacsv.ReadOptions(block_size=1 << 16, use_threads=False),
-                convert_options=pacsv.ConvertOptions(include_columns=[]),
-            ).column_names
             # Binary first, decoded per column below: one bad byte must cost one row, not
             # the file. Single-threaded so that skipped rows carry their row number.
             table = pacsv.read_csv(
                 self.path,
-                read_options=pacsv.ReadOptions(use_threads=False, block_size=1 << 22),
+                read_options=pacsv.ReadOptions(
+                    use_threads=False, block_size=1 << 22, column_names=header, skip_rows=1
+                ),
                 parse_options=pacsv.ParseOptions(
                     invalid_row_handler=on_invalid, newlines_in_values=True
                 ),
@@ -134,8 +134,7 @@ class SourceFile:
             raise UnusableFileError(
                 f"{self.path}: not a readable CSV file ({_one_line(exc)})"
             ) from exc
-        self.columns = [c.lstrip("\ufeff") for c in header]
-        table = table.rename_columns(self.columns)
+        self.columns = header
         bad_rows = {n for n, _, _ in bad}
         self.num_rows = table.num_rows + len(bad)
         self._good_rows = (

@@ -83,6 +83,21 @@ def _scalar_text(value: Any) -> Any:
     return value if isinstance(value, str) else str(value)
 
 
+_NUMBER = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$|^[+-]?(inf|infinity|nan)$"
+
+
+def parse_float(text: pd.Series) -> pd.Series:
+    """Text -> float64 (NaN where not a number), parsed exactly.
+
+    Arrow's parser round-trips decimal text ("86125.2" stays 86125.2); pandas'
+    ``to_numeric`` may land one ulp off, which would turn re-deliveries into conflicts.
+    """
+    arr = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    looks = pc.match_substring_regex(arr, _NUMBER, ignore_case=True)
+    values = pc.cast(pc.if_else(looks, arr, pa.scalar(None, pa.string())), pa.float64())
+    return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
+
+
 class _Checker:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.src = frame
@@ -116,10 +131,10 @@ class _Checker:
             values = col.astype("float64")
         else:
             text = as_text(col)
-            values = pd.to_numeric(text, errors="coerce").astype("float64")
+            values = parse_float(text)
             self.fail(name, text.notna() & values.isna(), "{v!r} is not a number")
         present = values.notna()
-        self.fail(name, present & ~np.isfinite(values.fillna(0)), "must be finite")
+        self.fail(name, present & ~np.isfinite(values.fillna(0)), "{v!r} is not a finite number")
         low, high = constraint(name, "ge"), constraint(name, "le")
         if whole:
             self.fail(name, present & (values % 1 != 0), "{v!r} is not a whole number")
@@ -143,7 +158,9 @@ class _Checker:
             missing = values.isna()
         else:
             text = as_text(col)
-            values = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
+            # strptime alone would take 2020-1-1, which the model (ISO 8601) refuses.
+            iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False).astype(bool)
+            values = pd.to_datetime(text.where(iso), format="%Y-%m-%d", errors="coerce")
             self.fail(
                 name,
                 text.notna() & values.isna(),
@@ -187,7 +204,7 @@ def check_frame(frame: pd.DataFrame, problems: dict[int, Reasons] | None = None)
         elif name == "currency":
             out[name] = c.code(name, _currencies(), "an ISO 4217 currency code")
         elif kind is Direction:
-            text = as_text(frame[name]).str.lower().fillna(Direction.IMPORT.value)
+            text = as_text(frame[name]).fillna(Direction.IMPORT.value)
             c.fail(
                 name,
                 ~text.isin([d.value for d in Direction]),
