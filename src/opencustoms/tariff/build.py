@@ -49,7 +49,9 @@ def derive_kcs_rates(paths: Iterable[Path]) -> pd.DataFrame:
     totals = counts.groupby(["hs6", "tier"])["n_rate"].transform("sum")
     counts["n"] = totals
     # Mode; ties go to the lower rate so a derived rate never overstates the duty.
-    counts = counts.sort_values(["hs6", "tier", "n_rate", "rate"], ascending=[True, True, False, True])
+    counts = counts.sort_values(
+        ["hs6", "tier", "n_rate", "rate"], ascending=[True, True, False, True]
+    )
     mode = counts.drop_duplicates(["hs6", "tier"]).copy()
     mode["share"] = (mode["n_rate"] / mode["n"]).round(3)
     first, last = raw["Date"].min(), raw["Date"].max()
@@ -120,13 +122,18 @@ EXCHANGE_REFERENCE = (
 )
 
 
+def _days(index: pd.DatetimeIndex) -> np.ndarray:
+    # Day numbers, independent of the datetime unit pandas picked (ns or us).
+    return index.to_numpy().astype("datetime64[D]").astype(float)
+
+
 def synthetic_exchange_rates(
     start: dt.date = dt.date(2019, 12, 29), end: dt.date = dt.date(2026, 12, 31)
 ) -> pd.DataFrame:
     """Weekly (Sunday..Saturday) KRW per unit of currency, as in KCS practice."""
     weeks = pd.date_range(start, end, freq="W-SUN")
-    anchor_t = pd.to_datetime(_ANCHOR_DATES).asi8.astype(float)
-    t = weeks.asi8.astype(float)
+    anchor_t = _days(pd.to_datetime(_ANCHOR_DATES))
+    t = _days(weeks)
     usdkrw = np.interp(t, anchor_t, np.asarray(_USDKRW, float))
     rng = np.random.default_rng(20200101)
     rows = [
@@ -138,7 +145,7 @@ def synthetic_exchange_rates(
             }
         )
     ]
-    year_mid = pd.to_datetime([f"{y}-07-01" for y in range(2020, 2027)]).asi8.astype(float)
+    year_mid = _days(pd.to_datetime([f"{y}-07-01" for y in range(2020, 2027)]))
     for cur, per_usd in _PER_USD_ANNUAL.items():
         cross = np.interp(t, year_mid, np.asarray(per_usd, float))
         wobble = 1 + rng.normal(0, 0.004, len(t))

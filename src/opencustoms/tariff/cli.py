@@ -2,9 +2,118 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import typer
 
 app = typer.Typer(
     help="Tariff and tax engine: dated rates, duty and tax calculation, US tariff exposure.",
     no_args_is_help=True,
 )
+
+
+def _fail(message: str) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _read_table(path: Path) -> object:
+    import pandas as pd
+
+    if not path.is_file():
+        _fail(f"file: {path} does not exist")
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        return pd.read_parquet(path)
+    if suffix in (".jsonl", ".ndjson"):
+        return pd.read_json(path, lines=True, dtype=False)
+    if suffix == ".csv":
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    _fail(f"file: {path} has unsupported type {suffix!r} (expected .csv, .parquet, .jsonl)")
+    return None
+
+
+@app.command("calc")
+def calc(
+    hs: str = typer.Option(..., "--hs", help="HS code (6-10 digits)."),
+    origin: str = typer.Option(..., "--origin", help="Country of origin (ISO alpha-2)."),
+    value: float = typer.Option(..., "--value", help="Customs value (CIF)."),
+    currency: str = typer.Option(..., "--currency", help="ISO 4217 currency of the value."),
+    date: str = typer.Option(..., "--date", help="Date of the declaration, YYYY-MM-DD."),
+    quantity: float | None = typer.Option(None, "--quantity", help="Items, or litres."),
+    fta: str | None = typer.Option(None, "--fta", help="FTA claimed (e.g. KORUS, KCFTA)."),
+    proof_of_origin: bool = typer.Option(False, "--proof-of-origin", help="Origin proven."),
+    supplier: str | None = typer.Option(None, "--supplier", help="Supplier (trade remedies)."),
+    personal_use: bool = typer.Option(False, "--personal-use", help="Personal import."),
+    list_clearance: bool = typer.Option(False, "--list-clearance", help="List clearance."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
+) -> None:
+    """Itemised duty and taxes of one declaration line, with the legal basis of each."""
+    from opencustoms.tariff.service import TariffInputError, calculate
+
+    try:
+        result = calculate(
+            hs_code=hs,
+            origin=origin,
+            value=value,
+            currency=currency,
+            date=date,
+            quantity=quantity,
+            fta=fta,
+            proof_of_origin=proof_of_origin,
+            supplier=supplier,
+            personal_use=personal_use,
+            list_clearance=list_clearance,
+        )
+    except TariffInputError as exc:
+        _fail(str(exc))
+        return
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(mode="json"), ensure_ascii=False))
+        return
+    from rich.console import Console
+
+    from opencustoms.tariff.report import computation_table
+
+    Console().print(computation_table(result))
+
+
+@app.command("calc-file")
+def calc_file(
+    file: Path = typer.Argument(
+        ...,
+        help="CSV/Parquet/JSONL with hs_code, origin, value, "
+        "currency, date [, quantity, fta, proof_of_origin, supplier, "
+        "personal_use, list_clearance].",
+    ),
+    out: Path = typer.Option(..., "--out", help="Output file (.csv or .parquet)."),
+) -> None:
+    """Compute duty and taxes for every line of a file (vectorised)."""
+    import pandas as pd
+
+    from opencustoms.tariff.service import batch
+
+    frame = _read_table(file)
+    assert isinstance(frame, pd.DataFrame)
+    try:
+        result = batch(frame)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    merged = pd.concat(
+        [
+            frame.reset_index(drop=True),
+            result.drop(columns=["origin", "currency"]).reset_index(drop=True),
+        ],
+        axis=1,
+    )
+    if out.suffix.lower() == ".parquet":
+        merged.to_parquet(out, index=False)
+    else:
+        merged.to_csv(out, index=False)
+    bad = int(result["error"].notna().sum())
+    typer.echo(
+        f"{len(result)} lines, {bad} with errors, total KRW "
+        f"{result['total_krw'].sum():,.0f} -> {out}"
+    )

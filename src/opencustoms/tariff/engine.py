@@ -8,6 +8,9 @@ naming the field instead of a number; nothing falls back silently.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -56,10 +59,17 @@ class _Errors:
     def __init__(self, index: pd.Index) -> None:
         self.s = pd.Series(None, index=index, dtype="object")
 
-    def add(self, mask: pd.Series, message: str | pd.Series) -> None:
+    def add(self, mask: pd.Series, message: str | pd.Series | Callable[[Any], str]) -> None:
         m = mask.fillna(False).astype(bool) & self.s.isna()
-        if m.any():
-            self.s[m] = message[m] if isinstance(message, pd.Series) else message
+        if not m.any():
+            return
+        if callable(message):
+            # Formatted per failing row only, so clean rows cost nothing.
+            self.s[m] = [message(i) for i in m.index[m]]
+        elif isinstance(message, pd.Series):
+            self.s[m] = message[m].astype("object")
+        else:
+            self.s[m] = message
 
     @property
     def ok(self) -> pd.Series:
@@ -81,7 +91,7 @@ def _checked_map(values: pd.Series, check: object) -> tuple[pd.Series, pd.Series
             good[v] = check(str(v))  # type: ignore[operator]
         except ValueError as exc:
             bad[v] = str(exc)
-    return values.map(good), values.map(bad)
+    return values.map(good).astype("object"), values.map(bad).astype("object")
 
 
 def trunc(amount: pd.Series | np.ndarray, unit: pd.Series | float) -> pd.Series:
@@ -120,6 +130,17 @@ def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, pd.DataFram
     return out
 
 
+_KNOWN_CACHE: dict[int, pd.Index] = {}
+
+
+def _known_hs6_index(data: TariffData) -> pd.Index:
+    # isin against a prebuilt Index avoids re-hashing ~6,000 codes on every call.
+    key = id(data.known_hs6)
+    if key not in _KNOWN_CACHE:
+        _KNOWN_CACHE[key] = pd.Index(sorted(data.known_hs6), dtype="str")
+    return _KNOWN_CACHE[key]
+
+
 def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.DataFrame:
     missing = [c for c in REQUIRED_INPUT if c not in frame.columns]
     if missing:
@@ -128,35 +149,33 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
     hs = frame["hs_code"].astype("string").str.replace(r"[.\s-]", "", regex=True)
     hs = hs.where(hs.str.len() % 2 == 0, "0" + hs)
     shape_ok = hs.str.fullmatch(r"\d{6,10}").fillna(False).astype(bool)
-    errors.add(
-        ~shape_ok,
-        "hs_code: "
-        + frame["hs_code"].astype("string").fillna("(empty)")
-        + " is not an HS code of 6 to 10 digits",
-    )
+    raw_hs = frame["hs_code"]
+    errors.add(~shape_ok, lambda i: f"hs_code: {raw_hs[i]!r} is not an HS code of 6 to 10 digits")
     w["hs"], w["hs6"] = hs, hs.str[:6]
     errors.add(
-        shape_ok & ~w["hs6"].isin(data.known_hs6),
-        "hs_code: unknown HS6 code "
-        + w["hs6"].fillna("")
-        + " (not in the HS 2022-based US schedule nor the KCS rate table)",
+        shape_ok & ~w["hs6"].isin(_known_hs6_index(data)),
+        lambda i: (
+            f"hs_code: unknown HS6 code {w.at[i, 'hs6']} "
+            "(not in the HS 2022-based US schedule nor the KCS rate table)"
+        ),
     )
     w["chapter"] = pd.to_numeric(w["hs6"].str[:2], errors="coerce")
     origin, bad = _checked_map(
         frame["origin"].astype("string").str.strip().str.upper(), check_country
     )
     errors.add(frame["origin"].isna(), "origin: missing country of origin")
-    errors.add(bad.notna(), "origin: " + bad.astype("string"))
+    errors.add(bad.notna(), lambda i: f"origin: {bad[i]}")
     w["origin"] = origin
     cur, bad = _checked_map(
         frame["currency"].astype("string").str.strip().str.upper(), check_currency
     )
     errors.add(frame["currency"].isna(), "currency: missing currency")
-    errors.add(bad.notna(), "currency: " + bad.astype("string"))
+    bad_cur = bad
+    errors.add(bad_cur.notna(), lambda i: f"currency: {bad_cur[i]}")
     known_fx = set(data.fx["currency"]) | {"KRW"}
     errors.add(
         cur.notna() & ~cur.isin(known_fx),
-        "currency: no customs exchange rate table for " + cur.astype("string"),
+        lambda i: f"currency: no customs exchange rate table for {cur[i]}",
     )
     w["currency"] = cur
     value = pd.to_numeric(frame["value"], errors="coerce")
@@ -175,7 +194,7 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
         known = ", ".join(sorted(data.agreements))
         errors.add(
             fta_raw.notna() & ids.isna(),
-            "fta: unknown agreement " + fta_raw.fillna("") + f" (known: {known})",
+            lambda i: f"fta: unknown agreement {fta_raw[i]!r} (known: {known})",
         )
         w["fta"] = pd.Series(ids.tolist(), index=frame.index, dtype="object")
     else:
@@ -201,10 +220,10 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
     w["basic_reference"] = basic["reference"].fillna(chap["reference"])
     errors.add(
         w["basic_rate"].isna(),
-        "date: no basic duty rate for HS6 "
-        + w["hs6"]
-        + " in force on "
-        + w["date"].dt.strftime("%Y-%m-%d"),
+        lambda i: (
+            f"date: no basic duty rate for HS6 {w.at[i, 'hs6']} in force on "
+            f"{w.at[i, 'date']:%Y-%m-%d}"
+        ),
     )
     wto = dated_lookup(w, rates[rates["tier"] == "C"], ["hs6"], ["rate", "reference"])
     w["wto_rate"], w["wto_reference"] = wto["rate"], wto["reference"]
@@ -232,7 +251,7 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
     status[(status == "applied") & ~(fta["rate"] < w["duty_rate"])] = "not lower"
     w["fta_status"] = status
     applied = status == "applied"
-    w.loc[applied, "duty_tier"] = "FTA " + w.loc[applied, "fta"].astype(str)
+    w.loc[applied, "duty_tier"] = ["FTA " + str(x) for x in w.loc[applied, "fta"]]
     w["duty_rate"] = w["duty_rate"].where(~applied, w["fta_rate"])
     w["duty_reference"] = w["duty_reference"].where(~applied, w["fta_reference"])
     rem_cols = ["rate", "measure", "product", "reference"]
@@ -262,7 +281,7 @@ def _excise_kind(w: pd.DataFrame, data: TariffData) -> None:
 
 
 def _fx(w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = None) -> pd.Series:
-    week = w["date"] - pd.to_timedelta((w["date"].dt.dayofweek + 1) % 7, unit="D")
+    week = w["date"] - pd.to_timedelta((w["date"].dt.day_of_week + 1) % 7, unit="D")
     keys = pd.DataFrame({"currency": cur or w["currency"], "week_start": week}, index=w.index)
     fx = data.fx.rename(columns={"krw_per_unit": "rate"})
     m = (
@@ -279,10 +298,10 @@ def _fx(w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = No
     rate[krw], ref[krw] = 1.0, "value given in KRW: no conversion"
     errors.add(
         rate.isna(),
-        "date: no customs exchange rate for "
-        + keys["currency"]
-        + " in the week of "
-        + w["date"].dt.strftime("%Y-%m-%d"),
+        lambda i: (
+            f"date: no customs exchange rate for {keys.at[i, 'currency']} in the week "
+            f"of {w.at[i, 'date']:%Y-%m-%d}"
+        ),
     )
     return rate, ref  # type: ignore[return-value]
 
@@ -418,7 +437,7 @@ def _de_minimis(
         m = name == n
         errors.add(personal & m & p[n]["error"].notna(), p[n]["error"])
         thr[m], ref[m] = p[n]["value"][m], p[n]["reference"][m]
-    ref[food] = ref[food] + "; " + data.food_reference
+    ref[food] = [f"{x}; {data.food_reference}" for x in ref[food]]
     value_usd = w["customs_value_krw"] / usd
     w["value_usd"] = value_usd
     w["de_minimis_threshold_usd"] = thr.where(personal)
