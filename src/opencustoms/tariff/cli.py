@@ -117,3 +117,48 @@ def calc_file(
         f"{len(result)} lines, {bad} with errors, total KRW "
         f"{result['total_krw'].sum():,.0f} -> {out}"
     )
+
+
+@app.command("valuation-report")
+def valuation_report() -> None:
+    """Lift of the valuation flags on the Fraud label of the bundled KCS data."""
+    from rich.console import Console
+
+    from opencustoms.valuation.report import kcs_lift_report, lift_table
+
+    rows, extra = kcs_lift_report()
+    console = Console()
+    console.print(lift_table(rows))
+    console.print(
+        f"rows scored {extra['rows_scored']:.0f}; no benchmark for "
+        f"{extra['share_no_benchmark']:.1%}; revenue at risk KRW "
+        f"{extra['revenue_at_risk_total_krw']:,.0f}, of which on Fraud=1 rows "
+        f"{extra['revenue_at_risk_fraud_share']:.1%}"
+    )
+
+
+@app.command("benchmarks-update")
+def benchmarks_update(
+    file: Path = typer.Argument(..., help="Declarations file to add to the price benchmarks."),
+    profile: str = typer.Option("kcs", "--profile", help="Column profile of the file."),
+    state: Path | None = typer.Option(None, "--state", help="Benchmark state (.parquet)."),
+) -> None:
+    """Add declarations to the stored unit-price benchmarks (incremental, mergeable)."""
+    from opencustoms.declarations.io import UnusableFileError, load_frame
+    from opencustoms.valuation.benchmarks import BenchmarkState
+    from opencustoms.valuation.service import build_benchmarks, default_state_path
+
+    path = state or default_state_path()
+    try:
+        frame = load_frame(file, profile)
+    except (UnusableFileError, ValueError) as exc:
+        _fail(f"file: {exc}")
+        return
+    current = BenchmarkState.load(path) if path.is_file() else None
+    updated = build_benchmarks(frame, current)
+    updated.save(path)
+    typer.echo(
+        f"added {len(frame)} declarations; state holds "
+        f"{updated.n_declarations} priced declarations in {len(updated.counts)} "
+        f"histogram cells -> {path}"
+    )

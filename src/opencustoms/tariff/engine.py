@@ -155,7 +155,7 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
     errors.add(
         shape_ok & ~w["hs6"].isin(_known_hs6_index(data)),
         lambda i: (
-            f"hs_code: unknown HS6 code {str(w.at[i, 'hs6'])} "
+            f"hs_code: unknown HS6 code {w.at[i, 'hs6']!s} "
             "(not in the HS 2022-based US schedule nor the KCS rate table)"
         ),
     )
@@ -164,18 +164,18 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
         frame["origin"].astype("string").str.strip().str.upper(), check_country
     )
     errors.add(frame["origin"].isna(), "origin: missing country of origin")
-    errors.add(bad.notna(), lambda i: f"origin: {str(bad[i])}")
+    errors.add(bad.notna(), lambda i: f"origin: {bad[i]!s}")
     w["origin"] = origin
     cur, bad = _checked_map(
         frame["currency"].astype("string").str.strip().str.upper(), check_currency
     )
     errors.add(frame["currency"].isna(), "currency: missing currency")
     bad_cur = bad
-    errors.add(bad_cur.notna(), lambda i: f"currency: {str(bad_cur[i])}")
+    errors.add(bad_cur.notna(), lambda i: f"currency: {bad_cur[i]!s}")
     known_fx = set(data.fx["currency"]) | {"KRW"}
     errors.add(
         cur.notna() & ~cur.isin(known_fx),
-        lambda i: f"currency: no customs exchange rate table for {str(cur[i])}",
+        lambda i: f"currency: no customs exchange rate table for {cur[i]!s}",
     )
     w["currency"] = cur
     value = pd.to_numeric(frame["value"], errors="coerce")
@@ -221,7 +221,7 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
     errors.add(
         w["basic_rate"].isna(),
         lambda i: (
-            f"date: no basic duty rate for HS6 {str(w.at[i, 'hs6'])} in force on "
+            f"date: no basic duty rate for HS6 {w.at[i, 'hs6']!s} in force on "
             f"{_day(w.at[i, 'date'])}"
         ),
     )
@@ -299,7 +299,7 @@ def _fx(w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = No
     errors.add(
         rate.isna(),
         lambda i: (
-            f"date: no customs exchange rate for {str(keys.at[i, 'currency'])} in the week "
+            f"date: no customs exchange rate for {keys.at[i, 'currency']!s} in the week "
             f"of {_day(w.at[i, 'date'])}"
         ),
     )

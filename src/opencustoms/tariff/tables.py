@@ -157,7 +157,9 @@ def _known_hs6(rates: pd.DataFrame, us_hts: Path) -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def load_tariff_data() -> TariffData:
-    params = ParameterSet.from_files(TARIFF_DATA_DIR / "parameters.yaml")
+    params = ParameterSet.from_files(
+        TARIFF_DATA_DIR / "parameters.yaml", TARIFF_DATA_DIR / "valuation.yaml"
+    )
     rates = _dates(
         pd.read_csv(TARIFF_DATA_DIR / "duty_rates_kcs.csv", dtype={"hs6": str, "tier": str})
     )
