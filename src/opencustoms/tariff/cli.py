@@ -162,3 +162,56 @@ def benchmarks_update(
         f"{updated.n_declarations} priced declarations in {len(updated.counts)} "
         f"histogram cells -> {path}"
     )
+
+
+@app.command("exposure")
+def exposure_cmd(
+    exports_file: Path = typer.Argument(
+        ..., help="CSV/Parquet/JSONL: exporter, hs_code, value_usd [, origin, korus, description]."
+    ),
+    date_from: str = typer.Option(..., "--from", help="Old date, YYYY-MM-DD."),
+    date_to: str = typer.Option(..., "--to", help="New date, YYYY-MM-DD."),
+    scenario: Path | None = typer.Option(None, "--scenario", help="What-if measures (YAML)."),
+    top: int = typer.Option(10, "--top", help="Exporters to show."),
+    out: Path | None = typer.Option(None, "--out", help="Write all lines (.csv)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (last line)."),
+) -> None:
+    """Rank exporters by the added US duty cost between two dates, line by line."""
+    import pandas as pd
+
+    from opencustoms.tariff.exposure import exposure
+
+    frame = _read_table(exports_file)
+    assert isinstance(frame, pd.DataFrame)
+    try:
+        lines, exporters = exposure(frame, date_from=date_from, date_to=date_to, scenario=scenario)
+    except ValueError as exc:
+        _fail(str(exc))
+        return
+    if out is not None:
+        lines.to_csv(out, index=False)
+    if as_json:
+        payload = {
+            "from": date_from,
+            "to": date_to,
+            "exporters": exporters.head(top).to_dict(orient="records"),
+            "lines": lines[
+                [
+                    "exporter",
+                    "hs_code",
+                    "old_rate",
+                    "new_rate",
+                    "value_usd",
+                    "added_cost_usd",
+                    "explanation",
+                ]
+            ].to_dict(orient="records"),
+        }
+        typer.echo(json.dumps(payload, ensure_ascii=False, default=str))
+        return
+    from rich.console import Console
+
+    from opencustoms.tariff.report import exposure_tables
+
+    for table in exposure_tables(lines, exporters, top=top, date_from=date_from, date_to=date_to):
+        Console().print(table)
