@@ -60,6 +60,7 @@ def exposure_tables(
             f"{r.new_rate:g}%",
             f"{r.value_usd:,.0f}",
             f"{r.added_cost_usd:,.0f}",
-            f"{r.old_measures or 'none'} -> {r.new_measures or 'none'}; base {r.base_basis!s}",
+            f"{str(r.old_measures) or 'none'} -> {str(r.new_measures) or 'none'}; "
+            f"base {r.base_basis!s}",
         )
     return [ranking, detail]
