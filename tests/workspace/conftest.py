@@ -12,9 +12,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
-from tests.conftest import KCS_TRAIN, KCS_VALID
 
-from opencustoms.settings import Settings, get_settings
+from opencustoms.settings import BUNDLED_DATA_DIR, Settings, get_settings
+
+KCS_TRAIN = BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv"
+KCS_VALID = BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv"
 
 OWN, OTHER = "40", "20"
 PASSWORD = "test-password-1"
@@ -47,6 +49,7 @@ def _env(root: Path) -> dict[str, str]:
         "OPENCUSTOMS_DATABASE_URL": f"sqlite:///{root / 'ws.sqlite'}",
         "OPENCUSTOMS_MODEL_DIR": str(root / "model"),
         "OPENCUSTOMS_SECRET_KEY": "test-secret-key",
+        "OPENCUSTOMS_RULES_DIR": str(root / "rules"),
     }
 
 
@@ -73,10 +76,20 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 
 
 def _build(root: Path, env: dict[str, str]) -> World:
-    from opencustoms.db import get_engine
-    from opencustoms.declarations.service import ingest_file
-    from opencustoms.workspace import setup
+    import shutil
 
+    from opencustoms.db import get_engine
+    from opencustoms.declarations.io import load_frame
+    from opencustoms.declarations.service import ingest_file
+    from opencustoms.risk import service
+    from opencustoms.risk.artefact import train as train_model
+    from opencustoms.settings import PACKAGE_DATA_DIR
+
+    # A private copy of the installed rules: the tests create and edit rules.
+    shipped = next(
+        p for p in (PACKAGE_DATA_DIR / "risk" / "rules", PACKAGE_DATA_DIR / "rules") if p.is_dir()
+    )
+    shutil.copytree(shipped, root / "rules")
     world = World(root=root, env=env)
     settings = get_settings()
     engine = get_engine(settings.resolved_database_url)
@@ -87,9 +100,9 @@ def _build(root: Path, env: dict[str, str]) -> World:
     train = pd.read_csv(KCS_TRAIN, dtype=str).tail(6000)
     train_file = root / "train_sample.csv"
     train.to_csv(train_file, index=False)
-    setup.train_model(data=[train_file], out=settings.model_dir)
+    train_model(load_frame(train_file, "kcs")).save(settings.model_dir)
     ingest_file(path=sample, profile="kcs", engine=engine)
-    setup.score_store(engine=engine)
+    service.score_store(engine=engine)
     world.own_ids = valid.loc[valid["Office ID"] == OWN, "Declaration ID"].tolist()
     world.other_ids = valid.loc[valid["Office ID"] == OTHER, "Declaration ID"].tolist()
     own = valid[valid["Office ID"] == OWN]

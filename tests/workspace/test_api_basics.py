@@ -7,7 +7,8 @@ import json
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from tests.workspace.conftest import PASSWORD, World, auth
+
+from .conftest import PASSWORD, World, auth
 
 
 def _errors(resp) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -31,8 +32,9 @@ def test_health_and_openapi(client: TestClient) -> None:
         "/api/risk/metrics",
     ):
         assert path in paths, path
-    body = paths["/api/tariff/calc"]["post"]["requestBody"]["content"]["application/json"]
-    assert body["examples"] or body["schema"]
+    for path in ("/api/tariff/calc", "/api/risk/score", "/api/declarations", "/api/rules"):
+        body = paths[path]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"]["examples"], path
 
 
 def test_token_login_and_failures_are_audited(client: TestClient, world: World) -> None:
@@ -120,7 +122,7 @@ def test_tariff_calc_and_errors(client: TestClient, world: World) -> None:
             "hs_code": "42",
             "origin": "QQ",
             "value": -1,
-            "currency": "XXX",
+            "currency": "ZZZ",
             "date": "2021-13-01",
         },
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, HTTPException
 from pydantic import BaseModel, ConfigDict, Field
 
 from opencustoms.hs.models import Candidate, FeedbackRecord
@@ -49,12 +49,15 @@ def _field(message: str, default: str = "text") -> str:
 
 
 def run_suggest(ws: WS, text: str, top: int) -> list[Candidate]:
+    from opencustoms.hs.embed import EmbeddingMismatch
     from opencustoms.hs.service import suggest
 
     try:
         return suggest(text=text, top=top, engine=ws.engine)
     except ValueError as exc:
         raise field_error(_field(str(exc)), str(exc)) from exc
+    except (EmbeddingMismatch, FileNotFoundError) as exc:
+        raise HTTPException(503, detail=f"HS classifier not available: {exc}") from exc
 
 
 @router.post(

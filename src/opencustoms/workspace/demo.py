@@ -19,15 +19,12 @@ DEMO_PASSWORD_SUFFIX = "-demo-2026"
 def _busiest(engine: Engine, column: str, default: str) -> str:
     """The value of a declarations column with the most rows (the office or importer that
     gives the fullest demo), or ``default`` when the store is empty or absent."""
-    from sqlalchemy import Table, inspect
+    from sqlalchemy import inspect
 
-    from opencustoms.db import Base
+    from opencustoms.declarations.models import declarations as table
 
     if "declarations" not in inspect(engine).get_table_names():
         return default
-    table: Table = Base.metadata.tables.get("declarations") or Table(
-        "declarations", Base.metadata, autoload_with=engine
-    )
     col = table.c[column]
     with session_scope(engine) as s:
         row = s.execute(
