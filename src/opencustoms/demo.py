@@ -23,3 +23,9 @@ def demo(
     console = Console()
     for module_name in STEPS:
         importlib.import_module(module_name).demo_step(console=console)
+    # Last: demo users per role, then the officer workspace until Ctrl-C.
+    from opencustoms.workspace.demo import demo_step as workspace_step, serve_ui
+
+    workspace_step(console=console)
+    if serve:
+        serve_ui(console=console)
