@@ -13,6 +13,7 @@ from rich.console import Console
 
 STEPS = (
     "opencustoms.declarations.demo",
+    "opencustoms.tariff.demo",
 )
 
 

@@ -9,23 +9,30 @@ from opencustoms.tariff.service import TaxComputation
 
 
 def computation_table(result: TaxComputation) -> Table:
+    """Itemised lines; the legal references are numbered in the caption."""
     title = (
         f"HS {result.hs_code} from {result.origin}, {result.value:,.2f} {result.currency} "
         f"on {result.date} -> customs value KRW {result.customs_value_krw:,.0f}"
     )
-    table = Table(title=title, show_lines=False)
-    for col in ("tax", "base", "rate", "amount KRW", "tier", "why / reference"):
+    table = Table(title=title, caption_justify="left")
+    for col in ("tax", "base", "rate", "amount KRW", "tier", "why", "ref"):
         table.add_column(col, overflow="fold")
+    refs: list[str] = []
     for line in result.lines:
+        if line.reference not in refs:
+            refs.append(line.reference)
         table.add_row(
             line.tax,
             f"{line.base:,.0f}",
             f"{line.rate:g}{line.rate_unit}",
             f"{line.amount:,.0f}",
             line.tier,
-            f"{line.explanation} [dim]({line.reference})[/dim]",
+            line.explanation,
+            f"[{refs.index(line.reference) + 1}]",
         )
-    table.add_row("total", "", "", f"{result.total:,.0f}", "", "; ".join(result.notes))
+    table.add_row("total", "", "", f"{result.total:,.0f}", "", "; ".join(result.notes), "")
+    refs.append(f"exchange rate {result.exchange_rate:g}: {result.exchange_rate_reference}")
+    table.caption = "\n".join(f"[{i + 1}] {r}" for i, r in enumerate(refs))
     return table
 
 

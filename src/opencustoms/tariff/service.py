@@ -197,11 +197,13 @@ def _explain(r: pd.Series, p: dict[str, pd.DataFrame], i: Any) -> TaxComputation
                 rate=r.ic_rate * 100,
                 amount=r.ic_amount,
                 tier="individual consumption tax (luxury goods)",
-                reference=p["excise.luxury.rate"]["reference"][i],
+                reference=(
+                    f"{p['excise.luxury.rate']['reference'][i]}; threshold: "
+                    f"{p['excise.luxury.threshold_krw']['reference'][i]}"
+                ),
                 explanation=(
                     f"{r.excise_description}: {_pct(r.ic_rate * 100)} of customs value "
-                    f"+ duty ({cv + duties:,.0f}) above KRW {thr:,.0f}; "
-                    + p["excise.luxury.threshold_krw"]["reference"][i]
+                    f"+ duty ({cv + duties:,.0f}) above KRW {thr:,.0f}"
                 ),
             )
         )
