@@ -13,7 +13,6 @@ from rich.console import Console
 
 STEPS = (
     "opencustoms.declarations.demo",
-    "opencustoms.tariff.demo",
 )
 
 
@@ -25,8 +24,8 @@ def demo(
     for module_name in STEPS:
         importlib.import_module(module_name).demo_step(console=console)
     # Last: demo users per role, then the officer workspace until Ctrl-C.
-    from opencustoms.workspace.demo import demo_step as workspace_step, serve_ui
+    from opencustoms.workspace import demo as workspace_demo
 
-    workspace_step(console=console)
+    workspace_demo.demo_step(console=console)
     if serve:
-        serve_ui(console=console)
+        workspace_demo.serve_ui(console=console)
