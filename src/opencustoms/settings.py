@@ -30,7 +30,11 @@ class Settings(BaseSettings):
     )
     model_dir: Path = Field(default=Path("var/models/current"), description="Risk model.")
     rules_dir: Path = Field(
-        default=PACKAGE_DATA_DIR / "rules", description="Officer rules (YAML files)."
+        default=PACKAGE_DATA_DIR / "risk" / "rules", description="Officer rules (YAML files)."
+    )
+    risk_capacity_file: Path = Field(
+        default=PACKAGE_DATA_DIR / "risk" / "capacity.yaml",
+        description="Daily inspection capacity per office and lane (YAML).",
     )
     # LightGBM with 2 OpenMP threads ran ~3x slower than with 1 on the reference machine;
     # the benchmarks measure both, so this stays a setting rather than a literal.

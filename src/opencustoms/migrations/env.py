@@ -14,6 +14,7 @@ from opencustoms.db import Base
 # autogenerate and the schema test see every table.
 MODEL_MODULES = (
     "opencustoms.declarations.models",
+    "opencustoms.risk.models",
     "opencustoms.hs.models",
     "opencustoms.workspace.models",
 )

@@ -1,0 +1,126 @@
+"""Score a declaration file into a Parquet file: one output row per input row."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from opencustoms.risk.artefact import RiskModel
+from opencustoms.risk.scoring import check_frame, read_for_scoring, reasons_text
+
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("row", pa.int64()),
+        ("declaration_id", pa.string()),
+        ("item_no", pa.int64()),
+        ("office_id", pa.string()),
+        ("declaration_date", pa.date32()),
+        ("score", pa.float64()),
+        ("model_score", pa.float64()),
+        ("critical_score", pa.float64()),
+        ("revenue_at_risk", pa.float64()),
+        ("lane", pa.string()),
+        ("exploration", pa.bool_()),
+        ("rules_fired", pa.list_(pa.string())),
+        ("reasons", pa.list_(pa.string())),
+        ("reasons_json", pa.string()),
+        ("error", pa.string()),
+        ("model_version", pa.string()),
+    ]
+)
+
+
+def score_file(
+    path: Path | str,
+    *,
+    profile: str,
+    out: Path | str,
+    model: RiskModel,
+    explain_mode: str = "all",
+) -> dict[str, Any]:
+    """Read, check, score and write; invalid rows get ``error`` and no score."""
+    from opencustoms.risk import service
+
+    t0 = time.perf_counter()
+    frame = read_for_scoring(path, profile)
+    errors = check_frame(frame)
+    ok = np.array([e is None for e in errors], dtype=bool)
+    scored = service.score_frame(
+        frame.loc[ok].reset_index(drop=True), model=model, explain_mode=explain_mode
+    )
+    table = output_table(
+        scored,
+        rows=np.flatnonzero(ok),
+        n=len(frame),
+        errors=errors,
+        version=model.version,
+        ids=frame["declaration_id"]
+        .astype(object)
+        .where(frame["declaration_id"].notna(), None)
+        .tolist(),
+    )
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out)
+    lanes = scored["lane"].value_counts().to_dict()
+    return {
+        "rows": len(frame),
+        "scored": int(ok.sum()),
+        "invalid": int((~ok).sum()),
+        "lanes": {k: int(v) for k, v in lanes.items()},
+        "exploration": int(scored["exploration"].sum()),
+        "model_version": model.version,
+        "seconds": round(time.perf_counter() - t0, 3),
+    }
+
+
+def output_table(
+    scored: pd.DataFrame,
+    *,
+    rows: np.ndarray,
+    n: int,
+    errors: list[str | None],
+    version: str,
+    ids: list[Any],
+) -> pa.Table:
+    """Arrow table in input order; rows that could not be scored keep their error."""
+
+    def full(values: Any, fill: Any = None) -> list[Any]:
+        col = [fill] * n
+        for i, v in zip(rows.tolist(), values, strict=True):
+            col[i] = v
+        return col
+
+    def full_num(values: np.ndarray) -> np.ndarray:
+        col = np.full(n, np.nan)
+        col[rows] = values
+        return col
+
+    raw = scored
+    reasons = [reasons_text(r) for r in raw["reasons"]]
+    dates = pd.to_datetime(raw["declaration_date"]).dt.date.tolist()
+    data = {
+        "row": np.arange(n, dtype=np.int64),
+        "declaration_id": ids,
+        "item_no": full([int(v) for v in raw["item_no"].fillna(1)]),
+        "office_id": full(raw["office_id"].tolist()),
+        "declaration_date": full(dates),
+        "score": full_num(raw["score"].to_numpy()),
+        "model_score": full_num(raw["model_score"].to_numpy()),
+        "critical_score": full_num(raw["critical_score"].to_numpy()),
+        "revenue_at_risk": full_num(raw["revenue_at_risk"].to_numpy()),
+        "lane": full(raw["lane"].tolist()),
+        "exploration": full(raw["exploration"].tolist()),
+        "rules_fired": full(list(raw["rules_fired"])),
+        "reasons": full(reasons),
+        "reasons_json": full([json.dumps(r) for r in raw["reasons"]]),
+        "error": errors,
+        "model_version": [version] * n,
+    }
+    return pa.table(data, schema=OUTPUT_SCHEMA)

@@ -1,0 +1,197 @@
+"""Lanes under daily office capacity, with a marked exploration share.
+
+Per capacity pool (a customs office with its support centres) and day:
+
+1. Rule-forced lanes take their slots first, highest score first; when a forced lane is
+   full the item falls to the next lane with room (red -> yellow -> blue -> green) and
+   says so.
+2. Of the red + yellow slots, ``exploration_share`` (rounded at random so the share holds
+   on average even at 1-2 slots per day) go to exploration picks among the items the
+   model would not select. Strategy ``random`` draws uniformly (unbiased estimate of the
+   fraud rate in the unselected population); ``uncertainty`` takes the scores closest to
+   0.5 (labels where the model learns most); ``both`` alternates the two. Picks are marked
+   ``exploration=True`` so evaluation can separate (and re-weight) them.
+3. The remaining red, then yellow, slots go to the highest model scores above the lane's
+   ``min_score``.
+4. Blue (post-clearance audit) slots go to the highest expected revenue at risk among the
+   rest; everything else is green.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from opencustoms.settings import PACKAGE_DATA_DIR
+
+STRATEGIES = ("random", "uncertainty", "both")
+FALLBACK = {"red": "yellow", "yellow": "blue", "blue": "green"}
+
+
+class Capacity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    red: int = Field(ge=0)
+    yellow: int = Field(ge=0)
+    blue: int = Field(ge=0)
+
+
+class CapacityFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reference: str
+    valid_from: dt.date | None = None
+    defaults: Capacity
+    min_score: dict[str, float]
+    offices: dict[str, Capacity]
+
+
+@dataclass
+class CapacityPlan:
+    defaults: Capacity
+    offices: dict[str, Capacity]
+    min_score: dict[str, float]
+    parent: dict[str, str] = field(default_factory=dict)
+
+    def pool(self, office: str | None) -> str:
+        """The office whose team inspects items declared at ``office``."""
+        code = str(office) if office is not None else "?"
+        seen = set()
+        while code not in self.offices and code in self.parent and code not in seen:
+            seen.add(code)
+            code = self.parent[code]
+        return code
+
+    def capacity(self, pool: str) -> Capacity:
+        return self.offices.get(pool, self.defaults)
+
+
+@lru_cache(maxsize=4)
+def _load_plan(path: str) -> CapacityPlan:
+    file = Path(path)
+    try:
+        data = CapacityFile.model_validate(yaml.safe_load(file.read_text()))
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = ".".join(str(p) for p in first["loc"])
+        raise ValueError(f"{file}: {loc}: {first['msg']}") from exc
+    offices = yaml.safe_load((PACKAGE_DATA_DIR / "offices.yaml").read_text())["offices"]
+    parent = {str(o["code"]): str(o["parent"]) for o in offices if o.get("parent")}
+    return CapacityPlan(data.defaults, data.offices, data.min_score, parent)
+
+
+def load_capacity(path: Path | None = None) -> CapacityPlan:
+    if path is None:
+        from opencustoms.settings import get_settings
+
+        path = get_settings().risk_capacity_file
+    return _load_plan(str(Path(path).resolve()))
+
+
+@dataclass
+class LaneResult:
+    lane: np.ndarray  # object array of lane names
+    exploration: np.ndarray  # bool
+    notes: list[list[str]]
+    pool: np.ndarray
+
+
+def assign_lanes(
+    frame: pd.DataFrame,
+    *,
+    score: np.ndarray,
+    revenue: np.ndarray,
+    forced: np.ndarray | None = None,
+    plan: CapacityPlan,
+    exploration_share: float = 0.10,
+    strategy: str = "random",
+    seed: int = 0,
+) -> LaneResult:
+    """Lane per row given scores, expected revenue and rule-forced lanes."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"exploration strategy must be one of {STRATEGIES}, got {strategy!r}")
+    n = len(frame)
+    rng = np.random.default_rng(seed)
+    forced = np.array([None] * n, dtype=object) if forced is None else forced
+    lane = np.array(["green"] * n, dtype=object)
+    explore = np.zeros(n, dtype=bool)
+    notes: list[list[str]] = [[] for _ in range(n)]
+    offices = frame["office_id"].astype("string").fillna("?").to_numpy(dtype=object)
+    pool_of = {o: plan.pool(o) for o in set(offices)}
+    pools = np.array([pool_of[o] for o in offices], dtype=object)
+    days = pd.to_datetime(frame["declaration_date"]).to_numpy().astype("datetime64[D]")
+    codes = np.zeros(0, dtype=np.int64)
+    if n:
+        codes = np.asarray(pd.factorize(pd.MultiIndex.from_arrays([pools, days]))[0])
+    order = np.lexsort((-score, codes))
+    bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
+    for b in range(len(bounds) - 1):
+        rows = order[bounds[b] : bounds[b + 1]]  # by descending score
+        cap = plan.capacity(pools[rows[0]])
+        left = {"red": cap.red, "yellow": cap.yellow, "blue": cap.blue}
+        free = np.ones(len(rows), dtype=bool)
+        for i, r in enumerate(rows):
+            want = forced[r]
+            if want is None:
+                continue
+            free[i] = False
+            while want != "green" and left[want] <= 0:
+                notes[r].append(f"{want} lane capacity of office {pools[r]} used up today")
+                want = FALLBACK[want]
+            lane[r] = want
+            if want != "green":
+                left[want] -= 1
+        slots = left["red"] + left["yellow"]
+        wanted = exploration_share * (cap.red + cap.yellow)
+        n_explore = min(slots, int(wanted) + int(rng.random() < wanted - int(wanted)))
+        candidates = rows[free]
+        model_slots = slots - n_explore
+        eligible = candidates[score[candidates] >= plan.min_score.get("yellow", 0.0)]
+        chosen = eligible[:model_slots]
+        rest = np.setdiff1d(candidates, chosen, assume_unique=True)
+        picks = _explore(rest, score, n_explore, strategy, rng)
+        for r in chosen:
+            if left["red"] > 0 and score[r] >= plan.min_score.get("red", 0.0):
+                lane[r] = "red"
+                left["red"] -= 1
+            elif left["yellow"] > 0:
+                lane[r] = "yellow"
+                left["yellow"] -= 1
+            elif left["red"] > 0:
+                lane[r] = "red"
+                left["red"] -= 1
+        for r in picks:
+            target = "red" if left["red"] > 0 else "yellow"
+            lane[r] = target
+            left[target] -= 1
+            explore[r] = True
+            notes[r].append(f"exploration pick ({strategy}): selected to keep the model learning")
+        remaining = np.setdiff1d(rest, picks, assume_unique=True)
+        remaining = remaining[score[remaining] >= plan.min_score.get("blue", 0.0)]
+        if left["blue"] > 0 and len(remaining):
+            top = remaining[np.argsort(-revenue[remaining], kind="stable")[: left["blue"]]]
+            lane[top] = "blue"
+    return LaneResult(lane, explore, notes, pools)
+
+
+def _explore(
+    rows: np.ndarray, score: np.ndarray, k: int, strategy: str, rng: np.random.Generator
+) -> np.ndarray:
+    if k <= 0 or len(rows) == 0:
+        return np.zeros(0, dtype=rows.dtype)
+    k = min(k, len(rows))
+    if strategy == "random":
+        return rng.choice(rows, size=k, replace=False)
+    by_doubt = rows[np.argsort(np.abs(score[rows] - 0.5), kind="stable")]
+    if strategy == "uncertainty":
+        return by_doubt[:k]
+    n_unc = k // 2 + int(k % 2 == 1 and rng.random() < 0.5)
+    unc = by_doubt[:n_unc]
+    pool = np.setdiff1d(rows, unc, assume_unique=True)
+    rnd = rng.choice(pool, size=min(k - n_unc, len(pool)), replace=False)
+    return np.concatenate([unc, rnd])
