@@ -107,7 +107,9 @@ def _build(root: Path, env: dict[str, str]) -> World:
     world.other_ids = valid.loc[valid["Office ID"] == OTHER, "Declaration ID"].tolist()
     own = valid[valid["Office ID"] == OWN]
     world.trader_id = str(own["Importer ID"].value_counts().index[0])
-    world.trader_ids = own.loc[own["Importer ID"] == world.trader_id, "Declaration ID"].tolist()
+    # A trader follows their declarations at every office.
+    mine = (valid["Importer ID"] == world.trader_id) | (valid["Declarant ID"] == world.trader_id)
+    world.trader_ids = valid.loc[mine, "Declaration ID"].tolist()
     from opencustoms.workspace.app import prepare_database
     from opencustoms.workspace.models import UserCreate
     from opencustoms.workspace.users import create_user, issue_token
