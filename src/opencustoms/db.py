@@ -51,6 +51,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
+        # The default 2 MiB page cache thrashes once the key index outgrows it (bulk
+        # ingests of 10^6 rows ran ~30% slower); 128 MiB keeps it in memory.
+        cur.execute("PRAGMA cache_size=-131072")
+        cur.execute("PRAGMA temp_store=MEMORY")
         cur.close()
 
 

@@ -268,10 +268,10 @@ def _conflict_rows(
     idx = np.flatnonzero(conflict)
     wanted = keys.iloc[idx]
     stored = _stored_rows(conn, wanted["declaration_id"].unique().tolist())
-    first = keys.reset_index().groupby(["declaration_id", "item_no"], sort=False)["index"].first()
+    grouped = keys.reset_index().groupby(["declaration_id", "item_no"], sort=False)["index"]
+    first = grouped.first().to_dict()
     firsts = [
-        int(first.loc[(wanted.at[i, "declaration_id"], wanted.at[i, "item_no"])])
-        for i in idx.tolist()
+        int(first[(wanted.at[i, "declaration_id"], wanted.at[i, "item_no"])]) for i in idx.tolist()
     ]
     # one conversion per batch: row-wise pandas access costs ~1 ms a row
     plain = _plain_rows(valid, sorted({*idx.tolist(), *firsts}))

@@ -92,7 +92,7 @@ def parse_float(text: pd.Series) -> pd.Series:
     Arrow's parser round-trips decimal text ("86125.2" stays 86125.2); pandas'
     ``to_numeric`` may land one ulp off, which would turn re-deliveries into conflicts.
     """
-    arr = pa.array(text.to_numpy(dtype=object, na_value=None), type=pa.string())
+    arr = pa.array(text.astype(TEXT).array, type=pa.string())
     looks = pc.match_substring_regex(arr, _NUMBER, ignore_case=True)
     values = pc.cast(pc.if_else(looks, arr, pa.scalar(None, pa.string())), pa.float64())
     return pd.Series(values.to_numpy(zero_copy_only=False), index=text.index, dtype="float64")
@@ -232,9 +232,9 @@ def check_frame(frame: pd.DataFrame, problems: dict[int, Reasons] | None = None)
         # plain object arrays: positional access on pandas Series costs ~30 us a call
         fails = [(n, m, msg, src.to_numpy(dtype=object)) for n, m, msg, src in c.fails]
         for pos in np.flatnonzero(bad).tolist():
-            for name, mask, message, values in fails:
+            for name, mask, message, given in fails:
                 if mask[pos]:
-                    v = _plain(values[pos])
+                    v = _plain(given[pos])
                     problem = message(v) if callable(message) else message.format(v=v)
                     reasons.setdefault(pos, []).append({"field": name, "problem": problem})
     typed = pd.DataFrame(out, columns=list(FIELD_NAMES))
