@@ -1,12 +1,13 @@
 # Two commands matter on a fresh machine:  make demo  and  make test
 SHELL := /bin/bash
+# uv on PATH, else ~/.local/bin/uv, which the $(UV) rule installs (scripts/bootstrap-uv.sh).
 UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
 export UV_LINK_MODE ?= copy
 
 .PHONY: demo test check install system-deps lint format bench clean
 
 $(UV):
-	@python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	@bash scripts/bootstrap-uv.sh >/dev/null
 
 install: $(UV)
 	$(UV) sync --frozen
@@ -17,6 +18,7 @@ system-deps:
 demo: install
 	$(UV) run opencustoms demo $(DEMO_ARGS)
 
+# pytest's exit status is make's: any failure, error or collection problem fails the target.
 test: install system-deps
 	@set -euo pipefail; \
 	url="$$(bash scripts/test-postgres.sh)"; \
