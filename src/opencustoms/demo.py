@@ -13,6 +13,8 @@ from rich.console import Console
 
 STEPS = (
     "opencustoms.declarations.demo",
+    "opencustoms.risk.demo",
+    "opencustoms.tariff.demo",
 )
 
 

@@ -128,7 +128,7 @@ def build_features(
     differs = (origin != dep).astype("float64").to_numpy(dtype="float64", na_value=np.nan)
     cols["origin_ne_departure"] = differs
     dates = pd.to_datetime(frame["declaration_date"])
-    cols["weekday"] = dates.dt.weekday.to_numpy(dtype="float64", na_value=np.nan)
+    cols["weekday"] = dates.dt.day_of_week.to_numpy(dtype="float64", na_value=np.nan)
     cols["month"] = dates.dt.month.to_numpy(dtype="float64", na_value=np.nan)
     cols["day_of_month"] = dates.dt.day.to_numpy(dtype="float64", na_value=np.nan)
     for col in CATEGORICAL:

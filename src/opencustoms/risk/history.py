@@ -161,13 +161,11 @@ def _exclusive_daily_cumsum(codes: np.ndarray, day: np.ndarray, c: np.ndarray) -
     sums = np.column_stack(
         [np.bincount(inverse, weights=c[ok, j], minlength=len(groups)) for j in range(c.shape[1])]
     )
-    cum = np.cumsum(sums, axis=0)
     group_code = groups // (int(day.max()) + 1)
-    # Position where each code's block starts; subtract everything before the block.
-    starts = np.r_[True, group_code[1:] != group_code[:-1]]
-    block_start = np.maximum.accumulate(np.where(starts, np.arange(len(groups)), 0))
-    before_block = np.where(block_start[:, None] > 0, cum[block_start - 1], 0.0)
-    prior = cum - sums - before_block
+    # Running sums restart for every key, so a row's value depends only on its own key's
+    # earlier days (bit for bit: rows of other keys or later days cannot change it).
+    cum = pd.DataFrame(sums).groupby(group_code, sort=False).cumsum().to_numpy()
+    prior = cum - sums
     res_ok = prior[inverse]
     res[ok] = res_ok
     return res
