@@ -362,8 +362,13 @@ def inspection_form(
     if not errors:
         if user.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
             raise HTTPException(403, detail="your role may not record inspection results")
-        record_inspection(ws, user, declaration_id, body)
-        message = "Inspection result recorded."
+        try:
+            record_inspection(ws, user, declaration_id, body)
+            message = "Inspection result recorded."
+        except HTTPException as exc:
+            if exc.status_code != 422:
+                raise
+            errors = cast(list[dict[str, Any]], exc.detail)
     data = _detail_data(ws, user, declaration_id)
     item = next((i for i in data["items"] if str(i["item_no"]) == str(item_no)), data["items"][0])
     if not request.headers.get("hx-request"):
