@@ -57,23 +57,27 @@ class _Errors:
     """First error per row; later checks never overwrite an earlier one."""
 
     def __init__(self, index: pd.Index) -> None:
-        self.s = pd.Series(None, index=index, dtype="object")
+        self.index = index
+        self.messages = np.full(len(index), None, dtype=object)
+        self.failed = np.zeros(len(index), dtype=bool)
 
     def add(self, mask: pd.Series, message: str | pd.Series | Callable[[Any], str]) -> None:
-        m = mask.fillna(False).astype(bool) & self.s.isna()
+        m = np.asarray(pd.Series(mask, index=self.index).fillna(False), dtype=bool)
+        m = m & ~self.failed
         if not m.any():
             return
         if callable(message):
             # Formatted per failing row only, so clean rows cost nothing.
-            self.s[m] = [message(i) for i in m.index[m]]
+            self.messages[m] = [message(i) for i in self.index[m]]
         elif isinstance(message, pd.Series):
-            self.s[m] = message[m].astype("object")
+            self.messages[m] = message.to_numpy(dtype=object)[m]
         else:
-            self.s[m] = message
+            self.messages[m] = message
+        self.failed |= m
 
     @property
-    def ok(self) -> pd.Series:
-        return self.s.isna()
+    def s(self) -> pd.Series:
+        return pd.Series(self.messages, index=self.index, dtype=object)
 
 
 def _flag(col: pd.Series) -> pd.Series:
@@ -99,34 +103,66 @@ def trunc(amount: pd.Series | np.ndarray, unit: pd.Series | float) -> pd.Series:
     return np.floor(np.round(amount / unit, 6)) * unit
 
 
+def _codes(keys: pd.DataFrame, on: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
+    """Group code per row and the unique key rows (in code order)."""
+    combined = np.zeros(len(keys), dtype=np.int64)
+    for col in on:
+        c, u = pd.factorize(keys[col], use_na_sentinel=False)
+        combined = combined * (len(u) + 1) + c
+    codes, _ = pd.factorize(combined)
+    first = np.unique(codes, return_index=True)[1]
+    return codes, keys[on].iloc[first].reset_index(drop=True)
+
+
 def dated_lookup(
     keys: pd.DataFrame, table: pd.DataFrame, on: list[str], cols: list[str]
 ) -> pd.DataFrame:
     """Per row of ``keys`` (with a ``date`` column), the table row matching ``on`` whose
     validity period contains the date; NaN where none does."""
-    left = keys[[*on, "date"]].copy()
-    left["_row"] = keys.index
-    m = left.merge(table[[*on, "valid_from", "valid_to", *cols]], on=on, how="inner")
-    m = m[(m["valid_from"] <= m["date"]) & (m["date"] <= m["valid_to"])]
-    m = m.drop_duplicates("_row").set_index("_row")
-    return m[cols].reindex(keys.index)
+    if table.duplicated(on).any():
+        # Several periods per key: match every period, keep the one containing the date.
+        left = keys[[*on, "date"]].copy()
+        left["_row"] = keys.index
+        m = left.merge(table[[*on, "valid_from", "valid_to", *cols]], on=on, how="inner")
+        m = m[(m["valid_from"] <= m["date"]) & (m["date"] <= m["valid_to"])]
+        m = m.drop_duplicates("_row").set_index("_row")
+        return m[cols].reindex(keys.index)
+    # One period per key (the common case): join the unique keys only, then gather.
+    codes, uniq = _codes(keys, on)
+    u = uniq.merge(table[[*on, "valid_from", "valid_to", *cols]], on=on, how="left")
+    date = keys["date"].to_numpy()
+    inside = (u["valid_from"].to_numpy()[codes] <= date) & (date <= u["valid_to"].to_numpy()[codes])
+    out = pd.DataFrame(index=keys.index)
+    for col in cols:
+        if u[col].dtype == float:
+            out[col] = np.where(inside, u[col].to_numpy()[codes], np.nan)
+        else:
+            values = u[col].to_numpy(dtype=object)[codes]
+            values[~inside] = None
+            out[col] = pd.Series(values, index=keys.index, dtype=object)
+    return out
 
 
 def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, pd.DataFrame]:
     """Each dated parameter's value and reference per row (NaN + message when not in force)."""
     out = {}
-    uniq = dates.dropna().unique()
+    codes, uniq = pd.factorize(dates)
     for name in DATED_PARAMS:
-        vals, refs, errs = {}, {}, {}
-        for d in uniq:
+        vals = np.full(len(uniq) + 1, np.nan)
+        refs = np.full(len(uniq) + 1, None, dtype=object)
+        errs = np.full(len(uniq) + 1, None, dtype=object)
+        for k, d in enumerate(uniq):
             try:
                 item = data.params.at(name, pd.Timestamp(d).date())
-                vals[d], refs[d] = float(item.value), item.reference
+                vals[k], refs[k] = float(item.value), item.reference
             except ParameterNotInForce as exc:
-                errs[d] = str(exc)
-        out[name] = pd.DataFrame(
-            {"value": dates.map(vals), "reference": dates.map(refs), "error": dates.map(errs)}
-        )
+                errs[k] = str(exc)
+        # code -1 (missing date) picks the trailing empty slot
+        idx = np.where(codes < 0, len(uniq), codes)
+        frame = pd.DataFrame({"value": vals[idx]}, index=dates.index)
+        frame["reference"] = pd.Series(refs[idx], index=dates.index, dtype=object)
+        frame["error"] = pd.Series(errs[idx], index=dates.index, dtype=object)
+        out[name] = frame
     return out
 
 
@@ -141,69 +177,96 @@ def _known_hs6_index(data: TariffData) -> pd.Index:
     return _KNOWN_CACHE[key]
 
 
+def _factor(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes per row and the unique values (as text); code -1 = missing."""
+    codes, uniq = pd.factorize(col, use_na_sentinel=True)
+    return codes, pd.Series(uniq, dtype=object).map(str)
+
+
+def _gather(values: pd.Series | np.ndarray, codes: np.ndarray, index: pd.Index,
+            missing: object = None) -> pd.Series:
+    """Per-row values from per-unique ``values`` (row code -1 gets ``missing``)."""
+    arr = np.asarray(values, dtype=object)
+    arr = np.append(arr, np.array([missing], dtype=object))
+    return pd.Series(arr[np.where(codes < 0, len(arr) - 1, codes)], index=index, dtype=object)
+
+
 def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.DataFrame:
+    # Text columns repeat a few thousand distinct values: every check and transformation
+    # runs on the unique values, then is gathered back to rows by integer codes.
     missing = [c for c in REQUIRED_INPUT if c not in frame.columns]
     if missing:
         raise ValueError(f"{missing[0]}: required column missing from the input")
     w = pd.DataFrame(index=frame.index)
-    hs = frame["hs_code"].astype("string").str.replace(r"[.\s-]", "", regex=True)
-    hs = hs.where(hs.str.len() % 2 == 0, "0" + hs)
-    shape_ok = hs.str.fullmatch(r"\d{6,10}").fillna(False).astype(bool)
+    idx = frame.index
+    codes, u = _factor(frame["hs_code"])
+    u_hs = u.str.replace(r"[.\s-]", "", regex=True)
+    u_hs = u_hs.where(u_hs.str.len() % 2 == 0, "0" + u_hs)
+    u_shape = u_hs.str.fullmatch(r"\d{6,10}").fillna(False).astype(bool)
+    u_known = u_hs.str[:6].isin(data.known_hs6)
+    shape_ok = _gather(u_shape, codes, idx, False).astype(bool)
     raw_hs = frame["hs_code"]
     errors.add(~shape_ok, lambda i: f"hs_code: {raw_hs[i]!r} is not an HS code of 6 to 10 digits")
-    w["hs"], w["hs6"] = hs, hs.str[:6]
+    w["hs"] = _gather(u_hs, codes, idx)
+    w["hs6"] = _gather(u_hs.str[:6], codes, idx)
+    known = _gather(u_known, codes, idx, False).astype(bool)
     errors.add(
-        shape_ok & ~w["hs6"].isin(_known_hs6_index(data)),
+        shape_ok & ~known,
         lambda i: (
             f"hs_code: unknown HS6 code {w.at[i, 'hs6']!s} "
             "(not in the HS 2022-based US schedule nor the KCS rate table)"
         ),
     )
-    w["chapter"] = pd.to_numeric(w["hs6"].str[:2], errors="coerce")
-    origin, bad = _checked_map(
-        frame["origin"].astype("string").str.strip().str.upper(), check_country
+    w["chapter"] = pd.to_numeric(
+        _gather(pd.to_numeric(u_hs.str[:2], errors="coerce"), codes, idx, np.nan),
+        errors="coerce",
     )
-    errors.add(frame["origin"].isna(), "origin: missing country of origin")
-    errors.add(bad.notna(), lambda i: f"origin: {bad[i]!s}")
-    w["origin"] = origin
-    cur, bad = _checked_map(
-        frame["currency"].astype("string").str.strip().str.upper(), check_currency
-    )
-    errors.add(frame["currency"].isna(), "currency: missing currency")
-    bad_cur = bad
-    errors.add(bad_cur.notna(), lambda i: f"currency: {bad_cur[i]!s}")
+    _excise_kind(w, data, u_hs, codes)
+    for field, check in (("origin", check_country), ("currency", check_currency)):
+        codes, u = _factor(frame[field])
+        good, bad = _checked_map(u.str.strip().str.upper(), check)
+        w[field] = _gather(good, codes, idx)
+        errors.add(pd.Series(codes < 0, index=idx), f"{field}: missing {field}")
+        bad_rows = _gather(bad, codes, idx)
+        errors.add(bad_rows.notna(), lambda i, b=bad_rows, f=field: f"{f}: {b[i]!s}")
     known_fx = set(data.fx["currency"]) | {"KRW"}
+    cur = w["currency"]
     errors.add(
         cur.notna() & ~cur.isin(known_fx),
         lambda i: f"currency: no customs exchange rate table for {cur[i]!s}",
     )
-    w["currency"] = cur
     value = pd.to_numeric(frame["value"], errors="coerce")
     errors.add(value.isna() | (value < 0), "value: must be a non-negative number")
     w["value"] = value
-    date = pd.to_datetime(frame["date"], errors="coerce").dt.normalize()
+    codes, u_dates = pd.factorize(frame["date"], use_na_sentinel=True)
+    parsed = pd.to_datetime(pd.Series(u_dates, dtype=object), errors="coerce").dt.normalize()
+    date = pd.Series(np.append(parsed.to_numpy(), np.datetime64("NaT"))[
+        np.where(codes < 0, len(parsed), codes)], index=idx)
     errors.add(date.isna(), "date: not a date in YYYY-MM-DD form")
     w["date"] = date
     qty = pd.to_numeric(frame["quantity"], errors="coerce") if "quantity" in frame else np.nan
     w["quantity"] = qty
     errors.add(w["quantity"] <= 0, "quantity: must be positive when given")
-    fta_raw = frame["fta"].astype("string").str.strip() if "fta" in frame else None
-    if fta_raw is not None:
-        fta_raw = fta_raw.where(fta_raw != "")
-        ids = fta_raw.map(lambda v: data.resolve_agreement(v) if isinstance(v, str) else None)
-        known = ", ".join(sorted(data.agreements))
+    w["fta"], w["fta_prefix"] = None, None
+    if "fta" in frame:
+        codes, u = _factor(frame["fta"])
+        u = u.str.strip()
+        ids = u.map(lambda v: data.resolve_agreement(v) if v else None)
+        claimed = _gather(u.where(u != "", None), codes, idx)
+        w["fta"] = _gather(ids, codes, idx)
+        names = ", ".join(sorted(data.agreements))
         errors.add(
-            fta_raw.notna() & ids.isna(),
-            lambda i: f"fta: unknown agreement {fta_raw[i]!r} (known: {known})",
+            claimed.notna() & w["fta"].isna(),
+            lambda i: f"fta: unknown agreement {claimed[i]!r} (known: {names})",
         )
-        w["fta"] = pd.Series(ids.tolist(), index=frame.index, dtype="object")
-    else:
-        w["fta"] = None
-    w["fta_prefix"] = w["fta"].map({k: a.kcs_prefix for k, a in data.agreements.items()})
+        prefixes = {k: a.kcs_prefix for k, a in data.agreements.items()}
+        w["fta_prefix"] = _gather(ids.map(prefixes), codes, idx)
     for col in ("proof_of_origin", "personal_use", "list_clearance"):
         w[col] = _flag(frame[col]) if col in frame else False
-    sup = frame["supplier"].astype("string").str.strip() if "supplier" in frame else None
-    w["supplier"] = sup.fillna("") if sup is not None else ""
+    w["supplier"] = pd.Series("", index=idx, dtype=object)
+    if "supplier" in frame:
+        codes, u = _factor(frame["supplier"])
+        w["supplier"] = _gather(u.str.strip(), codes, idx, "")
     return w
 
 
@@ -215,7 +278,7 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
         w.assign(chapter=0), data.chapter_defaults, ["chapter"], ["rate", "reference"]
     )
     chap = chap.fillna(general)
-    w["basic_source"] = np.where(basic["rate"].notna(), "hs6", "chapter default")
+    w["basic_source"] = _text(np.where(basic["rate"].notna(), "hs6", "chapter default"), w)
     w["basic_rate"] = basic["rate"].fillna(chap["rate"])
     w["basic_reference"] = basic["reference"].fillna(chap["reference"])
     errors.add(
@@ -228,10 +291,13 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
     wto = dated_lookup(w, rates[rates["tier"] == "C"], ["hs6"], ["rate", "reference"])
     w["wto_rate"], w["wto_reference"] = wto["rate"], wto["reference"]
     use_wto = w["wto_rate"] < w["basic_rate"]
-    w["duty_tier"] = np.where(
-        use_wto,
-        "WTO concession",
-        np.where(w["basic_source"] == "hs6", "basic", "basic (chapter default)"),
+    w["duty_tier"] = _text(
+        np.where(
+            use_wto,
+            "WTO concession",
+            np.where(w["basic_source"] == "hs6", "basic", "basic (chapter default)"),
+        ),
+        w,
     )
     w["duty_rate"] = w["basic_rate"].where(~use_wto, w["wto_rate"])
     w["duty_reference"] = w["basic_reference"].where(~use_wto, w["wto_reference"])
@@ -266,18 +332,21 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
     w["remedy_supplier_specific"] = exact["rate"].notna()
 
 
-def _excise_kind(w: pd.DataFrame, data: TariffData) -> None:
+def _excise_kind(w: pd.DataFrame, data: TariffData, u_hs: pd.Series, codes: np.ndarray) -> None:
     ex = data.excise.set_index("prefix")
-    kind = pd.Series(None, index=w.index, dtype="object")
+    kind = pd.Series(None, index=u_hs.index, dtype=object)
     for length in (4, 6):  # the longer prefix overwrites the shorter
-        key = w["hs"].str[:length]
+        key = u_hs.str[:length]
         hit = key.isin(ex.index)
         kind[hit] = key[hit]
-    w["excise_prefix"] = kind
-    w["excise_kind"] = kind.map(ex["kind"])
-    w["excise_description"] = kind.map(ex["description"])
-    w["excise_reference"] = kind.map(ex["reference"])
-    w["rural_flag"] = kind.map(ex["rural"]).fillna(False).astype(bool)
+    idx = w.index
+    w["excise_prefix"] = _gather(kind, codes, idx)
+    w["excise_kind"] = _gather(kind.map(ex["kind"]), codes, idx)
+    w["excise_description"] = _gather(kind.map(ex["description"]), codes, idx)
+    w["excise_reference"] = _gather(kind.map(ex["reference"]), codes, idx)
+    w["rural_flag"] = _gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(
+        bool
+    )
 
 
 def _fx(w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = None) -> pd.Series:
@@ -321,7 +390,6 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
         errors.add(p[name]["error"].notna(), p[name]["error"])
     unit, vunit = p["rounding.tax_unit_krw"]["value"], p["rounding.value_unit_krw"]["value"]
     _resolve_duty(w, data, errors)
-    _excise_kind(w, data)
     cv = trunc(w["value"] * w["exchange_rate"], vunit)
     w["customs_value_krw"] = cv
     w["duty_amount"] = trunc(cv * w["duty_rate"] / 100, unit)
@@ -374,7 +442,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
     ]
     w.loc[w["de_minimis"], amounts] = 0.0
     w["total_krw"] = w[amounts].sum(axis=1)
-    w["error"] = errors.s.where(errors.s.notna(), None).astype("object")
+    w["error"] = errors.s
     bad = w["error"].notna()
     w.loc[bad, [*amounts, "total_krw", "customs_value_krw"]] = np.nan
     w.attrs["params"] = p
@@ -417,32 +485,39 @@ def _liquor(
 def _de_minimis(
     w: pd.DataFrame, data: TariffData, p: dict[str, pd.DataFrame], errors: _Errors
 ) -> None:
-    personal = w["personal_use"].astype(bool)
+    personal = w["personal_use"].to_numpy(dtype=bool)
     w["de_minimis"] = False
     w["de_minimis_threshold_usd"] = np.nan
-    w["de_minimis_reference"] = None
+    w["de_minimis_reference"] = pd.Series(None, index=w.index, dtype=object)
     if not personal.any():
         return
     sub = _Errors(w.index)
     usd, _ = _fx(w, data, sub, cur="USD")
-    errors.add(personal & sub.s.notna(), sub.s)
-    food = w["chapter"].isin(data.food_chapters)
-    us_list = (w["origin"] == "US") & w["list_clearance"] & ~food
-    name = pd.Series("de_minimis.general_usd", index=w.index)
-    name[food] = "de_minimis.food_usd"
-    name[us_list] = "de_minimis.us_list_clearance_usd"
-    thr = pd.Series(np.nan, index=w.index)
-    ref = pd.Series(None, index=w.index, dtype="object")
-    for n in name.unique():
-        m = name == n
-        errors.add(personal & m & p[n]["error"].notna(), p[n]["error"])
-        thr[m], ref[m] = p[n]["value"][m], p[n]["reference"][m]
+    errors.add(pd.Series(personal & sub.failed, index=w.index), sub.s)
+    food = w["chapter"].isin(data.food_chapters).to_numpy()
+    us_list = ((w["origin"] == "US") & w["list_clearance"]).to_numpy(dtype=bool) & ~food
+    names = np.where(food, "de_minimis.food_usd",
+                     np.where(us_list, "de_minimis.us_list_clearance_usd",
+                              "de_minimis.general_usd"))
+    thr = np.full(len(w), np.nan)
+    ref = np.full(len(w), None, dtype=object)
+    for n in np.unique(names):
+        m = names == n
+        errors.add(pd.Series(personal & m, index=w.index) & p[n]["error"].notna(),
+                   p[n]["error"])
+        thr[m] = p[n]["value"].to_numpy()[m]
+        ref[m] = p[n]["reference"].to_numpy(dtype=object)[m]
     ref[food] = [f"{x}; {data.food_reference}" for x in ref[food]]
-    value_usd = w["customs_value_krw"] / usd
+    value_usd = (w["customs_value_krw"] / usd).to_numpy(dtype=float)
     w["value_usd"] = value_usd
-    w["de_minimis_threshold_usd"] = thr.where(personal)
-    w["de_minimis_reference"] = ref.where(personal)
-    w["de_minimis"] = (personal & (value_usd <= thr)).fillna(False).astype(bool)
+    w["de_minimis_threshold_usd"] = np.where(personal, thr, np.nan)
+    ref[~personal] = None
+    w["de_minimis_reference"] = pd.Series(ref, index=w.index, dtype=object)
+    w["de_minimis"] = personal & (value_usd <= thr)
+
+
+def _text(values: np.ndarray, like: pd.DataFrame) -> pd.Series:
+    return pd.Series(values.astype(object), index=like.index, dtype=object)
 
 
 def _day(value: object) -> str:

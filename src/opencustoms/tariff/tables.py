@@ -26,7 +26,16 @@ def _yaml(name: str) -> Any:
     return yaml.safe_load((TARIFF_DATA_DIR / name).read_text(encoding="utf-8"))
 
 
+def _objects(frame: pd.DataFrame) -> pd.DataFrame:
+    # Plain object strings: gathering them per row is much cheaper than Arrow strings.
+    for col in frame.columns:
+        if pd.api.types.is_string_dtype(frame[col]) and frame[col].dtype != object:
+            frame[col] = frame[col].astype(object)
+    return frame
+
+
 def _dates(frame: pd.DataFrame) -> pd.DataFrame:
+    _objects(frame)
     frame["valid_from"] = pd.to_datetime(frame["valid_from"])
     frame["valid_to"] = pd.to_datetime(frame["valid_to"]).fillna(OPEN_END)
     return frame
@@ -144,7 +153,8 @@ def _excise() -> tuple[pd.DataFrame, frozenset[int], str]:
             }
         )
     food = spec["de_minimis_always_general"]
-    return pd.DataFrame(rows), frozenset(int(c) for c in food["chapters"]), food["reference"]
+    excise = _objects(pd.DataFrame(rows))
+    return excise, frozenset(int(c) for c in food["chapters"]), food["reference"]
 
 
 def _known_hs6(rates: pd.DataFrame, us_hts: Path) -> frozenset[str]:
@@ -168,6 +178,7 @@ def load_tariff_data() -> TariffData:
     fx = pd.read_csv(TARIFF_DATA_DIR / "exchange_rates.csv", dtype={"currency": str})
     fx["week_start"] = pd.to_datetime(fx["week_start"])
     fx["week_end"] = pd.to_datetime(fx["week_end"])
+    _objects(fx)
     return TariffData(
         params=params,
         rates=rates,
