@@ -109,8 +109,10 @@ def _codes(keys: pd.DataFrame, on: list[str]) -> tuple[np.ndarray, pd.DataFrame]
     for col in on:
         c, u = pd.factorize(keys[col], use_na_sentinel=False)
         combined = combined * (len(u) + 1) + c
-    codes, _ = pd.factorize(combined)
-    first = np.unique(codes, return_index=True)[1]
+    codes, uniq = pd.factorize(combined)
+    # Position of each code's first row: reversed assignment lets the earliest row win.
+    first = np.empty(len(uniq), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
     return codes, keys[on].iloc[first].reset_index(drop=True)
 
 
@@ -183,8 +185,9 @@ def _factor(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     return codes, pd.Series(uniq, dtype=object).map(str)
 
 
-def _gather(values: pd.Series | np.ndarray, codes: np.ndarray, index: pd.Index,
-            missing: object = None) -> pd.Series:
+def _gather(
+    values: pd.Series | np.ndarray, codes: np.ndarray, index: pd.Index, missing: object = None
+) -> pd.Series:
     """Per-row values from per-unique ``values`` (row code -1 gets ``missing``)."""
     arr = np.asarray(values, dtype=object)
     arr = np.append(arr, np.array([missing], dtype=object))
@@ -228,7 +231,7 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
         w[field] = _gather(good, codes, idx)
         errors.add(pd.Series(codes < 0, index=idx), f"{field}: missing {field}")
         bad_rows = _gather(bad, codes, idx)
-        errors.add(bad_rows.notna(), lambda i, b=bad_rows, f=field: f"{f}: {b[i]!s}")
+        errors.add(bad_rows.notna(), _prefixed(field, bad_rows))
     known_fx = set(data.fx["currency"]) | {"KRW"}
     cur = w["currency"]
     errors.add(
@@ -240,8 +243,10 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
     w["value"] = value
     codes, u_dates = pd.factorize(frame["date"], use_na_sentinel=True)
     parsed = pd.to_datetime(pd.Series(u_dates, dtype=object), errors="coerce").dt.normalize()
-    date = pd.Series(np.append(parsed.to_numpy(), np.datetime64("NaT"))[
-        np.where(codes < 0, len(parsed), codes)], index=idx)
+    date = pd.Series(
+        np.append(parsed.to_numpy(), np.datetime64("NaT"))[np.where(codes < 0, len(parsed), codes)],
+        index=idx,
+    )
     errors.add(date.isna(), "date: not a date in YYYY-MM-DD form")
     w["date"] = date
     qty = pd.to_numeric(frame["quantity"], errors="coerce") if "quantity" in frame else np.nan
@@ -344,9 +349,7 @@ def _excise_kind(w: pd.DataFrame, data: TariffData, u_hs: pd.Series, codes: np.n
     w["excise_kind"] = _gather(kind.map(ex["kind"]), codes, idx)
     w["excise_description"] = _gather(kind.map(ex["description"]), codes, idx)
     w["excise_reference"] = _gather(kind.map(ex["reference"]), codes, idx)
-    w["rural_flag"] = _gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(
-        bool
-    )
+    w["rural_flag"] = _gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(bool)
 
 
 def _fx(w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = None) -> pd.Series:
@@ -496,15 +499,16 @@ def _de_minimis(
     errors.add(pd.Series(personal & sub.failed, index=w.index), sub.s)
     food = w["chapter"].isin(data.food_chapters).to_numpy()
     us_list = ((w["origin"] == "US") & w["list_clearance"]).to_numpy(dtype=bool) & ~food
-    names = np.where(food, "de_minimis.food_usd",
-                     np.where(us_list, "de_minimis.us_list_clearance_usd",
-                              "de_minimis.general_usd"))
+    names = np.where(
+        food,
+        "de_minimis.food_usd",
+        np.where(us_list, "de_minimis.us_list_clearance_usd", "de_minimis.general_usd"),
+    )
     thr = np.full(len(w), np.nan)
     ref = np.full(len(w), None, dtype=object)
     for n in np.unique(names):
         m = names == n
-        errors.add(pd.Series(personal & m, index=w.index) & p[n]["error"].notna(),
-                   p[n]["error"])
+        errors.add(pd.Series(personal & m, index=w.index) & p[n]["error"].notna(), p[n]["error"])
         thr[m] = p[n]["value"].to_numpy()[m]
         ref[m] = p[n]["reference"].to_numpy(dtype=object)[m]
     ref[food] = [f"{x}; {data.food_reference}" for x in ref[food]]
@@ -514,6 +518,10 @@ def _de_minimis(
     ref[~personal] = None
     w["de_minimis_reference"] = pd.Series(ref, index=w.index, dtype=object)
     w["de_minimis"] = personal & (value_usd <= thr)
+
+
+def _prefixed(field: str, messages: pd.Series) -> Callable[[Any], str]:
+    return lambda i: f"{field}: {messages[i]!s}"
 
 
 def _text(values: np.ndarray, like: pd.DataFrame) -> pd.Series:
