@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.risk.features import FEATURES, build_features, fit_vocab
-from opencustoms.risk.history import KEYS, S, History, derive_columns, prior_stats
+from opencustoms.risk.history import KEYS, History, S, derive_columns, prior_stats
 
 
 def _rows(dates: list[str], fraud: list[int | None], importer: str = "IMP1") -> pd.DataFrame:

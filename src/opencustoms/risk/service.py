@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, desc, insert, inspect, select
+from sqlalchemy import Engine, and_, desc, func, insert, inspect, select
 
 from opencustoms.declarations.schema import FIELD_NAMES, Declaration
 from opencustoms.risk import artefact as artefact_mod
@@ -267,6 +267,34 @@ def latest_assessment(
     if override is not None:
         out["lane"] = override["lane"]
     return out
+
+
+def query_assessments(
+    *,
+    engine: Engine,
+    office_id: str | None = None,
+    lane: str | None = None,
+    start: dt.date | str | None = None,
+    end: dt.date | str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Current (latest) assessments, highest score first, without lane overrides applied
+    (``latest_assessment`` applies them for one item)."""
+    a = risk_assessments.c
+    latest = select(func.max(a.id).label("id")).group_by(a.declaration_id, a.item_no).subquery()
+    stmt = select(risk_assessments).join(latest, latest.c.id == a.id)
+    if office_id is not None:
+        stmt = stmt.where(a.office_id == office_id)
+    if lane is not None:
+        stmt = stmt.where(a.lane == lane)
+    if start is not None:
+        stmt = stmt.where(a.declaration_date >= dt.date.fromisoformat(str(start)))
+    if end is not None:
+        stmt = stmt.where(a.declaration_date <= dt.date.fromisoformat(str(end)))
+    stmt = stmt.order_by(desc(a.score), a.id).limit(limit).offset(offset)
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
 def _check_declaration(engine: Engine, declaration_id: str, item_no: int) -> None:

@@ -96,6 +96,7 @@ def simulate(
                     "week": w + 1,
                     "start": str((t0 + pd.Timedelta(days=7 * w)).date()),
                     "declarations": len(batch),
+                    "trained_on_inspected": int(model.metadata["inspected_rows"]),
                     "inspected": len(picked),
                     "found": int(found),
                     "precision": float(found / len(picked)) if len(picked) else float("nan"),
