@@ -88,14 +88,18 @@ def child(url: str, path: str, batch_size: int | None) -> None:
 
     engine = make_engine(url)
     migrate(engine)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     started = time.perf_counter()
     s = ingest_file(path=path, profile="canonical", engine=engine, batch_size=batch_size)
     elapsed = time.perf_counter() - started
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mib = usage.ru_maxrss / 1024
     print(
         json.dumps(
             {
                 "elapsed": elapsed,
+                "cpu": usage.ru_utime + usage.ru_stime - cpu_before,
                 "peak_mib": peak_mib,
                 **s.model_dump(include={"input", "stored", "quarantined", "duplicates"}),
             }
@@ -150,7 +154,7 @@ def main() -> None:
                 f"{dialect:10s} {r['elapsed']:6.1f} s  {rate:9,.0f} rows/s  "
                 f"peak {r['peak_mib']:,.0f} MiB  (stored {r['stored']:,})"
             )
-            results.append((dialect, r, rate))
+            results.append((dialect, r, rate, os.getloadavg()[0]))
     if args.no_write:
         return
     cpu = f"{os.cpu_count()} cores, Python {platform.python_version()}"
@@ -172,6 +176,8 @@ def main() -> None:
         "",
         "Elapsed covers reading, validating every row, duplicate/conflict lookup, hashing,",
         "the bulk load (SQLite executemany, PostgreSQL COPY) and one commit per batch.",
+        "Client CPU is the ingesting process only (PostgreSQL's server work is not in it);",
+        "a load average above 2 means other jobs shared the 2 cores during the run.",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")

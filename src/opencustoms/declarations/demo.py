@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
+import yaml
+from rich.columns import Columns
 from rich.console import Console
 from rich.table import Table
 
 from opencustoms.declarations.models import StoreSummary
+from opencustoms.settings import PACKAGE_DATA_DIR
 
 KCS_FILES = ("df_syn_train_eng.csv", "df_syn_valid_eng.csv")
+
+
+@lru_cache(maxsize=1)
+def office_names() -> dict[str, str]:
+    """Office code -> name, from the package's office register."""
+    data = yaml.safe_load((PACKAGE_DATA_DIR / "offices.yaml").read_text())
+    return {str(o["code"]): str(o["name"]) for o in data.get("offices", [])}
 
 
 def print_summary(result: StoreSummary, *, console: Console, top: int = 10) -> None:
@@ -15,9 +27,11 @@ def print_summary(result: StoreSummary, *, console: Console, top: int = 10) -> N
         f"[bold]Declaration store[/]: {result.total:,} items stored, "
         f"{result.quarantined:,} rows in quarantine"
     )
-    offices = Table("office", "items", "share", title=f"Items by customs office (top {top})")
+    offices = Table("office", "", "items", "share", title=f"Items by customs office (top {top})")
+    names = office_names()
     for c in result.by_office[:top]:
-        offices.add_row(c.key, f"{c.rows:,}", f"{c.rows / max(result.total, 1):.1%}")
+        share = f"{c.rows / max(result.total, 1):.1%}"
+        offices.add_row(c.key, names.get(c.key, "-"), f"{c.rows:,}", share)
     chapters = Table("HS chapter", "items", "share", title=f"Items by HS chapter (top {top})")
     for c in result.by_chapter[:top]:
         chapters.add_row(c.key, f"{c.rows:,}", f"{c.rows / max(result.total, 1):.1%}")
@@ -25,7 +39,7 @@ def print_summary(result: StoreSummary, *, console: Console, top: int = 10) -> N
     for m in result.fraud_by_month:
         rate = "-" if m.fraud_rate is None else f"{m.fraud_rate:.1%}"
         months.add_row(m.month, f"{m.rows:,}", rate)
-    console.print(offices, chapters, months)
+    console.print(Columns([offices, chapters]), months)
 
 
 def demo_step(*, console: Console) -> None:

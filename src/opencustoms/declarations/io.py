@@ -122,7 +122,7 @@ def load_frame(path: str | Path, profile: str | Profile = "kcs") -> pd.DataFrame
 
     >>> from opencustoms.settings import BUNDLED_DATA_DIR
     >>> df = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs")
-    >>> len(df), df["hs_code"].str.len().min()
+    >>> len(df), int(df["hs_code"].str.len().min())
     (8134, 6)
     """
     prof = get_profile(profile) if isinstance(profile, str) else profile
