@@ -117,3 +117,13 @@ def test_lift_helper() -> None:
     label = pd.Series([1, 1, 0, 0, 1, 0, 0, 0, 0, 0])
     assert lift_at(score, label, 0.2) == (2, 1.0)
     assert lift_at(score, label, 0.4) == (4, 0.5)
+
+
+def test_default_benchmarks_built_once_and_reloaded() -> None:
+    from opencustoms.valuation.service import default_benchmarks, default_state_path
+
+    assert not default_state_path().exists()
+    first = default_benchmarks()
+    assert default_state_path().is_file() and first.n_declarations > 30_000
+    again = default_benchmarks()
+    pd.testing.assert_frame_equal(first.counts, again.counts)

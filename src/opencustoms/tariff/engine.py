@@ -168,21 +168,10 @@ def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, pd.DataFram
     return out
 
 
-_KNOWN_CACHE: dict[int, pd.Index] = {}
-
-
-def _known_hs6_index(data: TariffData) -> pd.Index:
-    # isin against a prebuilt Index avoids re-hashing ~6,000 codes on every call.
-    key = id(data.known_hs6)
-    if key not in _KNOWN_CACHE:
-        _KNOWN_CACHE[key] = pd.Index(sorted(data.known_hs6), dtype="str")
-    return _KNOWN_CACHE[key]
-
-
 def _factor(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes per row and the unique values (as text); code -1 = missing."""
     codes, uniq = pd.factorize(col, use_na_sentinel=True)
-    return codes, pd.Series(uniq, dtype=object).map(str)
+    return codes, pd.Series([str(v) for v in uniq], dtype=object)
 
 
 def _gather(
@@ -206,7 +195,8 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
     u_hs = u.str.replace(r"[.\s-]", "", regex=True)
     u_hs = u_hs.where(u_hs.str.len() % 2 == 0, "0" + u_hs)
     u_shape = u_hs.str.fullmatch(r"\d{6,10}").fillna(False).astype(bool)
-    u_known = u_hs.str[:6].isin(data.known_hs6)
+    known_set = data.known_hs6
+    u_known = u_hs.str[:6].map(lambda code: code in known_set).astype(bool)
     shape_ok = _gather(u_shape, codes, idx, False).astype(bool)
     raw_hs = frame["hs_code"]
     errors.add(~shape_ok, lambda i: f"hs_code: {raw_hs[i]!r} is not an HS code of 6 to 10 digits")

@@ -22,6 +22,12 @@ class LiftRow:
     base_rate: float
 
     @property
+    def lift_se(self) -> float:
+        """Binomial standard error of the lift (how much of it could be noise)."""
+        p = self.fraud_rate_top
+        return float(np.sqrt(p * (1 - p) / max(self.n_top, 1)) / self.base_rate)
+
+    @property
     def lift(self) -> float:
         return self.fraud_rate_top / self.base_rate if self.base_rate else float("nan")
 
@@ -42,7 +48,9 @@ def valuation_lift(
     rankings = {
         "-z (under-valuation)": -scored["price_zscore"],
         "|z| (any anomaly)": scored["price_zscore"].abs(),
-        "revenue at risk": scored["revenue_at_risk_krw"].where(scored["valuation_flag"] == "under"),
+        # Ties (0 KRW outside the under-valued rows) are broken by -z.
+        "revenue at risk": scored["revenue_at_risk_krw"].fillna(0)
+        + (-scored["price_zscore"]).rank(pct=True).fillna(0) * 1e-3,
     }
     for name, score in rankings.items():
         for share in (0.01, 0.05):
@@ -85,7 +93,7 @@ def kcs_lift_report() -> tuple[list[LiftRow], dict[str, float]]:
 
 def lift_table(rows: list[LiftRow]) -> Table:
     table = Table(title="Valuation flags vs Fraud label (KCS synthetic data)")
-    for col in ("setting", "ranking", "top / share", "n", "fraud rate", "base", "lift"):
+    for col in ("setting", "ranking", "top / share", "n", "fraud rate", "base", "lift ± se"):
         table.add_column(col)
     for r in rows:
         table.add_row(
@@ -95,6 +103,6 @@ def lift_table(rows: list[LiftRow]) -> Table:
             str(r.n_top),
             f"{r.fraud_rate_top:.3f}",
             f"{r.base_rate:.3f}",
-            f"{r.lift:.2f}",
+            f"{r.lift:.2f} ± {r.lift_se:.2f}",
         )
     return table

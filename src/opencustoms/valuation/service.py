@@ -31,6 +31,20 @@ def default_state_path() -> Path:
     return get_settings().var_dir / "valuation" / "benchmarks.parquet"
 
 
+def default_benchmarks() -> BenchmarkState:
+    """The stored benchmark state (``var/valuation/benchmarks.parquet``); when none is
+    stored yet, one is built from the bundled KCS 2020 declarations and saved."""
+    path = default_state_path()
+    if path.is_file():
+        return BenchmarkState.load(path)
+    from opencustoms.declarations.io import load_frame
+    from opencustoms.settings import BUNDLED_DATA_DIR
+
+    state = build_benchmarks(load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv"))
+    state.save(path)
+    return state
+
+
 def build_benchmarks(frame: pd.DataFrame, state: BenchmarkState | None = None) -> BenchmarkState:
     """Add declarations (canonical columns) to a benchmark state (new if ``state`` is None)."""
     return (state or BenchmarkState.empty()).update(frame)
