@@ -152,7 +152,8 @@ def main() -> None:
             rate = r["input"] / r["elapsed"]
             print(
                 f"{dialect:10s} {r['elapsed']:6.1f} s  {rate:9,.0f} rows/s  "
-                f"peak {r['peak_mib']:,.0f} MiB  (stored {r['stored']:,})"
+                f"client CPU {r['cpu']:5.1f} s  peak {r['peak_mib']:,.0f} MiB  "
+                f"(stored {r['stored']:,}; load average {os.getloadavg()[0]:.1f})"
             )
             results.append((dialect, r, rate, os.getloadavg()[0]))
     if args.no_write:
@@ -166,12 +167,12 @@ def main() -> None:
         f"Input: {args.rows:,} generated KCS-like items, canonical Parquet "
         f"({size_mib:.0f} MiB). Goal: <= 60 s per database.",
         "",
-        "| database | elapsed (s) | rows/s | peak RSS (MiB) | stored |",
-        "|---|---:|---:|---:|---:|",
+        "| database | elapsed (s) | rows/s | client CPU (s) | peak RSS (MiB) | stored | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|",
         *[
-            f"| {d} | {r['elapsed']:.1f} | {rate:,.0f} | {r['peak_mib']:,.0f} | "
-            f"{int(r['stored']):,} |"
-            for d, r, rate in results
+            f"| {d} | {r['elapsed']:.1f} | {rate:,.0f} | {r['cpu']:.1f} | "
+            f"{r['peak_mib']:,.0f} | {int(r['stored']):,} | {load:.1f} |"
+            for d, r, rate, load in results
         ],
         "",
         "Elapsed covers reading, validating every row, duplicate/conflict lookup, hashing,",
