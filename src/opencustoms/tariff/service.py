@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel, Field
 
 from opencustoms.tariff.engine import INPUT_COLUMNS, compute_frame
@@ -56,12 +57,14 @@ class TaxComputation(BaseModel):
     notes: list[str] = Field(default_factory=list)
 
 
-def batch(frame: pd.DataFrame) -> pd.DataFrame:
+def batch(frame: pd.DataFrame | pa.Table) -> pd.DataFrame:
     """Vectorised calculation over a frame with columns ``hs_code, origin, value, currency,
     date`` and optionally ``quantity, fta, proof_of_origin, supplier, personal_use,
     list_clearance``. Returns one row per input row (same index) with ``customs_value_krw``,
     each tax's ``*_rate``/``*_amount``, ``duty_tier``, ``duty_reference``, ``total_krw``
     and ``error`` (a message naming the field, or None)."""
+    if isinstance(frame, pa.Table):
+        frame = frame.to_pandas()
     w = compute_frame(frame)
     cols = [
         "hs6",
@@ -273,6 +276,8 @@ def _explain(r: pd.Series, p: dict[str, pd.DataFrame], i: Any) -> TaxComputation
         )
     )
     notes = []
+    if r.excise_kind == "luxury" and pd.isna(r.quantity):
+        notes.append("quantity not given: the luxury-goods threshold was applied once (1 item)")
     if r.de_minimis:
         for line in lines:
             line.amount = 0.0
