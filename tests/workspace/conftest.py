@@ -50,6 +50,7 @@ def _env(root: Path) -> dict[str, str]:
         "OPENCUSTOMS_MODEL_DIR": str(root / "model"),
         "OPENCUSTOMS_SECRET_KEY": "test-secret-key",
         "OPENCUSTOMS_RULES_DIR": str(root / "rules"),
+        "OPENCUSTOMS_RISK_CAPACITY_FILE": str(root / "capacity.yaml"),
     }
 
 
@@ -90,6 +91,7 @@ def _build(root: Path, env: dict[str, str]) -> World:
         p for p in (PACKAGE_DATA_DIR / "risk" / "rules", PACKAGE_DATA_DIR / "rules") if p.is_dir()
     )
     shutil.copytree(shipped, root / "rules")
+    shutil.copy(PACKAGE_DATA_DIR / "risk" / "capacity.yaml", root / "capacity.yaml")
     world = World(root=root, env=env)
     settings = get_settings()
     engine = get_engine(settings.resolved_database_url)

@@ -285,3 +285,41 @@ def test_pages_as_json(client: TestClient, world: World) -> None:
     assert rules["rules"]
     html = client.get("/queue", headers={**h, "Accept": "text/html"})
     assert html.headers["content-type"].startswith("text/html") and "<table" in html.text
+
+
+def test_capacity_read_and_set(client: TestClient, world: World) -> None:
+    from pathlib import Path
+
+    r = client.get(f"/api/offices/{OWN}/capacity", headers=auth(world, "officer"))
+    assert r.status_code == 200 and r.json()["explicit"]
+    before = r.json()
+    text_before = Path(world.env["OPENCUSTOMS_RISK_CAPACITY_FILE"]).read_text()
+    r = client.put(
+        f"/api/offices/{OWN}/capacity",
+        headers=auth(world, "supervisor"),
+        json={"red": before["red"] + 1, "yellow": 0, "blue": 1},
+    )
+    assert r.status_code == 200, r.text
+    after = client.get(f"/api/offices/{OWN}/capacity", headers=auth(world, "officer")).json()
+    assert (after["red"], after["yellow"]) == (before["red"] + 1, 0)
+    text = Path(world.env["OPENCUSTOMS_RISK_CAPACITY_FILE"]).read_text()
+    # Only that office's numbers changed: comments and references are kept.
+    assert text.count("#") == text_before.count("#") and "reference:" in text
+    r = client.put(
+        f"/api/offices/{OWN}/capacity",
+        headers=auth(world, "supervisor"),
+        json={"red": -1, "yellow": "many"},
+    )
+    assert r.status_code == 422 and {"body.red", "body.yellow", "body.blue"} <= set(_errors(r))
+    assert (
+        client.put(
+            f"/api/offices/{OWN}/capacity",
+            headers=auth(world, "officer"),
+            json={"red": 1, "yellow": 1, "blue": 1},
+        ).status_code
+        == 403
+    )
+    log = client.get("/api/audit", headers=auth(world, "admin"), params={"object_id": OWN}).json()[
+        "items"
+    ]
+    assert any(e["action"] == "capacity_change" for e in log)

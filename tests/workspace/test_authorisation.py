@@ -205,6 +205,18 @@ ENDPOINTS: list[tuple[str, Request, Callable[[str, str], bool]]] = [
         ),
         staff,
     ),
+    (
+        "GET /api/offices/{o}/capacity",
+        lambda c, h, x: c.get(f"/api/offices/{x.office}/capacity", headers=h),
+        staff_read,
+    ),
+    (
+        "PUT /api/offices/{o}/capacity",
+        lambda c, h, x: c.put(
+            f"/api/offices/{x.office}/capacity", headers=h, json={"red": 2, "yellow": 2, "blue": 1}
+        ),
+        supervise,
+    ),
     ("GET /api/risk/metrics", lambda c, h, x: c.get("/api/risk/metrics", headers=h), staff),
     ("GET /api/rules", lambda c, h, x: c.get("/api/rules", headers=h), staff),
     (

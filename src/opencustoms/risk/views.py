@@ -226,6 +226,51 @@ def override_lane(
     return result
 
 
+class CapacityIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    red: int = Field(ge=0, le=100_000, description="Physical inspections per day")
+    yellow: int = Field(ge=0, le=100_000, description="Document checks per day")
+    blue: int = Field(ge=0, le=100_000, description="Post-clearance audit picks per day")
+
+
+@router.get(
+    "/offices/{office}/capacity",
+    summary="An office's daily inspection capacity",
+    responses={404: {"description": "Unknown office, or not yours"}},
+)
+def get_capacity(ws: WS, user: Staff, office: str) -> risk_store.CapacityOut:
+    if not risk_store.office_exists(engine=ws.engine, office=office):
+        raise HTTPException(404, detail="not found")
+    check_office(user, office)
+    return risk_store.capacity(ws=ws, office=office)
+
+
+@router.put(
+    "/offices/{office}/capacity",
+    summary="Set an office's daily capacity (supervisors of the office, admins)",
+    responses={404: {"description": "Unknown office, or not yours"}},
+)
+def put_capacity(ws: WS, user: Supervisor, office: str, body: CapacityIn) -> risk_store.CapacityOut:
+    if not risk_store.office_exists(engine=ws.engine, office=office):
+        raise HTTPException(404, detail="not found")
+    check_office(user, office)
+    check_office_write(user, office)
+    before = risk_store.capacity(ws=ws, office=office)
+    after = risk_store.set_capacity(ws=ws, office=office, **body.model_dump())
+    audit.append(
+        engine=ws.engine,
+        actor=user.username,
+        role=user.role.value,
+        action="capacity_change",
+        object_type="office",
+        object_id=office,
+        office=office,
+        detail={"from": before.model_dump(), "to": body.model_dump()},
+    )
+    return after
+
+
 @router.get("/rules", summary="Officer rules and watchlists in force")
 def list_rules(ws: WS, user: Staff) -> RulesList:
     rs = risk_store.rules(ws=ws)

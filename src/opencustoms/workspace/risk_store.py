@@ -8,12 +8,14 @@ views and pages do not depend on their layout.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import yaml
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func, select
 
@@ -112,10 +114,78 @@ def rules(*, ws: Workspace) -> RuleSet:
 def _plan(ws: Workspace) -> Any:
     from opencustoms.risk.lanes import load_capacity
 
+    path = Path(ws.settings.risk_capacity_file)
+    stamp = path.stat().st_mtime_ns if path.is_file() else 0
     with _LOCK:
-        if "plan" not in ws.extras:
-            ws.extras["plan"] = load_capacity()
-        return ws.extras["plan"]
+        cached = ws.extras.get("plan")
+        if cached is None or cached[0] != stamp:
+            from opencustoms.risk import lanes
+
+            lanes._load_plan.cache_clear()  # the engine caches by path, not by content
+            ws.extras["plan"] = (stamp, load_capacity(path))
+        return ws.extras["plan"][1]
+
+
+class CapacityOut(BaseModel):
+    office: str
+    pool: str = Field(
+        description="The office whose team inspects (support centres use their parent's)"
+    )
+    red: int
+    yellow: int
+    blue: int
+    explicit: bool = Field(description="False when the office uses the defaults")
+
+
+def capacity(*, ws: Workspace, office: str) -> CapacityOut:
+    plan = _plan(ws)
+    pool = plan.pool(office)
+    cap = plan.capacity(pool)
+    return CapacityOut(
+        office=office,
+        pool=pool,
+        red=cap.red,
+        yellow=cap.yellow,
+        blue=cap.blue,
+        explicit=pool in plan.offices,
+    )
+
+
+_CAPACITY_LINE = re.compile(r'^(\s+)"?(?P<code>[0-9A-Za-z]+)"?\s*:\s*\{[^}]*\}(?P<rest>.*)$')
+
+
+def set_capacity(*, ws: Workspace, office: str, red: int, yellow: int, blue: int) -> CapacityOut:
+    """Change one office's daily capacity in the capacity file, keeping its comments and
+    references (only that office's line is rewritten, or added)."""
+    from opencustoms.risk.lanes import CapacityFile
+
+    path = Path(ws.settings.risk_capacity_file)
+    new = f'"{office}": {{red: {red}, yellow: {yellow}, blue: {blue}}}'
+    with _LOCK:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("offices:"))
+        indent, done = "  ", False
+        for i in range(start + 1, len(lines)):
+            m = _CAPACITY_LINE.match(lines[i])
+            if m is None:
+                if lines[i] and not lines[i].startswith((" ", "#")):
+                    break
+                continue
+            indent = m.group(1)
+            if m.group("code") == office:
+                lines[i] = f"{indent}{new}{m.group('rest')}"
+                done = True
+                break
+        if not done:
+            end = start + 1
+            while end < len(lines) and (lines[end].startswith((" ", "#")) or not lines[end]):
+                end += 1
+            lines.insert(end, f"{indent}{new}  # set in the workspace")
+        text = "\n".join(lines) + "\n"
+        CapacityFile.model_validate(yaml.safe_load(text))  # never write a file that fails
+        path.write_text(text, encoding="utf-8")
+        ws.extras.pop("plan", None)
+    return capacity(ws=ws, office=office)
 
 
 def _rules_cached(ws: Workspace) -> RuleSet:
