@@ -81,6 +81,15 @@ def drop_schema(url: str) -> None:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
+def peak_rss_mib() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over from
+    the parent across fork+exec, so a child would report the generator's memory."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(url: str, path: str, batch_size: int | None) -> None:
     """Runs in a fresh process: migrate, ingest, report JSON on stdout."""
     from opencustoms.db import make_engine, migrate
@@ -94,7 +103,7 @@ def child(url: str, path: str, batch_size: int | None) -> None:
     s = ingest_file(path=path, profile="canonical", engine=engine, batch_size=batch_size)
     elapsed = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    peak_mib = usage.ru_maxrss / 1024
+    peak_mib = peak_rss_mib()
     print(
         json.dumps(
             {
