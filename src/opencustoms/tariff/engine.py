@@ -342,22 +342,26 @@ def _excise_kind(w: pd.DataFrame, data: TariffData, u_hs: pd.Series, codes: np.n
     w["rural_flag"] = _gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(bool)
 
 
-def _fx(w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = None) -> pd.Series:
+def _fx(
+    w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = None
+) -> tuple[pd.Series, pd.Series]:
+    """Weekly customs exchange rate (KRW per unit) and its reference per row."""
     week = w["date"] - pd.to_timedelta((w["date"].dt.day_of_week + 1) % 7, unit="D")
-    keys = pd.DataFrame({"currency": cur or w["currency"], "week_start": week}, index=w.index)
+    currency = pd.Series(cur, index=w.index, dtype=object) if cur else w["currency"]
+    keys = pd.DataFrame({"currency": currency, "week_start": week}, index=w.index)
+    codes, uniq = _codes(keys, ["currency", "week_start"])
     fx = data.fx.rename(columns={"krw_per_unit": "rate"})
-    m = (
-        keys.reset_index()
-        .merge(
-            fx[["currency", "week_start", "rate", "reference"]],
-            on=["currency", "week_start"],
-            how="left",
-        )
-        .set_index("index")
+    u = uniq.merge(
+        fx[["currency", "week_start", "rate", "reference"]],
+        on=["currency", "week_start"],
+        how="left",
     )
-    rate, ref = m["rate"].reindex(w.index), m["reference"].reindex(w.index)
-    krw = keys["currency"] == "KRW"
-    rate[krw], ref[krw] = 1.0, "value given in KRW: no conversion"
+    krw = (u["currency"] == "KRW").to_numpy()
+    u_rate = np.where(krw, 1.0, u["rate"].to_numpy(dtype=float))
+    u_ref = u["reference"].to_numpy(dtype=object).copy()
+    u_ref[krw] = "value given in KRW: no conversion"
+    rate = pd.Series(u_rate[codes], index=w.index)
+    ref = pd.Series(u_ref[codes], index=w.index, dtype=object)
     errors.add(
         rate.isna(),
         lambda i: (
@@ -365,7 +369,7 @@ def _fx(w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = No
             f"of {_day(w.at[i, 'date'])}"
         ),
     )
-    return rate, ref  # type: ignore[return-value]
+    return rate, ref
 
 
 def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.DataFrame:
@@ -481,33 +485,46 @@ def _de_minimis(
     personal = w["personal_use"].to_numpy(dtype=bool)
     w["de_minimis"] = False
     w["de_minimis_threshold_usd"] = np.nan
+    w["value_usd"] = np.nan
     w["de_minimis_reference"] = pd.Series(None, index=w.index, dtype=object)
     if not personal.any():
         return
-    sub = _Errors(w.index)
-    usd, _ = _fx(w, data, sub, cur="USD")
-    errors.add(pd.Series(personal & sub.failed, index=w.index), sub.s)
-    food = w["chapter"].isin(data.food_chapters).to_numpy()
-    us_list = ((w["origin"] == "US") & w["list_clearance"]).to_numpy(dtype=bool) & ~food
+    # Only personal imports can be exempt: work on those rows alone.
+    wp = w.loc[personal]
+    sub = _Errors(wp.index)
+    usd, _ = _fx(wp, data, sub, cur="USD")
+    errors.add(
+        pd.Series(sub.failed, index=wp.index).reindex(w.index, fill_value=False),
+        sub.s.reindex(w.index),
+    )
+    food = wp["chapter"].isin(data.food_chapters).to_numpy()
+    us_list = ((wp["origin"] == "US") & wp["list_clearance"]).to_numpy(dtype=bool) & ~food
     names = np.where(
         food,
         "de_minimis.food_usd",
         np.where(us_list, "de_minimis.us_list_clearance_usd", "de_minimis.general_usd"),
     )
-    thr = np.full(len(w), np.nan)
-    ref = np.full(len(w), None, dtype=object)
+    thr = np.full(len(wp), np.nan)
+    ref = np.full(len(wp), None, dtype=object)
     for n in np.unique(names):
         m = names == n
-        errors.add(pd.Series(personal & m, index=w.index) & p[n]["error"].notna(), p[n]["error"])
-        thr[m] = p[n]["value"].to_numpy()[m]
-        ref[m] = p[n]["reference"].to_numpy(dtype=object)[m]
+        pn = p[n].loc[wp.index]
+        errors.add(
+            pd.Series(m, index=wp.index).reindex(w.index, fill_value=False) & p[n]["error"].notna(),
+            p[n]["error"],
+        )
+        thr[m] = pn["value"].to_numpy()[m]
+        ref[m] = pn["reference"].to_numpy(dtype=object)[m]
     ref[food] = [f"{x}; {data.food_reference}" for x in ref[food]]
-    value_usd = (w["customs_value_krw"] / usd).to_numpy(dtype=float)
-    w["value_usd"] = value_usd
-    w["de_minimis_threshold_usd"] = np.where(personal, thr, np.nan)
-    ref[~personal] = None
-    w["de_minimis_reference"] = pd.Series(ref, index=w.index, dtype=object)
-    w["de_minimis"] = personal & (value_usd <= thr)
+    value_usd = (wp["customs_value_krw"] / usd).to_numpy(dtype=float)
+    w.loc[personal, "value_usd"] = value_usd
+    w.loc[personal, "de_minimis_threshold_usd"] = thr
+    refs = w["de_minimis_reference"].to_numpy(dtype=object).copy()
+    refs[personal] = ref
+    w["de_minimis_reference"] = pd.Series(refs, index=w.index, dtype=object)
+    exempt = np.zeros(len(w), dtype=bool)
+    exempt[personal] = value_usd <= thr
+    w["de_minimis"] = exempt
 
 
 def _prefixed(field: str, messages: pd.Series) -> Callable[[Any], str]:
