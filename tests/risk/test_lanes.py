@@ -103,3 +103,25 @@ def test_unknown_strategy_is_refused() -> None:
     frame, score = _frame(10)
     with pytest.raises(ValueError, match="exploration strategy"):
         assign_lanes(frame, score=score, revenue=score, plan=_plan(), strategy="greedy")
+
+
+def test_provisional_lane_equals_a_one_row_batch() -> None:
+    from opencustoms.risk.lanes import provisional_lane
+
+    plan = _plan()
+    for office in ("40", "20", "156", "99"):
+        for s in np.linspace(0, 1, 21):
+            for forced in (None, "red", "blue", "yellow"):
+                frame = pd.DataFrame(
+                    {"office_id": [office], "declaration_date": [pd.Timestamp("2021-01-04")]}
+                )
+                res = assign_lanes(
+                    frame,
+                    score=np.array([s]),
+                    revenue=np.array([1.0]),
+                    forced=np.array([forced], dtype=object),
+                    plan=plan,
+                    exploration_share=0.0,
+                )
+                lane, notes = provisional_lane(score=s, forced=forced, office=office, plan=plan)
+                assert (lane, notes) == (res.lane[0], res.notes[0]), (office, s, forced)

@@ -141,3 +141,44 @@ def test_conditions_validity_and_offices(tmp_path: Path) -> None:
     assert out.forced_lane[1] == "red"  # red outranks blue and yellow
     assert out.fired[2] == ["T-2"]
     assert out.boost.tolist() == [0.0, pytest.approx(0.1), pytest.approx(0.2)]
+
+
+def test_single_row_rule_path_agrees_with_the_vectorised_one(tmp_path: Path) -> None:
+    from opencustoms.declarations.io import load_frame
+    from opencustoms.risk.history import derive_columns, derive_record
+    from opencustoms.risk.rules import apply_records
+    from opencustoms.settings import BUNDLED_DATA_DIR
+
+    frame = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs").head(3000)
+    extra = [
+        _with(
+            id="X-IN",
+            when=[
+                {"field": "origin_country", "op": "not_in", "value": ["CN"]},
+                {"field": "tax_rate", "op": "lte", "value": 8},
+            ],
+            action={"score_boost": 0.01},
+        ),
+        _with(
+            id="X-MISS",
+            when=[
+                {"field": "courier_id", "op": "present"},
+                {"field": "import_use", "op": "ne", "value": "21"},
+            ],
+            action={"lane": "yellow"},
+        ),
+    ]
+    (tmp_path / "x.yaml").write_text(yaml.safe_dump({"rules": extra}))
+    for rs in (load_rules(), load_rules(tmp_path)):
+        vec = apply(derive_columns(frame), rs)
+        recs = [
+            derive_record({k: (None if pd.isna(v) else v) for k, v in r.items()})
+            for r in frame.to_dict("records")
+        ]
+        for r in recs:
+            r["declaration_date"] = r["declaration_date"].date()
+        one = apply_records(recs, rs)
+        assert vec.fired == one.fired
+        assert vec.boost.tolist() == pytest.approx(one.boost.tolist())
+        assert vec.forced_lane.tolist() == one.forced_lane.tolist()
+        assert sum(map(len, vec.fired)) > 0

@@ -118,9 +118,12 @@ class RiskModel:
         """fraud and critical probabilities, duty at stake and expected revenue at risk."""
         frame = frame if "duty_at_stake" in frame.columns else derive_columns(frame)
         x = self.features(frame) if x is None else x
+        return self.predict_x(x, frame["duty_at_stake"].to_numpy(dtype="float64"))
+
+    def predict_x(self, x: np.ndarray, duty_at_stake: np.ndarray) -> dict[str, np.ndarray]:
         p = self.raw_predict("fraud", x)
         crit = self.raw_predict("critical", x) if self.critical is not None else np.zeros(len(x))
-        stake = frame["duty_at_stake"].to_numpy(dtype="float64")
+        stake = duty_at_stake
         if self.revenue is not None:
             stake = np.expm1(self.raw_predict("revenue", x))
         return {"fraud": p, "critical": crit, "duty_at_stake": stake, "revenue": p * stake}

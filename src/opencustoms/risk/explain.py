@@ -180,19 +180,20 @@ def data_notes(row: Row, stats: dict[str, np.ndarray], i: int) -> list[str]:
 
 
 def explain(
-    frame: pd.DataFrame,
+    rows: list[Row],
     stats: dict[str, np.ndarray],
     contrib: np.ndarray,
     *,
     top: int = TOP_FACTORS,
 ) -> list[list[dict[str, Any]]]:
-    """Per row: the ``top`` factors by absolute contribution plus data notes.
+    """Per row (dicts: ``records(frame)`` or ``derive_record`` output): the ``top``
+    factors by absolute contribution plus data notes.
 
     ``contrib`` is LightGBM ``pred_contrib`` output (features + bias column)."""
-    per_group = np.zeros((len(frame), len(GROUP_NAMES)))
+    per_group = np.zeros((len(rows), len(GROUP_NAMES)))
     np.add.at(per_group.T, _GROUP_INDEX, contrib[:, : len(FEATURES)].T)
     out = []
-    for i, row in enumerate(records(frame)):
+    for i, row in enumerate(rows):
         order = np.argsort(-np.abs(per_group[i]))[:top]
         items: list[dict[str, Any]] = []
         for g in order:

@@ -21,8 +21,10 @@ items alone needs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -71,6 +73,32 @@ def derive_columns(frame: pd.DataFrame) -> pd.DataFrame:
     out["log_unit_value"] = np.where(np.isfinite(luv) & (mass.to_numpy() > 0), luv, np.nan)
     out["duty_at_stake"] = duty_at_stake(out)
     return out
+
+
+def derive_record(record: dict[str, Any]) -> dict[str, Any]:
+    """``derive_columns`` for one plain dict (same formulas, no pandas)."""
+    out = dict(record)
+    hs = out.get("hs_code")
+    for n in (6, 4, 2):
+        out[f"hs{n}"] = None if hs is None else str(hs)[:n]
+    price, mass, rate = out.get("item_price_krw"), out.get("net_mass_kg"), out.get("tax_rate")
+    luv = None
+    if price is not None and mass is not None and mass > 0:
+        value = math.log(price + 1.0) - math.log(mass + 1e-3)
+        luv = value if math.isfinite(value) else None
+    out["log_unit_value"] = luv
+    out["duty_at_stake"] = (price or 0.0) * (rate or 0.0) / 100.0
+    return out
+
+
+def record_key(record: dict[str, Any], cols: tuple[str, ...]) -> str | None:
+    parts = []
+    for c in cols:
+        v = record.get(c)
+        if v is None:
+            return None
+        parts.append(str(v))
+    return SEP.join(parts)
 
 
 def duty_at_stake(frame: pd.DataFrame) -> np.ndarray:
@@ -178,6 +206,7 @@ class History:
     tables: dict[str, tuple[pd.Index, np.ndarray]] = field(default_factory=dict)
     total: np.ndarray = field(default_factory=lambda: np.zeros(len(STATS)))
     last_date: str | None = None
+    _positions: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def fit(cls, frame: pd.DataFrame) -> History:
@@ -211,6 +240,26 @@ class History:
             res[pos < 0] = 0.0
             out[name] = res
         out[GLOBAL] = np.broadcast_to(self.total, (len(frame), len(STATS)))
+        return out
+
+    def lookup_records(self, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
+        """``lookup`` for a few plain dicts (from ``derive_record``): dict lookups only."""
+        out: dict[str, np.ndarray] = {}
+        if not self._positions:
+            self._positions = {
+                name: {k: i for i, k in enumerate(index)}
+                for name, (index, _) in self.tables.items()
+            }
+        for name, cols in KEYS.items():
+            sums = self.tables[name][1]
+            res = np.zeros((len(records), len(STATS)))
+            positions = self._positions[name]
+            for i, rec in enumerate(records):
+                pos = positions.get(record_key(rec, cols))  # type: ignore[arg-type]
+                if pos is not None:
+                    res[i] = sums[pos]
+            out[name] = res
+        out[GLOBAL] = np.broadcast_to(self.total, (len(records), len(STATS)))
         return out
 
     def save(self, path: Path) -> None:

@@ -179,6 +179,30 @@ def assign_lanes(
     return LaneResult(lane, explore, notes, pools)
 
 
+def provisional_lane(
+    *, score: float, forced: str | None, office: str | None, plan: CapacityPlan
+) -> tuple[str, list[str]]:
+    """The lane one item scored on its own would get (``assign_lanes`` with one row and no
+    exploration): capacity and exploration apply when a day is scored together."""
+    pool = plan.pool(office)
+    cap = plan.capacity(pool)
+    left = {"red": cap.red, "yellow": cap.yellow, "blue": cap.blue}
+    notes: list[str] = []
+    if forced is not None:
+        want = forced
+        while want != "green" and left[want] <= 0:
+            notes.append(f"{want} lane capacity of office {pool} used up today")
+            want = FALLBACK[want]
+        return want, notes
+    if left["red"] + left["yellow"] > 0 and score >= plan.min_score.get("yellow", 0.0):
+        if left["red"] > 0 and score >= plan.min_score.get("red", 0.0):
+            return "red", notes
+        return ("yellow" if left["yellow"] > 0 else "red"), notes
+    if left["blue"] > 0 and score >= plan.min_score.get("blue", 0.0):
+        return "blue", notes
+    return "green", notes
+
+
 def _explore(
     rows: np.ndarray, score: np.ndarray, k: int, strategy: str, rng: np.random.Generator
 ) -> np.ndarray:

@@ -17,6 +17,7 @@ plain-language ``reason`` and ``instructions`` for the examining officer, ``refe
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -324,6 +325,80 @@ def evaluate(frame: pd.DataFrame, rs: RuleSet) -> dict[str, np.ndarray]:
             mask &= _condition_mask(frame, cond, rs)
         out[rule.id] = mask
     return out
+
+
+def _record_value(rec: dict[str, Any], name: str) -> Any:
+    if name == "unit_value_krw_per_kg":
+        price, mass = rec.get("item_price_krw"), rec.get("net_mass_kg")
+        return None if price is None or mass is None or mass <= 0 else price / mass
+    if name in ("hs6", "hs4", "hs2") and name not in rec:
+        hs = rec.get("hs_code")
+        return None if hs is None else str(hs)[: int(name[2:])]
+    v = rec.get(name)
+    return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+
+def _record_condition(rec: dict[str, Any], cond: Condition, rs: RuleSet) -> bool:
+    """``_condition_mask`` for one plain dict; same semantics (tests compare the two)."""
+    v = _record_value(rec, cond.field)
+    op, ref = cond.op, cond.value
+    if op == "missing":
+        return v is None
+    if op == "present":
+        return v is not None
+    if op == "not_in":
+        return v is None or _text(v) not in {str(x) for x in ref}
+    if v is None:
+        return False
+    if op in NUMERIC_OPS:
+        try:
+            num = float(v)
+        except (TypeError, ValueError):
+            return False
+        return {"gt": num > ref, "gte": num >= ref, "lt": num < ref, "lte": num <= ref}[op]
+    text = _text(v)
+    if op == "differs_from":
+        other = _record_value(rec, str(ref))
+        return other is not None and text != _text(other)
+    if op == "starts_with":
+        return text.startswith(str(ref))
+    if op == "in":
+        return text in {str(x) for x in ref}
+    if op == "in_watchlist":
+        wl = rs.watchlists[ref]
+        values = set(wl.values)
+        return text in values or (
+            wl.kind == "hs_code" and (text[:4] in values or text[:6] in values)
+        )
+    return text == str(ref) if op == "eq" else text != str(ref)
+
+
+def _text(v: Any) -> str:
+    # pandas renders floats as "8.0" in a string column; str() does the same.
+    return str(v)
+
+
+def apply_records(records: list[dict[str, Any]], rs: RuleSet) -> RuleOutcome:
+    """``apply`` for a few plain dicts (single scoring) without pandas."""
+    n = len(records)
+    fired: list[list[str]] = [[] for _ in range(n)]
+    boost = np.zeros(n)
+    lanes = np.array([None] * n, dtype=object)
+    for i, rec in enumerate(records):
+        day = rec["declaration_date"]
+        rank = -1
+        for rule in rs.rules:
+            if day < rule.valid_from or (rule.valid_to is not None and day > rule.valid_to):
+                continue
+            if rule.offices and rec.get("office_id") not in rule.offices:
+                continue
+            if all(_record_condition(rec, c, rs) for c in rule.when):
+                fired[i].append(rule.id)
+                boost[i] += rule.action.score_boost
+                lane = rule.action.lane
+                if lane is not None and LANE_RANK[lane] > rank:
+                    rank, lanes[i] = LANE_RANK[lane], lane
+    return RuleOutcome(fired, boost, lanes)
 
 
 @dataclass

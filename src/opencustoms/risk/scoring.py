@@ -20,8 +20,9 @@ from opencustoms.declarations.types import check_hs_code
 from opencustoms.risk import rules as rules_mod
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.explain import data_notes, explain, records
-from opencustoms.risk.history import derive_columns, object_values
-from opencustoms.risk.lanes import CapacityPlan, assign_lanes, load_capacity
+from opencustoms.risk.features import assemble, record_inputs
+from opencustoms.risk.history import derive_columns, derive_record, object_values
+from opencustoms.risk.lanes import CapacityPlan, assign_lanes, load_capacity, provisional_lane
 
 EXPLAIN_MODES = ("all", "selected", "none")
 NON_NEGATIVE = ("net_mass_kg", "item_price_krw", "tax_rate")
@@ -120,27 +121,16 @@ def score_frame(
         )
         sub = frame.iloc[rows]
         sub_stats = {k: v[rows] for k, v in stats.items()}
-        for j, items in zip(rows, explain(sub, sub_stats, contrib), strict=True):
+        for j, items in zip(rows, explain(records(sub), sub_stats, contrib), strict=True):
             reasons[j] = items
-    by_id = {r.id: r for r in rules.rules}
     explained = set(rows.tolist())
     unexplained = [i for i in range(n) if i not in explained] if explain_mode != "none" else []
     plain = dict(zip(unexplained, records(frame.iloc[unexplained]), strict=True))
     for i in range(n):
-        rule_items = [
-            {
-                "kind": "rule",
-                "rule_id": rid,
-                "text": by_id[rid].reason,
-                "instructions": by_id[rid].instructions,
-                "action": by_id[rid].action.model_dump(exclude_none=True),
-            }
-            for rid in outcome.fired[i]
-        ]
-        lane_items = [{"kind": "lane", "text": t} for t in lanes.notes[i]]
         if i in plain:
             reasons[i] = [{"kind": "note", "text": t} for t in data_notes(plain[i], stats, i)]
-        reasons[i] = rule_items + reasons[i] + lane_items
+        lane_items = [{"kind": "lane", "text": t} for t in lanes.notes[i]]
+        reasons[i] = rule_reasons(outcome.fired[i], rules) + reasons[i] + lane_items
     return pd.DataFrame(
         {
             "declaration_id": frame["declaration_id"].astype("string"),
@@ -159,6 +149,70 @@ def score_frame(
             "model_version": model.version,
         }
     )
+
+
+def rule_reasons(fired: list[str], rules: rules_mod.RuleSet) -> list[dict[str, Any]]:
+    by_id = {r.id: r for r in rules.rules}
+    return [
+        {
+            "kind": "rule",
+            "rule_id": rid,
+            "text": by_id[rid].reason,
+            "instructions": by_id[rid].instructions,
+            "action": by_id[rid].action.model_dump(exclude_none=True),
+        }
+        for rid in fired
+    ]
+
+
+def score_records(
+    rows: list[dict[str, Any]],
+    *,
+    model: RiskModel,
+    rules: rules_mod.RuleSet,
+    plan: CapacityPlan,
+) -> list[dict[str, Any]]:
+    """Score a few validated declarations given as plain dicts (``Declaration.model_dump``)
+    without pandas: the same history sums, feature arithmetic (``assemble``), models, rules
+    and reasons as ``score_frame``; lanes are provisional (``lanes.provisional_lane``)."""
+    recs = [derive_record(r) for r in rows]
+    stats = model.history.lookup_records(recs)
+    x = assemble(record_inputs(recs), stats, model.vocab)
+    pred = model.predict_x(x, np.array([r["duty_at_stake"] for r in recs], dtype="float64"))
+    outcome = rules_mod.apply_records(recs, rules)
+    score = np.clip(pred["fraud"] + outcome.boost, 0.0, 1.0)
+    threads = int(model.metadata.get("n_threads", 1))
+    contrib = np.asarray(model.fraud.predict(x, pred_contrib=True, num_threads=threads))
+    factors = explain(recs, stats, contrib)
+    out = []
+    for i, rec in enumerate(recs):
+        lane, notes = provisional_lane(
+            score=float(score[i]),
+            forced=outcome.forced_lane[i],
+            office=rec.get("office_id"),
+            plan=plan,
+        )
+        out.append(
+            {
+                "declaration_id": rec["declaration_id"],
+                "item_no": rec.get("item_no") or 1,
+                "office_id": rec["office_id"],
+                "declaration_date": rec["declaration_date"],
+                "model_score": float(pred["fraud"][i]),
+                "critical_score": float(pred["critical"][i]),
+                "score": float(score[i]),
+                "revenue_at_risk": float(pred["revenue"][i]),
+                "duty_at_stake": float(pred["duty_at_stake"][i]),
+                "lane": lane,
+                "exploration": False,
+                "rules_fired": outcome.fired[i],
+                "reasons": rule_reasons(outcome.fired[i], rules)
+                + factors[i]
+                + [{"kind": "lane", "text": t} for t in notes],
+                "model_version": model.version,
+            }
+        )
+    return out
 
 
 def reasons_text(items: list[dict[str, Any]]) -> list[str]:

@@ -136,13 +136,26 @@ def score_one(
     """Score one declaration (validated first: a malformed one raises pydantic's
     ``ValidationError`` naming each bad field). The lane is provisional: capacity and
     exploration apply when a day's declarations are scored together (``score_store``)."""
-    decl = (
-        declaration
-        if isinstance(declaration, Declaration)
-        else Declaration.model_validate(declaration)
+    return score_many([declaration], model=model, rules=rules)[0]
+
+
+def score_many(
+    declarations: list[Declaration | dict[str, Any]] | list[Declaration] | list[dict[str, Any]],
+    *,
+    model: RiskModel | None = None,
+    rules: rules_mod.RuleSet | None = None,
+) -> list[ScoredDeclaration]:
+    """``score_one`` for a small list (e.g. an API batch of up to 1,000), in input order."""
+    decls = [
+        d if isinstance(d, Declaration) else Declaration.model_validate(d) for d in declarations
+    ]
+    rows = scoring.score_records(
+        [d.model_dump() for d in decls],
+        model=model or load_model(),
+        rules=rules or current_rules(),
+        plan=load_capacity(),
     )
-    out = score_frame(declaration_frame([decl]), model=model, rules=rules, exploration_share=0.0)
-    return _scored({str(k): v for k, v in out.iloc[0].to_dict().items()})
+    return [_scored(r) for r in rows]
 
 
 def _scored(row: dict[str, Any]) -> ScoredDeclaration:
