@@ -8,13 +8,23 @@ naming the field instead of a number; nothing falls back silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
 from opencustoms.declarations.types import check_country, check_currency
+from opencustoms.tariff.frames import (
+    Errors,
+    checked_map,
+    dated_lookup,
+    day,
+    factor,
+    flag,
+    gather,
+    key_codes,
+    prefixed,
+    text,
+    trunc,
+)
 from opencustoms.tariff.parameters import ParameterNotInForce
 from opencustoms.tariff.tables import TariffData, load_tariff_data
 
@@ -50,99 +60,6 @@ DATED_PARAMS = (
     "de_minimis.us_list_clearance_usd",
     "de_minimis.food_usd",
 )
-_TRUE = {"1", "true", "yes", "y", "t"}
-
-
-class _Errors:
-    """First error per row; later checks never overwrite an earlier one."""
-
-    def __init__(self, index: pd.Index) -> None:
-        self.index = index
-        self.messages = np.full(len(index), None, dtype=object)
-        self.failed = np.zeros(len(index), dtype=bool)
-
-    def add(self, mask: pd.Series, message: str | pd.Series | Callable[[Any], str]) -> None:
-        m = np.asarray(pd.Series(mask, index=self.index).fillna(False), dtype=bool)
-        m = m & ~self.failed
-        if not m.any():
-            return
-        if callable(message):
-            # Formatted per failing row only, so clean rows cost nothing.
-            self.messages[m] = [message(i) for i in self.index[m]]
-        elif isinstance(message, pd.Series):
-            self.messages[m] = message.to_numpy(dtype=object)[m]
-        else:
-            self.messages[m] = message
-        self.failed |= m
-
-    @property
-    def s(self) -> pd.Series:
-        return pd.Series(self.messages, index=self.index, dtype=object)
-
-
-def _flag(col: pd.Series) -> pd.Series:
-    if col.dtype == bool:
-        return col
-    return col.astype("string").str.strip().str.lower().isin(_TRUE).fillna(False).astype(bool)
-
-
-def _checked_map(values: pd.Series, check: object) -> tuple[pd.Series, pd.Series]:
-    """Apply a validator to the unique values; return (normalised, error message)."""
-    good: dict[object, object] = {}
-    bad: dict[object, str] = {}
-    for v in values.dropna().unique():
-        try:
-            good[v] = check(str(v))  # type: ignore[operator]
-        except ValueError as exc:
-            bad[v] = str(exc)
-    return values.map(good).astype("object"), values.map(bad).astype("object")
-
-
-def trunc(amount: pd.Series | np.ndarray, unit: pd.Series | float) -> pd.Series:
-    """Truncate down to a multiple of ``unit`` (rounding first absorbs float noise)."""
-    return np.floor(np.round(amount / unit, 6)) * unit
-
-
-def _codes(keys: pd.DataFrame, on: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
-    """Group code per row and the unique key rows (in code order)."""
-    combined = np.zeros(len(keys), dtype=np.int64)
-    for col in on:
-        c, u = pd.factorize(keys[col], use_na_sentinel=False)
-        combined = combined * (len(u) + 1) + c
-    codes, uniq = pd.factorize(combined)
-    # Position of each code's first row: reversed assignment lets the earliest row win.
-    first = np.empty(len(uniq), dtype=np.int64)
-    first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return codes, keys[on].iloc[first].reset_index(drop=True)
-
-
-def dated_lookup(
-    keys: pd.DataFrame, table: pd.DataFrame, on: list[str], cols: list[str]
-) -> pd.DataFrame:
-    """Per row of ``keys`` (with a ``date`` column), the table row matching ``on`` whose
-    validity period contains the date; NaN where none does."""
-    if table.duplicated(on).any():
-        # Several periods per key: match every period, keep the one containing the date.
-        left = keys[[*on, "date"]].copy()
-        left["_row"] = keys.index
-        m = left.merge(table[[*on, "valid_from", "valid_to", *cols]], on=on, how="inner")
-        m = m[(m["valid_from"] <= m["date"]) & (m["date"] <= m["valid_to"])]
-        m = m.drop_duplicates("_row").set_index("_row")
-        return m[cols].reindex(keys.index)
-    # One period per key (the common case): join the unique keys only, then gather.
-    codes, uniq = _codes(keys, on)
-    u = uniq.merge(table[[*on, "valid_from", "valid_to", *cols]], on=on, how="left")
-    date = keys["date"].to_numpy()
-    inside = (u["valid_from"].to_numpy()[codes] <= date) & (date <= u["valid_to"].to_numpy()[codes])
-    out = pd.DataFrame(index=keys.index)
-    for col in cols:
-        if u[col].dtype == float:
-            out[col] = np.where(inside, u[col].to_numpy()[codes], np.nan)
-        else:
-            values = u[col].to_numpy(dtype=object)[codes]
-            values[~inside] = None
-            out[col] = pd.Series(values, index=keys.index, dtype=object)
-    return out
 
 
 def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, pd.DataFrame]:
@@ -168,22 +85,7 @@ def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, pd.DataFram
     return out
 
 
-def _factor(col: pd.Series) -> tuple[np.ndarray, pd.Series]:
-    """Codes per row and the unique values (as text); code -1 = missing."""
-    codes, uniq = pd.factorize(col, use_na_sentinel=True)
-    return codes, pd.Series([str(v) for v in uniq], dtype=object)
-
-
-def _gather(
-    values: pd.Series | np.ndarray, codes: np.ndarray, index: pd.Index, missing: object = None
-) -> pd.Series:
-    """Per-row values from per-unique ``values`` (row code -1 gets ``missing``)."""
-    arr = np.asarray(values, dtype=object)
-    arr = np.append(arr, np.array([missing], dtype=object))
-    return pd.Series(arr[np.where(codes < 0, len(arr) - 1, codes)], index=index, dtype=object)
-
-
-def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.DataFrame:
+def _normalise(frame: pd.DataFrame, data: TariffData, errors: Errors) -> pd.DataFrame:
     # Text columns repeat a few thousand distinct values: every check and transformation
     # runs on the unique values, then is gathered back to rows by integer codes.
     missing = [c for c in REQUIRED_INPUT if c not in frame.columns]
@@ -191,18 +93,18 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
         raise ValueError(f"{missing[0]}: required column missing from the input")
     w = pd.DataFrame(index=frame.index)
     idx = frame.index
-    codes, u = _factor(frame["hs_code"])
+    codes, u = factor(frame["hs_code"])
     u_hs = u.str.replace(r"[.\s-]", "", regex=True)
     u_hs = u_hs.where(u_hs.str.len() % 2 == 0, "0" + u_hs)
     u_shape = u_hs.str.fullmatch(r"\d{6,10}").fillna(False).astype(bool)
     known_set = data.known_hs6
     u_known = u_hs.str[:6].map(lambda code: code in known_set).astype(bool)
-    shape_ok = _gather(u_shape, codes, idx, False).astype(bool)
+    shape_ok = gather(u_shape, codes, idx, False).astype(bool)
     raw_hs = frame["hs_code"]
     errors.add(~shape_ok, lambda i: f"hs_code: {raw_hs[i]!r} is not an HS code of 6 to 10 digits")
-    w["hs"] = _gather(u_hs, codes, idx)
-    w["hs6"] = _gather(u_hs.str[:6], codes, idx)
-    known = _gather(u_known, codes, idx, False).astype(bool)
+    w["hs"] = gather(u_hs, codes, idx)
+    w["hs6"] = gather(u_hs.str[:6], codes, idx)
+    known = gather(u_known, codes, idx, False).astype(bool)
     errors.add(
         shape_ok & ~known,
         lambda i: (
@@ -211,17 +113,17 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
         ),
     )
     w["chapter"] = pd.to_numeric(
-        _gather(pd.to_numeric(u_hs.str[:2], errors="coerce"), codes, idx, np.nan),
+        gather(pd.to_numeric(u_hs.str[:2], errors="coerce"), codes, idx, np.nan),
         errors="coerce",
     )
     _excise_kind(w, data, u_hs, codes)
     for field, check in (("origin", check_country), ("currency", check_currency)):
-        codes, u = _factor(frame[field])
-        good, bad = _checked_map(u.str.strip().str.upper(), check)
-        w[field] = _gather(good, codes, idx)
+        codes, u = factor(frame[field])
+        good, bad = checked_map(u.str.strip().str.upper(), check)
+        w[field] = gather(good, codes, idx)
         errors.add(pd.Series(codes < 0, index=idx), f"{field}: missing {field}")
-        bad_rows = _gather(bad, codes, idx)
-        errors.add(bad_rows.notna(), _prefixed(field, bad_rows))
+        bad_rows = gather(bad, codes, idx)
+        errors.add(bad_rows.notna(), prefixed(field, bad_rows))
     known_fx = set(data.fx["currency"]) | {"KRW"}
     cur = w["currency"]
     errors.add(
@@ -244,28 +146,28 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: _Errors) -> pd.Dat
     errors.add(w["quantity"] <= 0, "quantity: must be positive when given")
     w["fta"], w["fta_prefix"] = None, None
     if "fta" in frame:
-        codes, u = _factor(frame["fta"])
+        codes, u = factor(frame["fta"])
         u = u.str.strip()
         ids = u.map(lambda v: data.resolve_agreement(v) if v else None)
-        claimed = _gather(u.where(u != "", None), codes, idx)
-        w["fta"] = _gather(ids, codes, idx)
+        claimed = gather(u.where(u != "", None), codes, idx)
+        w["fta"] = gather(ids, codes, idx)
         names = ", ".join(sorted(data.agreements))
         errors.add(
             claimed.notna() & w["fta"].isna(),
             lambda i: f"fta: unknown agreement {claimed[i]!r} (known: {names})",
         )
         prefixes = {k: a.kcs_prefix for k, a in data.agreements.items()}
-        w["fta_prefix"] = _gather(ids.map(prefixes), codes, idx)
+        w["fta_prefix"] = gather(ids.map(prefixes), codes, idx)
     for col in ("proof_of_origin", "personal_use", "list_clearance"):
-        w[col] = _flag(frame[col]) if col in frame else False
+        w[col] = flag(frame[col]) if col in frame else False
     w["supplier"] = pd.Series("", index=idx, dtype=object)
     if "supplier" in frame:
-        codes, u = _factor(frame["supplier"])
-        w["supplier"] = _gather(u.str.strip(), codes, idx, "")
+        codes, u = factor(frame["supplier"])
+        w["supplier"] = gather(u.str.strip(), codes, idx, "")
     return w
 
 
-def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
+def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: Errors) -> None:
     rates = data.rates
     basic = dated_lookup(w, rates[rates["tier"] == "A"], ["hs6"], ["rate", "reference"])
     chap = dated_lookup(w, data.chapter_defaults, ["chapter"], ["rate", "reference"])
@@ -273,20 +175,20 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: _Errors) -> None:
         w.assign(chapter=0), data.chapter_defaults, ["chapter"], ["rate", "reference"]
     )
     chap = chap.fillna(general)
-    w["basic_source"] = _text(np.where(basic["rate"].notna(), "hs6", "chapter default"), w)
+    w["basic_source"] = text(np.where(basic["rate"].notna(), "hs6", "chapter default"), w)
     w["basic_rate"] = basic["rate"].fillna(chap["rate"])
     w["basic_reference"] = basic["reference"].fillna(chap["reference"])
     errors.add(
         w["basic_rate"].isna(),
         lambda i: (
             f"date: no basic duty rate for HS6 {w.at[i, 'hs6']!s} in force on "
-            f"{_day(w.at[i, 'date'])}"
+            f"{day(w.at[i, 'date'])}"
         ),
     )
     wto = dated_lookup(w, rates[rates["tier"] == "C"], ["hs6"], ["rate", "reference"])
     w["wto_rate"], w["wto_reference"] = wto["rate"], wto["reference"]
     use_wto = w["wto_rate"] < w["basic_rate"]
-    w["duty_tier"] = _text(
+    w["duty_tier"] = text(
         np.where(
             use_wto,
             "WTO concession",
@@ -335,21 +237,21 @@ def _excise_kind(w: pd.DataFrame, data: TariffData, u_hs: pd.Series, codes: np.n
         hit = key.isin(ex.index)
         kind[hit] = key[hit]
     idx = w.index
-    w["excise_prefix"] = _gather(kind, codes, idx)
-    w["excise_kind"] = _gather(kind.map(ex["kind"]), codes, idx)
-    w["excise_description"] = _gather(kind.map(ex["description"]), codes, idx)
-    w["excise_reference"] = _gather(kind.map(ex["reference"]), codes, idx)
-    w["rural_flag"] = _gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(bool)
+    w["excise_prefix"] = gather(kind, codes, idx)
+    w["excise_kind"] = gather(kind.map(ex["kind"]), codes, idx)
+    w["excise_description"] = gather(kind.map(ex["description"]), codes, idx)
+    w["excise_reference"] = gather(kind.map(ex["reference"]), codes, idx)
+    w["rural_flag"] = gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(bool)
 
 
 def _fx(
-    w: pd.DataFrame, data: TariffData, errors: _Errors, cur: str | None = None
+    w: pd.DataFrame, data: TariffData, errors: Errors, cur: str | None = None
 ) -> tuple[pd.Series, pd.Series]:
     """Weekly customs exchange rate (KRW per unit) and its reference per row."""
     week = w["date"] - pd.to_timedelta((w["date"].dt.day_of_week + 1) % 7, unit="D")
     currency = pd.Series(cur, index=w.index, dtype=object) if cur else w["currency"]
     keys = pd.DataFrame({"currency": currency, "week_start": week}, index=w.index)
-    codes, uniq = _codes(keys, ["currency", "week_start"])
+    codes, uniq = key_codes(keys, ["currency", "week_start"])
     fx = data.fx.rename(columns={"krw_per_unit": "rate"})
     u = uniq.merge(
         fx[["currency", "week_start", "rate", "reference"]],
@@ -366,7 +268,7 @@ def _fx(
         rate.isna(),
         lambda i: (
             f"date: no customs exchange rate for {keys.at[i, 'currency']!s} in the week "
-            f"of {_day(w.at[i, 'date'])}"
+            f"of {day(w.at[i, 'date'])}"
         ),
     )
     return rate, ref
@@ -379,7 +281,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
     reference of each tax, the amounts in KRW, ``total_krw`` and ``error`` (None if ok).
     """
     data = data or load_tariff_data()
-    errors = _Errors(frame.index)
+    errors = Errors(frame.index)
     w = _normalise(frame, data, errors)
     w["exchange_rate"], w["exchange_reference"] = _fx(w, data, errors)
     p = _params_by_date(w["date"], data)
@@ -447,7 +349,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
 
 
 def _liquor(
-    w: pd.DataFrame, p: dict[str, pd.DataFrame], errors: _Errors, base: pd.Series, unit: pd.Series
+    w: pd.DataFrame, p: dict[str, pd.DataFrame], errors: Errors, base: pd.Series, unit: pd.Series
 ) -> None:
     kind = w["excise_kind"]
     liquor = kind.isin(["beer", "wine", "spirits"])
@@ -480,7 +382,7 @@ def _liquor(
 
 
 def _de_minimis(
-    w: pd.DataFrame, data: TariffData, p: dict[str, pd.DataFrame], errors: _Errors
+    w: pd.DataFrame, data: TariffData, p: dict[str, pd.DataFrame], errors: Errors
 ) -> None:
     personal = w["personal_use"].to_numpy(dtype=bool)
     w["de_minimis"] = False
@@ -491,7 +393,7 @@ def _de_minimis(
         return
     # Only personal imports can be exempt: work on those rows alone.
     wp = w.loc[personal]
-    sub = _Errors(wp.index)
+    sub = Errors(wp.index)
     usd, _ = _fx(wp, data, sub, cur="USD")
     errors.add(
         pd.Series(sub.failed, index=wp.index).reindex(w.index, fill_value=False),
@@ -525,15 +427,3 @@ def _de_minimis(
     exempt = np.zeros(len(w), dtype=bool)
     exempt[personal] = value_usd <= thr
     w["de_minimis"] = exempt
-
-
-def _prefixed(field: str, messages: pd.Series) -> Callable[[Any], str]:
-    return lambda i: f"{field}: {messages[i]!s}"
-
-
-def _text(values: np.ndarray, like: pd.DataFrame) -> pd.Series:
-    return pd.Series(values.astype(object), index=like.index, dtype=object)
-
-
-def _day(value: object) -> str:
-    return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]

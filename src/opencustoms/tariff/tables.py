@@ -6,6 +6,7 @@ Everything numeric comes from ``src/opencustoms/data/tariff/`` (rates, laws) or
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -64,7 +65,12 @@ class TariffData:
     known_hs6: frozenset[str]
 
     def resolve_agreement(self, name: str) -> str | None:
-        return self.agreement_aliases.get(name.strip().upper())
+        """Agreement id from its id, KCS prefix or name (case, spaces, dashes ignored)."""
+        return self.agreement_aliases.get(_alias_key(name))
+
+
+def _alias_key(name: str) -> str:
+    return re.sub(r"[^A-Z0-9]", "", str(name).upper())
 
 
 def _chapter_defaults() -> pd.DataFrame:
@@ -92,7 +98,7 @@ def _fta() -> tuple[dict[str, Agreement], dict[str, str], pd.DataFrame]:
         ag = Agreement(entry["id"], entry["name"], entry["kcs_prefix"])
         agreements[ag.id] = ag
         for alias in (ag.id, ag.kcs_prefix, ag.name):
-            aliases[alias.upper()] = ag.id
+            aliases[_alias_key(alias)] = ag.id
         for m in entry["members"]:
             members.append(
                 {
