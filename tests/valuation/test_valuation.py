@@ -127,3 +127,27 @@ def test_default_benchmarks_built_once_and_reloaded() -> None:
     assert default_state_path().is_file() and first.n_declarations > 30_000
     again = default_benchmarks()
     pd.testing.assert_frame_equal(first.counts, again.counts)
+
+
+def test_price_per_unit_when_only_quantity_is_known() -> None:
+    rng = np.random.default_rng(5)
+    n = 60
+    history = pd.DataFrame(
+        {
+            "hs_code": "851713",
+            "origin_country": "CN",
+            "declaration_date": pd.to_datetime(["2020-05-01"] * n),
+            "item_price_krw": np.exp(rng.normal(np.log(300_000), 0.05, n)) * 10,
+            "net_mass_kg": np.nan,
+            "quantity": 10.0,
+        }
+    )
+    state = build_benchmarks(history)
+    st = state.stats("hs6")
+    assert list(st["measure"]) == ["unit"]
+    assert st.loc[0, "median_price"] == pytest.approx(300_000, rel=0.03)
+    new = history.head(2).assign(item_price_krw=[3_000_000.0, 300_000.0])
+    out = revenue_at_risk_frame(frame=new, benchmarks=state)
+    assert list(out["price_measure"]) == ["unit", "unit"]
+    assert list(out["valuation_flag"]) == ["normal", "under"]
+    assert out["revenue_at_risk_krw"].iloc[1] > 0
