@@ -51,6 +51,16 @@ def test_ingest_json_summary_and_quarantine(cli_db: str, tmp_path: Path) -> None
     assert json.loads(result.stdout)["total"] == 99
 
 
+def test_progress_goes_to_stderr_and_json_stays_last(cli_db: str) -> None:
+    result = CliRunner().invoke(
+        app, ["declarations", "ingest", str(KCS_VALID), "--progress", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip().splitlines() == [
+        '{"input": 8134, "stored": 8134, "quarantined": 0, "duplicates": 0}'
+    ]
+
+
 def not_csv(tmp: Path) -> Path:
     path = tmp / "image.csv"
     path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))

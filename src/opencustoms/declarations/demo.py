@@ -62,6 +62,7 @@ def demo_step(*, console: Console) -> None:
         )
         console.print(
             f"{name}: input {result.input:,} = stored {result.stored:,} + "
-            f"quarantined {result.quarantined:,} + duplicates {result.duplicates:,}"
+            f"quarantined {result.quarantined:,} + duplicates {result.duplicates:,}",
+            soft_wrap=True,
         )
     print_summary(summary(engine=engine), console=console)
