@@ -51,6 +51,12 @@ def test_ingest_json_summary_and_quarantine(cli_db: str, tmp_path: Path) -> None
     assert json.loads(result.stdout)["total"] == 99
 
 
+def test_profiles_lists_the_kcs_mapping() -> None:
+    result = CliRunner().invoke(app, ["declarations", "profiles"])
+    assert result.exit_code == 0
+    assert "'HS6 Code' -> hs_code" in result.stdout and "canonical:" in result.stdout
+
+
 def test_progress_goes_to_stderr_and_json_stays_last(cli_db: str) -> None:
     result = CliRunner().invoke(
         app, ["declarations", "ingest", str(KCS_VALID), "--progress", "--json"]

@@ -43,6 +43,11 @@ def _canonical(raw: pd.DataFrame, prof: Profile) -> pd.DataFrame:
 def store_batch(
     conn: Connection, batch: Batch, prof: Profile, *, run_id: int, source: str
 ) -> Counts:
+    """Store a batch inside ``conn``'s transaction and return what happened to its rows.
+
+    A row is *new* (first valid row of an unseen key: stored), a *duplicate* (same content
+    hash as the stored row, or as the key's first row in this batch) or a *conflict*
+    (different content: quarantined with one reason per differing field)."""
     raw = batch.frame
     canon = _canonical(raw, prof)
     positions = {int(n): i for i, n in enumerate(batch.row_numbers)}

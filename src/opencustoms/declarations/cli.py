@@ -17,7 +17,9 @@ app = typer.Typer(
 @app.command()
 def ingest(
     file: Path = typer.Argument(..., help="CSV, Parquet or JSON Lines file of declaration items."),
-    profile: str = typer.Option("kcs", "--profile", "-p", help="Column-mapping profile."),
+    profile: str = typer.Option(
+        "kcs", "--profile", "-p", help="Column-mapping profile (list: declarations profiles)."
+    ),
     as_json: bool = typer.Option(
         False, "--json", help="End stdout with one JSON object of the counts."
     ),
@@ -96,3 +98,17 @@ def quarantine(
         typer.echo(f"[{row.ingest_id}] {row.source}:{row.row_number}  {reasons}")
     if not rows and not as_json:
         typer.echo("no quarantined rows")
+
+
+@app.command()
+def profiles() -> None:
+    """List the column-mapping profiles and how each maps source columns to fields."""
+    from opencustoms.declarations.profiles import PROFILES
+
+    for prof in PROFILES.values():
+        typer.echo(f"{prof.name}: {prof.description}")
+        for src, dst in prof.columns.items():
+            if src != dst:
+                typer.echo(f"    {src!r} -> {dst}")
+        for name, value in prof.constants.items():
+            typer.echo(f"    (constant) {name} = {value!r}")
