@@ -209,3 +209,26 @@ def test_cli_calc_file(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     got = pd.read_csv(out)
     assert len(got) == 50 and {"total_krw", "duty_tier", "error"} <= set(got.columns)
+
+
+def test_excise_coverage_is_dated() -> None:
+    import dataclasses
+
+    from opencustoms.tariff.engine import compute_frame
+    from opencustoms.tariff.tables import load_tariff_data
+
+    data = load_tariff_data()
+    later = data.excise.assign(valid_from=pd.Timestamp("2021-01-01"))
+    shifted = dataclasses.replace(data, excise=later)
+    frame = pd.DataFrame(
+        {
+            "hs_code": ["420221", "420221"],
+            "origin": ["IT", "IT"],
+            "value": [3_000_000, 3_000_000],
+            "currency": ["KRW", "KRW"],
+            "date": ["2020-06-01", "2021-06-01"],
+        }
+    )
+    out = compute_frame(frame, shifted)
+    assert list(out["ic_amount"]) == [0.0, 248_000.0]
+    assert list(compute_frame(frame, data)["ic_amount"]) == [248_000.0, 248_000.0]

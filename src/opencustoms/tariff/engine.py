@@ -242,6 +242,19 @@ def _excise_kind(w: pd.DataFrame, data: TariffData, u_hs: pd.Series, codes: np.n
     w["excise_description"] = gather(kind.map(ex["description"]), codes, idx)
     w["excise_reference"] = gather(kind.map(ex["reference"]), codes, idx)
     w["rural_flag"] = gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(bool)
+    w["excise_from"] = gather(kind.map(ex["valid_from"]), codes, idx)
+    w["excise_to"] = gather(kind.map(ex["valid_to"]), codes, idx)
+
+
+def _excise_in_force(w: pd.DataFrame) -> None:
+    """Goods are taxed as excise goods only on dates their category covers."""
+    has = w["excise_kind"].notna()
+    if not has.any():
+        return
+    sub = w.loc[has]
+    start, end = pd.to_datetime(sub["excise_from"]), pd.to_datetime(sub["excise_to"])
+    outside = sub.index[~((start <= sub["date"]) & (sub["date"] <= end))]
+    w.loc[outside, ["excise_kind", "excise_description", "excise_reference"]] = None
 
 
 def _fx(
@@ -289,6 +302,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
         errors.add(p[name]["error"].notna(), p[name]["error"])
     unit, vunit = p["rounding.tax_unit_krw"]["value"], p["rounding.value_unit_krw"]["value"]
     _resolve_duty(w, data, errors)
+    _excise_in_force(w)
     cv = trunc(w["value"] * w["exchange_rate"], vunit)
     w["customs_value_krw"] = cv
     w["duty_amount"] = trunc(cv * w["duty_rate"] / 100, unit)

@@ -145,6 +145,8 @@ def _excise() -> tuple[pd.DataFrame, frozenset[int], str]:
                 "description": desc,
                 "rural": bool(spec["luxury"]["rural_special_tax"]),
                 "reference": spec["luxury"]["reference"],
+                "valid_from": spec["luxury"]["from"],
+                "valid_to": spec["luxury"].get("to"),
             }
         )
     for prefix, item in spec["liquor"]["prefixes"].items():
@@ -156,10 +158,12 @@ def _excise() -> tuple[pd.DataFrame, frozenset[int], str]:
                 "description": item["description"],
                 "rural": False,
                 "reference": spec["liquor"]["reference"],
+                "valid_from": spec["liquor"]["from"],
+                "valid_to": spec["liquor"].get("to"),
             }
         )
     food = spec["de_minimis_always_general"]
-    excise = _objects(pd.DataFrame(rows))
+    excise = _dates(pd.DataFrame(rows))
     return excise, frozenset(int(c) for c in food["chapters"]), food["reference"]
 
 
