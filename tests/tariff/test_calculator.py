@@ -232,3 +232,24 @@ def test_excise_coverage_is_dated() -> None:
     out = compute_frame(frame, shifted)
     assert list(out["ic_amount"]) == [0.0, 248_000.0]
     assert list(compute_frame(frame, data)["ic_amount"]) == [248_000.0, 248_000.0]
+
+
+def test_calculate_many_matches_calculate() -> None:
+    from opencustoms.tariff.service import calculate_many
+
+    items = [
+        {
+            "hs_code": "420221",
+            "origin": "IT",
+            "value": 3_000_000,
+            "currency": "KRW",
+            "date": "2020-06-01",
+        },
+        {"hs_code": "999999", "origin": "IT", "value": 1, "currency": "KRW", "date": "2020-06-01"},
+        {**OK, "fta": "KCFTA", "proof_of_origin": True},
+    ]
+    results = calculate_many(items)
+    assert isinstance(results[1], TariffInputError) and results[1].field == "hs_code"
+    for item, result in zip(items[::2], results[::2], strict=True):
+        assert not isinstance(result, TariffInputError)
+        assert result.model_dump() == calculate(**item).model_dump()

@@ -132,6 +132,24 @@ def calculate(
     return _explain(r, w.attrs["params"], w.index[0])
 
 
+def calculate_many(items: list[dict[str, Any]]) -> list[TaxComputation | TariffInputError]:
+    """Several lines (keyword dicts as for :func:`calculate`) in one vectorised pass: the
+    explained result of each, or the :class:`TariffInputError` of a bad line (not raised).
+    Much faster per line than repeated ``calculate`` calls (a declaration's items)."""
+    frame = pd.DataFrame(
+        [{**item, "date": str(item.get("date"))} for item in items], columns=list(INPUT_COLUMNS)
+    )
+    w = compute_frame(frame)
+    out: list[TaxComputation | TariffInputError] = []
+    for i in w.index:
+        r = w.loc[i]
+        error = r["error"]
+        out.append(
+            TariffInputError(error) if isinstance(error, str) else _explain(r, w.attrs["params"], i)
+        )
+    return out
+
+
 def _pct(x: float) -> str:
     return f"{x:g}%"
 
