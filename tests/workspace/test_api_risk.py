@@ -323,3 +323,39 @@ def test_capacity_read_and_set(client: TestClient, world: World) -> None:
         "items"
     ]
     assert any(e["action"] == "capacity_change" for e in log)
+
+
+def test_tool_pages_for_traders(client: TestClient, world: World) -> None:
+    from .conftest import PASSWORD
+
+    client.post("/login", data={"username": "trader", "password": PASSWORD})
+    page = client.get("/tools")
+    assert page.status_code == 200 and "Tariff calculator" in page.text
+    token = page.text.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
+    h = {"X-CSRF-Token": token, "HX-Request": "true"}
+    ok = client.post(
+        "/tools/tariff",
+        headers=h,
+        data={
+            "hs_code": "420221",
+            "origin": "FR",
+            "value": "3000000",
+            "currency": "KRW",
+            "date": "2021-03-02",
+        },
+    )
+    assert ok.status_code == 200 and "918,640" in ok.text
+    bad = client.post(
+        "/tools/tariff",
+        headers=h,
+        data={
+            "hs_code": "420221",
+            "origin": "QQ",
+            "value": "-3",
+            "currency": "KRW",
+            "date": "2021-03-02",
+        },
+    )
+    assert bad.status_code == 422 and "origin" in bad.text and "value" in bad.text
+    assert client.get("/my").status_code == 200
+    assert client.get("/queue").status_code == 403

@@ -57,7 +57,10 @@ class Series(BaseModel):
 class Dashboard(BaseModel):
     office: str | None
     totals: Totals
-    rows: list[WeekRow]
+    rows: list[WeekRow] = Field(description="Per office and ISO week")
+    by_office: list[WeekRow] = Field(
+        description="Per office over the whole period (week 'all'), busiest first"
+    )
     series: Series
 
 
@@ -73,7 +76,7 @@ def weekly(frame: pd.DataFrame, *, office: str | None = None, top_offices: int =
         empty = Series(
             weeks=[], offices=[], hit_rate={}, revenue={}, selected_total=[], inspected_total=[]
         )
-        return Dashboard(office=office, totals=Totals(), rows=[], series=empty)
+        return Dashboard(office=office, totals=Totals(), rows=[], by_office=[], series=empty)
     f = frame.copy()
     f["week"] = _iso_week(f["declaration_date"])
     f["selected"] = f["lane"].isin(SELECTED_LANES)
@@ -140,4 +143,20 @@ def weekly(frame: pd.DataFrame, *, office: str | None = None, top_offices: int =
         selected_total=[int(v) for v in per_week["selected"]],
         inspected_total=[int(v) for v in per_week["inspected"]],
     )
-    return Dashboard(office=office, totals=totals, rows=rows, series=series)
+    per_office = g.groupby("office_id")[
+        ["declarations", "selected", "inspected", "hits", "revenue"]
+    ].sum()
+    by_office = [
+        WeekRow(
+            office=str(code),
+            week="all",
+            declarations=int(r["declarations"]),
+            selected=int(r["selected"]),
+            inspected=int(r["inspected"]),
+            hits=int(r["hits"]),
+            hit_rate=float(r["hits"]) / float(r["inspected"]) if r["inspected"] else None,
+            revenue=float(r["revenue"]),
+        )
+        for code, r in per_office.sort_values("declarations", ascending=False).iterrows()
+    ]
+    return Dashboard(office=office, totals=totals, rows=rows, by_office=by_office, series=series)

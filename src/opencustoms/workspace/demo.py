@@ -67,10 +67,79 @@ def demo_users(engine: Engine) -> list[tuple[str, str, str, str, str]]:
     return rows
 
 
+REPLAY_WEEKS = 6
+REPLAY_OFFICER = "demo-replay"
+
+
+def replay_inspections(engine: Engine, *, weeks: int = REPLAY_WEEKS) -> int:
+    """Record results for the red and yellow items of the first ``weeks`` weeks of the
+    scored store from the data set's own labels, as if officers had inspected them, so
+    the dashboards have history. KCS has no revenue label: the additional duty recorded
+    for a fraud is the duty at stake (price x tax rate), the same proxy the risk engine
+    uses. Does nothing when results exist already."""
+    import datetime as dt
+
+    from sqlalchemy import inspect
+
+    from opencustoms.declarations.models import declarations as d
+    from opencustoms.risk import service
+    from opencustoms.risk.models import risk_assessments as ra
+    from opencustoms.risk.models import risk_inspections as ri
+
+    if not {"risk_assessments", "risk_inspections"} <= set(inspect(engine).get_table_names()):
+        return 0
+    with engine.connect() as conn:
+        if conn.execute(select(func.count()).select_from(ri)).scalar_one():
+            return 0
+        first = conn.execute(select(func.min(ra.c.declaration_date))).scalar_one()
+        if first is None:
+            return 0
+        until = first + dt.timedelta(weeks=weeks)
+        rows = conn.execute(
+            select(
+                ra.c.declaration_id,
+                ra.c.item_no,
+                d.c.fraud,
+                d.c.critical_fraud,
+                d.c.item_price_krw,
+                d.c.tax_rate,
+            )
+            .join(d, (d.c.declaration_id == ra.c.declaration_id) & (d.c.item_no == ra.c.item_no))
+            .where(
+                ra.c.lane.in_(("red", "yellow")),
+                ra.c.declaration_date < until,
+                d.c.fraud.is_not(None),
+            )
+            .distinct()
+        ).all()
+    for r in rows:
+        fraud = bool(r.fraud)
+        duty = (r.item_price_krw or 0.0) * (r.tax_rate or 0.0) / 100.0 if fraud else 0.0
+        service.record_inspection(
+            engine=engine,
+            declaration_id=r.declaration_id,
+            item_no=r.item_no,
+            fraud=fraud,
+            critical=fraud and r.critical_fraud == 2,
+            additional_duty=round(duty),
+            user=REPLAY_OFFICER,
+            note="demo: result taken from the data set's label",
+        )
+    return len(rows)
+
+
 def demo_step(*, console: Console) -> None:
     settings = get_settings()
     engine = get_engine(settings.resolved_database_url)
     prepare_database(engine, settings.resolved_database_url)
+    replayed = replay_inspections(engine)
+    if replayed:
+        console.print(
+            f"Recorded {replayed} inspection results (red/yellow items of the first "
+            f"{REPLAY_WEEKS} weeks) from the data set's labels as officer "
+            f"'{REPLAY_OFFICER}', so the dashboards have history; additional duty "
+            "= duty at stake (a proxy: KCS has no revenue label)."
+        )
     table = Table(title="Workspace demo users (for the UI at http://127.0.0.1:8000)")
     for column in ("username", "password", "role", "office", "trader id"):
         table.add_column(column)

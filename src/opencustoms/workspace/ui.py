@@ -181,7 +181,8 @@ def tools_tariff(
     except ValidationError as exc:
         data = {"errors": [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]}
     except HTTPException as exc:
-        data = {"errors": exc.detail}
+        data = {"errors": _as_field_errors(exc.detail, "request")}
+        return render(request, "_tool_result.html", data, user=user, status_code=exc.status_code)
     return render(
         request, "_tool_result.html", data, user=user, status_code=422 if "errors" in data else 200
     )
@@ -195,13 +196,20 @@ def tools_hs(
 
     from opencustoms.hs.views import run_suggest
 
+    status = 200
     try:
         data: dict[str, Any] = {"suggestions": [c.model_dump() for c in run_suggest(ws, text, 5)]}
     except HTTPException as exc:
-        data = {"errors": exc.detail}
-    return render(
-        request, "_tool_result.html", data, user=user, status_code=422 if "errors" in data else 200
-    )
+        status = exc.status_code
+        data = {"errors": _as_field_errors(exc.detail, "text")}
+    return render(request, "_tool_result.html", data, user=user, status_code=status)
+
+
+def _as_field_errors(detail: Any, field: str) -> list[dict[str, Any]]:
+    """An HTTPException detail (a message or FastAPI's error list) as a list of errors."""
+    if isinstance(detail, list):
+        return detail
+    return [{"loc": [field], "msg": str(detail)}]
 
 
 @router.get("/my", response_class=HTMLResponse)
