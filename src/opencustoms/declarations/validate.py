@@ -76,6 +76,8 @@ def as_text(col: pd.Series) -> pd.Series:
 
 
 def _scalar_text(value: Any) -> Any:
+    if isinstance(value, bool):  # JSON true/false for 0/1 labels, as pydantic accepts them
+        return str(int(value))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, bytes):
