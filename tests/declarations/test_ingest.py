@@ -115,6 +115,27 @@ def test_records_batch_is_all_or_nothing_and_reports_unknown_fields(engine: Engi
     assert got is not None and got.hs_code == "851712"
 
 
+def test_nul_characters_are_quarantined_not_fatal(engine: Engine, tmp_path: Path) -> None:
+    good = {
+        "declaration_id": "N1",
+        "declaration_date": "2021-03-01",
+        "office_id": "30",
+        "hs_code": "440890",
+    }
+    path = tmp_path / "nul.jsonl"
+    path.write_text(
+        "\n".join(
+            json.dumps(r)
+            for r in [good, {**good, "declaration_id": "N2", "importer_id": "A\u0000B"}]
+        )
+        + "\n"
+    )
+    s = ingest_file(path=path, profile="canonical", engine=engine)
+    assert (s.stored, s.quarantined) == (1, 1)
+    (held,) = list_quarantine(engine=engine)
+    assert held.reasons[0].field == "importer_id" and "NUL" in held.reasons[0].problem
+
+
 def test_query_frame_and_summary(engine: Engine) -> None:
     ingest_file(path=KCS_VALID, engine=engine)
     frame = query_frame(engine=engine, start="2021-02-01", end=dt.date(2021, 2, 28), office_id="30")

@@ -125,6 +125,9 @@ class _Checker:
                 text.str.len().fillna(0) > longest,
                 f"is longer than {longest} characters",
             )
+        # PostgreSQL text cannot hold NUL; refusing it here keeps both stores identical.
+        nul = text.str.contains("\x00", regex=False).fillna(False).astype(bool)
+        self.fail(name, nul, "contains a NUL character")
         return text
 
     def number(self, name: str, *, whole: bool) -> pd.Series:
