@@ -95,6 +95,13 @@ def other_extension(tmp: Path) -> Path:
     return path
 
 
+def repeated_header(tmp: Path) -> Path:
+    path = tmp / "twice.csv"
+    lines = KCS_VALID.read_text().splitlines()[:3]
+    path.write_text("\n".join(f"{line},{line.split(',')[0]}" for line in lines) + "\n")
+    return path
+
+
 def empty(tmp: Path) -> Path:
     path = tmp / "empty.csv"
     path.write_bytes(b"")
@@ -116,6 +123,7 @@ def empty(tmp: Path) -> Path:
         (fake_parquet, [], "not a Parquet file"),
         (other_extension, [], "unsupported file type '.xlsx'"),
         (empty, [], "empty file"),
+        (repeated_header, [], "CSV header repeats column(s) Declaration ID"),
         (lambda tmp: tmp / "absent.csv", [], "no such file"),
     ],
 )

@@ -104,6 +104,11 @@ class SourceFile:
             raise UnusableFileError(f"{self.path}: CSV header is not UTF-8 text") from None
         if not header:
             raise UnusableFileError(f"{self.path}: empty file (no CSV header)")
+        repeated = sorted({c for c in header if header.count(c) > 1})
+        if repeated:
+            raise UnusableFileError(
+                f"{self.path}: CSV header repeats column(s) {', '.join(repeated)}"
+            )
         bad: list[tuple[int, str, str]] = []
 
         def on_invalid(row: Any) -> str:
