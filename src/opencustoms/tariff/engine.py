@@ -14,6 +14,7 @@ import pandas as pd
 from opencustoms.declarations.types import check_country, check_currency
 from opencustoms.tariff.frames import (
     Errors,
+    categorical,
     checked_map,
     dated_lookup,
     day,
@@ -62,26 +63,54 @@ DATED_PARAMS = (
 )
 
 
-def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, pd.DataFrame]:
+class DatedParam:
+    """One dated parameter resolved per row, lazily: values are computed per unique date
+    and gathered to rows only when a column is asked for."""
+
+    def __init__(
+        self,
+        codes: np.ndarray,
+        vals: np.ndarray,
+        refs: np.ndarray,
+        errs: np.ndarray,
+        index: pd.Index,
+    ) -> None:
+        self._idx = np.where(codes < 0, len(vals) - 1, codes)
+        self._u = {"value": vals, "reference": refs, "error": errs}
+        self._index = index
+        self._cache: dict[str, pd.Series] = {}
+        self.failed = pd.Series(np.array([e is not None for e in errs])[self._idx], index=index)
+
+    def __getitem__(self, key: str) -> pd.Series:
+        if key not in self._cache:
+            u = self._u[key]
+            dtype = float if key == "value" else object
+            self._cache[key] = pd.Series(u[self._idx], index=self._index, dtype=dtype)
+        return self._cache[key]
+
+    def add_errors(self, errors: Errors, mask: pd.Series | None = None) -> None:
+        failing = self.failed if mask is None else self.failed & mask
+        if failing.any():
+            errors.add(failing, self["error"])
+
+
+def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, DatedParam]:
     """Each dated parameter's value and reference per row (NaN + message when not in force)."""
     out = {}
     codes, uniq = pd.factorize(dates)
+    days = [pd.Timestamp(d).date() for d in uniq]
     for name in DATED_PARAMS:
+        # The trailing slot serves rows without a date (code -1).
         vals = np.full(len(uniq) + 1, np.nan)
         refs = np.full(len(uniq) + 1, None, dtype=object)
         errs = np.full(len(uniq) + 1, None, dtype=object)
-        for k, d in enumerate(uniq):
+        for k, day_ in enumerate(days):
             try:
-                item = data.params.at(name, pd.Timestamp(d).date())
+                item = data.params.at(name, day_)
                 vals[k], refs[k] = float(item.value), item.reference
             except ParameterNotInForce as exc:
                 errs[k] = str(exc)
-        # code -1 (missing date) picks the trailing empty slot
-        idx = np.where(codes < 0, len(uniq), codes)
-        frame = pd.DataFrame({"value": vals[idx]}, index=dates.index)
-        frame["reference"] = pd.Series(refs[idx], index=dates.index, dtype=object)
-        frame["error"] = pd.Series(errs[idx], index=dates.index, dtype=object)
-        out[name] = frame
+        out[name] = DatedParam(codes, vals, refs, errs, dates.index)
     return out
 
 
@@ -103,7 +132,7 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: Errors) -> pd.Data
     raw_hs = frame["hs_code"]
     errors.add(~shape_ok, lambda i: f"hs_code: {raw_hs[i]!r} is not an HS code of 6 to 10 digits")
     w["hs"] = gather(u_hs, codes, idx)
-    w["hs6"] = gather(u_hs.str[:6], codes, idx)
+    w["hs6"] = categorical(u_hs.str[:6], codes, idx)
     known = gather(u_known, codes, idx, False).astype(bool)
     errors.add(
         shape_ok & ~known,
@@ -120,7 +149,7 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: Errors) -> pd.Data
     for field, check in (("origin", check_country), ("currency", check_currency)):
         codes, u = factor(frame[field])
         good, bad = checked_map(u.str.strip().str.upper(), check)
-        w[field] = gather(good, codes, idx)
+        w[field] = (categorical if field == "origin" else gather)(good, codes, idx)
         errors.add(pd.Series(codes < 0, index=idx), f"{field}: missing {field}")
         bad_rows = gather(bad, codes, idx)
         errors.add(bad_rows.notna(), prefixed(field, bad_rows))
@@ -150,20 +179,20 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: Errors) -> pd.Data
         u = u.str.strip()
         ids = u.map(lambda v: data.resolve_agreement(v) if v else None)
         claimed = gather(u.where(u != "", None), codes, idx)
-        w["fta"] = gather(ids, codes, idx)
+        w["fta"] = categorical(ids, codes, idx)
         names = ", ".join(sorted(data.agreements))
         errors.add(
             claimed.notna() & w["fta"].isna(),
             lambda i: f"fta: unknown agreement {claimed[i]!r} (known: {names})",
         )
         prefixes = {k: a.kcs_prefix for k, a in data.agreements.items()}
-        w["fta_prefix"] = gather(ids.map(prefixes), codes, idx)
+        w["fta_prefix"] = categorical(ids.map(prefixes), codes, idx)
     for col in ("proof_of_origin", "personal_use", "list_clearance"):
         w[col] = flag(frame[col]) if col in frame else False
     w["supplier"] = pd.Series("", index=idx, dtype=object)
     if "supplier" in frame:
         codes, u = factor(frame["supplier"])
-        w["supplier"] = gather(u.str.strip(), codes, idx, "")
+        w["supplier"] = categorical(u.str.strip(), np.where(codes < 0, -1, codes), idx)
     return w
 
 
@@ -220,7 +249,12 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: Errors) -> None:
     rem_cols = ["rate", "measure", "product", "reference"]
     exact = dated_lookup(w, data.remedies, ["hs6", "origin", "supplier"], rem_cols)
     others = dated_lookup(
-        w.assign(supplier="*"), data.remedies, ["hs6", "origin", "supplier"], rem_cols
+        w.assign(
+            supplier=categorical(np.array(["*"], dtype=object), np.zeros(len(w), int), w.index)
+        ),
+        data.remedies,
+        ["hs6", "origin", "supplier"],
+        rem_cols,
     )
     remedy = exact.fillna(others)
     w["remedy_rate"] = remedy["rate"]
@@ -299,7 +333,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
     w["exchange_rate"], w["exchange_reference"] = _fx(w, data, errors)
     p = _params_by_date(w["date"], data)
     for name in ("vat.rate", "rounding.tax_unit_krw", "rounding.value_unit_krw"):
-        errors.add(p[name]["error"].notna(), p[name]["error"])
+        p[name].add_errors(errors)
     unit, vunit = p["rounding.tax_unit_krw"]["value"], p["rounding.value_unit_krw"]["value"]
     _resolve_duty(w, data, errors)
     _excise_in_force(w)
@@ -317,7 +351,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
         "excise.education_tax.rate_on_ic",
         "excise.rural_special_tax.rate_on_ic",
     ):
-        errors.add(lux & p[name]["error"].notna(), p[name]["error"])
+        p[name].add_errors(errors, lux)
     items = qty.fillna(1.0)
     threshold = p["excise.luxury.threshold_krw"]["value"] * items
     w["ic_base"] = (cv + duties - threshold).clip(lower=0).where(lux, 0.0)
@@ -338,7 +372,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
         + w["liquor_amount"]
         + w["liquor_edu_amount"]
     )
-    errors.add(p["vat.rate"]["error"].notna(), p["vat.rate"]["error"])
+    p["vat.rate"].add_errors(errors)
     w["vat_rate"] = p["vat.rate"]["value"]
     w["vat_reference"] = p["vat.rate"]["reference"]
     w["vat_amount"] = trunc(w["vat_base"] * w["vat_rate"], unit)
@@ -363,7 +397,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
 
 
 def _liquor(
-    w: pd.DataFrame, p: dict[str, pd.DataFrame], errors: Errors, base: pd.Series, unit: pd.Series
+    w: pd.DataFrame, p: dict[str, DatedParam], errors: Errors, base: pd.Series, unit: pd.Series
 ) -> None:
     kind = w["excise_kind"]
     liquor = kind.isin(["beer", "wine", "spirits"])
@@ -375,7 +409,7 @@ def _liquor(
         ("beer", "liquor.beer_krw_per_litre"),
     ):
         m = kind == k
-        errors.add(m & p[name]["error"].notna(), p[name]["error"])
+        p[name].add_errors(errors, m)
         rate[m], ref[m] = p[name]["value"][m], p[name]["reference"][m]
     beer = kind == "beer"
     errors.add(
@@ -396,7 +430,7 @@ def _liquor(
 
 
 def _de_minimis(
-    w: pd.DataFrame, data: TariffData, p: dict[str, pd.DataFrame], errors: Errors
+    w: pd.DataFrame, data: TariffData, p: dict[str, DatedParam], errors: Errors
 ) -> None:
     personal = w["personal_use"].to_numpy(dtype=bool)
     w["de_minimis"] = False
@@ -424,13 +458,9 @@ def _de_minimis(
     ref = np.full(len(wp), None, dtype=object)
     for n in np.unique(names):
         m = names == n
-        pn = p[n].loc[wp.index]
-        errors.add(
-            pd.Series(m, index=wp.index).reindex(w.index, fill_value=False) & p[n]["error"].notna(),
-            p[n]["error"],
-        )
-        thr[m] = pn["value"].to_numpy()[m]
-        ref[m] = pn["reference"].to_numpy(dtype=object)[m]
+        p[n].add_errors(errors, pd.Series(m, index=wp.index).reindex(w.index, fill_value=False))
+        thr[m] = p[n]["value"].to_numpy()[personal][m]
+        ref[m] = p[n]["reference"].to_numpy(dtype=object)[personal][m]
     ref[food] = [f"{x}; {data.food_reference}" for x in ref[food]]
     value_usd = (wp["customs_value_krw"] / usd).to_numpy(dtype=float)
     w.loc[personal, "value_usd"] = value_usd

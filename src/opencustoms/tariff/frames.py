@@ -65,14 +65,33 @@ def trunc(amount: pd.Series | np.ndarray, unit: pd.Series | float) -> pd.Series:
 def key_codes(keys: pd.DataFrame, on: list[str]) -> tuple[np.ndarray, pd.DataFrame]:
     """Group code per row and the unique key rows (in code order)."""
     combined = np.zeros(len(keys), dtype=np.int64)
+    categorical = []
     for col in on:
-        c, u = pd.factorize(keys[col], use_na_sentinel=False)
-        combined = combined * (len(u) + 1) + c
+        s = keys[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            # Categorical keys already carry integer codes: no hashing of 1M strings.
+            c, n = s.cat.codes.to_numpy().astype(np.int64) + 1, len(s.cat.categories) + 1
+            categorical.append(col)
+        else:
+            c, u = pd.factorize(s, use_na_sentinel=False)
+            n = len(u) + 1
+        combined = combined * n + c
     codes, uniq = pd.factorize(combined)
     # Position of each code's first row: reversed assignment lets the earliest row win.
     first = np.empty(len(uniq), dtype=np.int64)
     first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
-    return codes, keys[on].iloc[first].reset_index(drop=True)
+    out = keys[on].iloc[first].reset_index(drop=True)
+    return codes, out.astype({c: object for c in categorical})
+
+
+def categorical(values: pd.Series | np.ndarray, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """Per-row categorical from per-unique ``values`` (None and code -1 become NaN)."""
+    cat_codes, cats = pd.factorize(pd.Series(np.asarray(values, dtype=object), dtype=object))
+    cat_codes = np.append(cat_codes, -1)
+    rows = cat_codes[np.where(codes < 0, len(cat_codes) - 1, codes)]
+    return pd.Series(
+        pd.Categorical.from_codes(rows, categories=pd.Index(cats, dtype=object)), index=index
+    )
 
 
 def dated_lookup(

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
-from opencustoms.tariff.engine import INPUT_COLUMNS, compute_frame
+from opencustoms.tariff.engine import INPUT_COLUMNS, DatedParam, compute_frame
 from opencustoms.tariff.tables import load_tariff_data
 
 
@@ -186,7 +186,7 @@ def _duty_line(r: pd.Series) -> TaxLine:
     )
 
 
-def _explain(r: pd.Series, p: dict[str, pd.DataFrame], i: Any) -> TaxComputation:
+def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
     cv = float(r.customs_value_krw)
     lines = []
     if pd.notna(r.remedy_rate):
