@@ -136,6 +136,31 @@ def test_nul_characters_are_quarantined_not_fatal(engine: Engine, tmp_path: Path
     assert held.reasons[0].field == "importer_id" and "NUL" in held.reasons[0].problem
 
 
+def test_json_oddities_are_quarantined_not_fatal(engine: Engine, tmp_path: Path) -> None:
+    good = {
+        "declaration_id": "J1",
+        "declaration_date": "2021-03-01",
+        "office_id": "30",
+        "hs_code": "440890",
+    }
+    lines = [
+        json.dumps(good),
+        json.dumps({**good, "declaration_id": "J2", "hs_code": "7705", "tax_rate": float("nan")}),
+        json.dumps({**good, "declaration_id": "J3"}).replace("J3", "J\\ud800"),
+        "[1, 2]",
+    ]
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    s = ingest_file(path=path, profile="canonical", engine=engine)
+    assert (s.input, s.stored, s.quarantined) == (4, 1, 3)
+    held = {q.row_number: q for q in list_quarantine(engine=engine)}
+    assert held[2].raw["tax_rate"] == "nan" and held[2].reasons[0].field == "hs_code"
+    assert "surrogate" in held[3].reasons[0].problem
+    assert held[4].reasons[0].problem == "JSON value is not an object"
+    r = ingest_records(records=[{**good, "declaration_id": "J\ud800"}], source="api", engine=engine)
+    assert (r.input, r.quarantined) == (1, 1)
+
+
 def test_query_frame_and_summary(engine: Engine) -> None:
     ingest_file(path=KCS_VALID, engine=engine)
     frame = query_frame(engine=engine, start="2021-02-01", end=dt.date(2021, 2, 28), office_id="30")

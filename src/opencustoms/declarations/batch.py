@@ -4,7 +4,6 @@ load the new rows and quarantine the rest with their reasons, in the caller's tr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -192,7 +191,7 @@ def _raw_content(batch: Batch) -> Callable[[list[int]], list[dict[str, Any]]]:
     def raw_of(positions: list[int]) -> list[dict[str, Any]]:
         if batch.originals is not None:
             originals = batch.originals
-            return [json.loads(json.dumps(originals[p], default=str)) for p in positions]
+            return [json_safe(originals[p]) for p in positions]
         records = batch.frame.iloc[positions].astype(object).to_dict(orient="records")
         return [{str(k): _jsonable(v) for k, v in r.items()} for r in records]
 
@@ -209,6 +208,19 @@ def _quarantine_row(
         "raw": raw,
         "reasons": reasons,
     }
+
+
+def json_safe(value: Any) -> Any:
+    """A parsed JSON value made storable as strict JSON (PostgreSQL refuses NaN)."""
+    if isinstance(value, dict):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(v) for v in value]
+    if isinstance(value, float) and not np.isfinite(value):
+        return str(value)
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    return str(value)
 
 
 def _jsonable(value: Any) -> Any:

@@ -43,6 +43,18 @@ class Batch:
     originals: list[Any] | None = None
 
 
+SURROGATE_PROBLEM = "contains an invalid \\u escape (lone UTF-16 surrogate)"
+
+
+def has_lone_surrogate(obj: Any) -> bool:
+    """JSON may spell text that is not Unicode ("\\ud800"); no database can store it."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
@@ -213,6 +225,12 @@ class SourceFile:
                     self._malformed[number] = (
                         {"_text": text.rstrip("\n")},
                         {"field": "_row", "problem": "JSON value is not an object"},
+                    )
+                    continue
+                if has_lone_surrogate(obj):
+                    self._malformed[number] = (
+                        {"_text": text.rstrip("\n")},
+                        {"field": "_row", "problem": SURROGATE_PROBLEM},
                     )
                     continue
                 records.append(obj)

@@ -27,7 +27,12 @@ from opencustoms.declarations.models import (
     ingest_runs,
 )
 from opencustoms.declarations.profiles import Profile, get_profile
-from opencustoms.declarations.reader import Batch, SourceFile
+from opencustoms.declarations.reader import (
+    SURROGATE_PROBLEM,
+    Batch,
+    SourceFile,
+    has_lone_surrogate,
+)
 from opencustoms.settings import get_settings
 
 # Advisory lock id of ingest writers (PostgreSQL): two ingests must not both decide that a
@@ -126,6 +131,10 @@ def ingest_records(
             malformed.append(
                 (number, {"_value": rec}, {"field": "_row", "problem": "is not a JSON object"})
             )
+            continue
+        if has_lone_surrogate(rec):
+            raw = {"_value": json.dumps(rec, default=str)}
+            malformed.append((number, raw, {"field": "_row", "problem": SURROGATE_PROBLEM}))
             continue
         good.append(rec)
         numbers.append(number)
