@@ -121,3 +121,8 @@ def test_content_hash_ignores_the_source_representation() -> None:
     changed = check_frame(pd.DataFrame([{**GOOD, "item_price_krw": "1000.01"}]))
     h = [content_hashes(to_arrow(c.frame))[0] for c in (text, other, changed)]
     assert h[0] == h[1] != h[2]
+
+
+def test_nested_json_values_are_refused() -> None:
+    checked = check_frame(pd.DataFrame([{**GOOD, "importer_id": {"a": 1}}]))
+    assert {"field": "importer_id", "problem": "is not a single value"} in checked.reasons[0]

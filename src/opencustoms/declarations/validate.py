@@ -201,6 +201,9 @@ def check_frame(frame: pd.DataFrame, problems: dict[int, Reasons] | None = None)
     c = _Checker(frame)
     out = c.out
     for name in FIELD_NAMES:
+        if frame[name].dtype == object:  # JSON input: an object or list is not a value
+            nested = frame[name].map(lambda v: isinstance(v, dict | list | tuple))
+            c.fail(name, nested.to_numpy(dtype=bool), "is not a single value")
         kind = python_type(name)
         if name == "hs_code":
             out[name] = _hs(c)
