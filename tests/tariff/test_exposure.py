@@ -107,3 +107,21 @@ def test_cli_exposure_on_generated_file(tmp_path: Path) -> None:
         app, ["tariff", "exposure", str(src), "--from", "2025-01-01", "--to", "2025-12-01"]
     )
     assert table.exit_code == 0 and "Line by line" in table.output
+
+
+def test_specific_rates_are_flagged_not_guessed() -> None:
+    frame = pd.DataFrame(
+        {
+            "exporter": ["D", "D"],
+            "hs_code": ["01022940", "0402295000"],
+            "value_usd": [1000.0, 1000.0],
+            "korus": [False, False],
+        }
+    )
+    lines, _ = exposure(frame, date_from="2024-01-01", date_to="2025-12-01")
+    assert lines["base_not_ad_valorem"].all()
+    assert lines.loc[0, "base_rate"] == 0  # 1¢/kg: no ad valorem part, flagged
+    assert lines.loc[1, "base_rate"] == 14.9  # $1.104/kg + 14.9%: ad valorem part only
+    assert "ad valorem part only" in lines.loc[1, "explanation"]
+    # The reciprocal tariff adds 15 points either way.
+    assert (lines["new_rate"] - lines["old_rate"]).tolist() == pytest.approx([15, 15])
