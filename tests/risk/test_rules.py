@@ -136,10 +136,10 @@ def test_conditions_validity_and_offices(tmp_path: Path) -> None:
     (tmp_path / "r.yaml").write_text(yaml.safe_dump({"rules": rules, "watchlists": watch}))
     out = apply(_frame(), load_rules(tmp_path))
     # Row A is dated before valid_from: nothing fires.
-    assert out.fired[0] == []
-    assert out.fired[1] == ["T-1", "T-3", "T-4", "T-5"]
+    assert out.fired[0] == ()
+    assert out.fired[1] == ("T-1", "T-3", "T-4", "T-5")
     assert out.forced_lane[1] == "red"  # red outranks blue and yellow
-    assert out.fired[2] == ["T-2"]
+    assert out.fired[2] == ("T-2",)
     assert out.boost.tolist() == [0.0, pytest.approx(0.1), pytest.approx(0.2)]
 
 

@@ -144,7 +144,9 @@ class RiskModel:
             self._compiled[name] = _compile(self.path / f"{name}.txt") if self.path else None
         return self._compiled[name]
 
-    def save(self, out: Path) -> Path:
+    def save(self, out: Path, *, compile_native: bool = False) -> Path:
+        """Write the artefact; ``compile_native`` also builds the lleaves native code now
+        (several seconds) instead of at the first large batch."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         for name in ("fraud", "critical", "revenue"):
@@ -158,6 +160,10 @@ class RiskModel:
         meta = {**self.metadata, "vocab": self.vocab}
         (out / "metadata.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
         self.path, self._compiled = out, {}
+        if compile_native:
+            for name in ("fraud", "critical", "revenue"):
+                if getattr(self, name) is not None:
+                    self._fast(name)
         return out
 
 

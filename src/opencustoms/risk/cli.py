@@ -49,7 +49,7 @@ def train(
     model = train_model(
         frame, seed=seed, n_threads=get_settings().n_threads, sources=[str(p) for p in data]
     )
-    model.save(out)
+    model.save(out, compile_native=True)
     meta = model.metadata
     typer.echo(
         f"trained {meta['version']} on {meta['rows']} rows "

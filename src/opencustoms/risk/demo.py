@@ -32,7 +32,7 @@ def demo_step(*, console: Console) -> None:
     model = train(
         past, seed=s.seed, n_threads=s.n_threads, sources=["data/kcs/df_syn_train_eng.csv"]
     )
-    model.save(s.model_dir)
+    model.save(s.model_dir, compile_native=True)
     console.print(
         f"model {model.version} trained on {len(past):,} rows in "
         f"{time.perf_counter() - t0:.1f}s -> {s.model_dir}"

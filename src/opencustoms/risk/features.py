@@ -11,8 +11,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from opencustoms.risk.history import GLOBAL, KEYS, STATS, S, derive_columns, object_values
+from opencustoms.risk.history import GLOBAL, KEYS, STATS, S, arrow_strings, derive_columns
 
 # Pseudo-count of the smoothed rates: a key with few inspections stays near the overall
 # rate (an importer with 1 fraud in 1 inspection is not a 100% fraudster).
@@ -101,7 +103,7 @@ def frame_inputs(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         "day": dates.dt.day.to_numpy(dtype="float64", na_value=np.nan),
     }
     for col in CATEGORICAL:
-        inp[f"cat__{col}"] = object_values(frame[col].astype("string"))
+        inp[f"cat__{col}"] = arrow_strings(frame[col])
     return inp
 
 
@@ -135,7 +137,10 @@ def record_inputs(rows: list[dict[str, Any]]) -> dict[str, np.ndarray]:
     return inp
 
 
-def _codes(values: np.ndarray, cats: list[str]) -> np.ndarray:
+def _codes(values: np.ndarray | pa.Array, cats: list[str]) -> np.ndarray:
+    if isinstance(values, pa.Array):
+        pos = pc.index_in(values, value_set=pa.array(cats, type=pa.string()))
+        return np.asarray(pos.to_numpy(zero_copy_only=False), dtype="float64")
     if len(values) <= 32:
         index = {c: i for i, c in enumerate(cats)}
         return np.array(
@@ -192,10 +197,11 @@ def assemble(
     cols["day_of_month"] = inp["day"]
     for col in CATEGORICAL:
         cols[f"cat__{col}"] = _codes(inp[f"cat__{col}"], vocab.get(col, []))
-    out = np.empty((n, len(FEATURES)), dtype="float64")
+    # Column-major fill (contiguous writes), then the row-major layout the models read.
+    out = np.empty((n, len(FEATURES)), dtype="float64", order="F")
     for j, name in enumerate(FEATURES):
         out[:, j] = cols[name]
-    return out
+    return np.ascontiguousarray(out)
 
 
 __all__ = ["CATEGORICAL_FEATURES", "FEATURES", "STATS", "assemble", "build_features", "fit_vocab"]

@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 # Sums kept per key. n_decl/luv_* over all declarations; the rest over labelled rows only.
@@ -120,6 +121,12 @@ def revenue_label(frame: pd.DataFrame) -> np.ndarray:
     return np.where(np.isnan(fraud), np.nan, proxy)
 
 
+def arrow_strings(series: pd.Series) -> pa.Array:
+    """A column as an Arrow string array (nulls kept), for Arrow compute lookups."""
+    arr = pa.array(series.astype("string"), from_pandas=True)
+    return arr.cast(pa.string()) if arr.type != pa.string() else arr
+
+
 def key_values(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
     """One string per row identifying the key; NA when any part is missing."""
     parts = [frame[c].astype("string") for c in cols]
@@ -207,6 +214,7 @@ class History:
     total: np.ndarray = field(default_factory=lambda: np.zeros(len(STATS)))
     last_date: str | None = None
     _positions: dict[str, dict[str, int]] = field(default_factory=dict, repr=False)
+    _arrow: dict[str, pa.Array] = field(default_factory=dict, repr=False)
 
     @classmethod
     def fit(cls, frame: pd.DataFrame) -> History:
@@ -232,15 +240,26 @@ class History:
         if "hs6" not in frame.columns:
             frame = derive_columns(frame)
         out: dict[str, np.ndarray] = {}
+        parts = {c: arrow_strings(frame[c]) for cols in KEYS.values() for c in cols}
         for name, cols in KEYS.items():
-            index, sums = self.tables[name]
-            keys = key_values(frame, cols)
-            pos = index.get_indexer(pd.Index(object_values(keys)))
-            res = sums[np.maximum(pos, 0)].copy()
-            res[pos < 0] = 0.0
+            sums = self.tables[name][1]
+            keys = parts[cols[0]]
+            for c in cols[1:]:
+                keys = pc.binary_join_element_wise(keys, parts[c], SEP)
+            # Arrow's hash lookup: no Python string objects for a million rows.
+            pos = pc.fill_null(pc.index_in(keys, value_set=self._arrow_index(name)), -1)
+            idx = np.asarray(pos.to_numpy())
+            res = sums[np.maximum(idx, 0)]
+            res[idx < 0] = 0.0
             out[name] = res
         out[GLOBAL] = np.broadcast_to(self.total, (len(frame), len(STATS)))
         return out
+
+    def _arrow_index(self, name: str) -> pa.Array:
+        if name not in self._arrow:
+            index = self.tables[name][0]
+            self._arrow[name] = pa.array(index.to_numpy(dtype=object), type=pa.string())
+        return self._arrow[name]
 
     def lookup_records(self, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
         """``lookup`` for a few plain dicts (from ``derive_record``): dict lookups only."""

@@ -97,7 +97,7 @@ def load_capacity(path: Path | None = None) -> CapacityPlan:
 class LaneResult:
     lane: np.ndarray  # object array of lane names
     exploration: np.ndarray  # bool
-    notes: list[list[str]]
+    notes: list[tuple[str, ...]]
     pool: np.ndarray
 
 
@@ -120,14 +120,20 @@ def assign_lanes(
     forced = np.array([None] * n, dtype=object) if forced is None else forced
     lane = np.array(["green"] * n, dtype=object)
     explore = np.zeros(n, dtype=bool)
-    notes: list[list[str]] = [[] for _ in range(n)]
-    offices = frame["office_id"].astype("string").fillna("?").to_numpy(dtype=object)
-    pool_of = {o: plan.pool(o) for o in set(offices)}
-    pools = np.array([pool_of[o] for o in offices], dtype=object)
+    # Shared empty tuples, not a million new lists (which would also wake the cyclic GC).
+    notes: list[tuple[str, ...]] = [()] * n
+    office_codes, offices = pd.factorize(frame["office_id"].astype("string").fillna("?"))
+    pools = np.array([plan.pool(str(o)) for o in offices], dtype=object)[office_codes]
+    pool_codes = pd.factorize(pools)[0] if n else np.zeros(0, dtype=np.int64)
     days = pd.to_datetime(frame["declaration_date"]).to_numpy().astype("datetime64[D]")
-    codes = np.zeros(0, dtype=np.int64)
-    if n:
-        codes = np.asarray(pd.factorize(pd.MultiIndex.from_arrays([pools, days]))[0])
+    day_codes = days.astype("int64") - (days.astype("int64").min() if n else 0)
+    codes = (
+        np.unique(
+            pool_codes * (int(day_codes.max()) + 1 if n else 1) + day_codes, return_inverse=True
+        )[1]
+        if n
+        else np.zeros(0, dtype=np.int64)
+    )
     order = np.lexsort((-score, codes))
     bounds = np.flatnonzero(np.r_[True, codes[order][1:] != codes[order][:-1], True])
     for b in range(len(bounds) - 1):
@@ -141,7 +147,7 @@ def assign_lanes(
                 continue
             free[i] = False
             while want != "green" and left[want] <= 0:
-                notes[r].append(f"{want} lane capacity of office {pools[r]} used up today")
+                notes[r] += (f"{want} lane capacity of office {pools[r]} used up today",)
                 want = FALLBACK[want]
             lane[r] = want
             if want != "green":
@@ -170,7 +176,7 @@ def assign_lanes(
             lane[r] = target
             left[target] -= 1
             explore[r] = True
-            notes[r].append(f"exploration pick ({strategy}): selected to keep the model learning")
+            notes[r] += (f"exploration pick ({strategy}): selected to keep the model learning",)
         remaining = np.setdiff1d(rest, picks, assume_unique=True)
         remaining = remaining[score[remaining] >= plan.min_score.get("blue", 0.0)]
         if left["blue"] > 0 and len(remaining):
@@ -181,17 +187,17 @@ def assign_lanes(
 
 def provisional_lane(
     *, score: float, forced: str | None, office: str | None, plan: CapacityPlan
-) -> tuple[str, list[str]]:
+) -> tuple[str, tuple[str, ...]]:
     """The lane one item scored on its own would get (``assign_lanes`` with one row and no
     exploration): capacity and exploration apply when a day is scored together."""
     pool = plan.pool(office)
     cap = plan.capacity(pool)
     left = {"red": cap.red, "yellow": cap.yellow, "blue": cap.blue}
-    notes: list[str] = []
+    notes: tuple[str, ...] = ()
     if forced is not None:
         want = forced
         while want != "green" and left[want] <= 0:
-            notes.append(f"{want} lane capacity of office {pool} used up today")
+            notes += (f"{want} lane capacity of office {pool} used up today",)
             want = FALLBACK[want]
         return want, notes
     if left["red"] + left["yellow"] > 0 and score >= plan.min_score.get("yellow", 0.0):

@@ -381,7 +381,7 @@ def _text(v: Any) -> str:
 def apply_records(records: list[dict[str, Any]], rs: RuleSet) -> RuleOutcome:
     """``apply`` for a few plain dicts (single scoring) without pandas."""
     n = len(records)
-    fired: list[list[str]] = [[] for _ in range(n)]
+    fired: list[tuple[str, ...]] = [()] * n
     boost = np.zeros(n)
     lanes = np.array([None] * n, dtype=object)
     for i, rec in enumerate(records):
@@ -393,7 +393,7 @@ def apply_records(records: list[dict[str, Any]], rs: RuleSet) -> RuleOutcome:
             if rule.offices and rec.get("office_id") not in rule.offices:
                 continue
             if all(_record_condition(rec, c, rs) for c in rule.when):
-                fired[i].append(rule.id)
+                fired[i] += (rule.id,)
                 boost[i] += rule.action.score_boost
                 lane = rule.action.lane
                 if lane is not None and LANE_RANK[lane] > rank:
@@ -403,7 +403,7 @@ def apply_records(records: list[dict[str, Any]], rs: RuleSet) -> RuleOutcome:
 
 @dataclass
 class RuleOutcome:
-    fired: list[list[str]]
+    fired: list[tuple[str, ...]]
     boost: np.ndarray
     forced_lane: np.ndarray  # object array: lane name or None
 
@@ -412,14 +412,14 @@ def apply(frame: pd.DataFrame, rs: RuleSet) -> RuleOutcome:
     """Which rules fired per row, the summed score boost and the lane rules force."""
     n = len(frame)
     masks = evaluate(frame, rs)
-    fired: list[list[str]] = [[] for _ in range(n)]
+    fired: list[tuple[str, ...]] = [()] * n
     boost = np.zeros(n)
     rank = np.full(n, -1)
     lanes = np.array([None] * n, dtype=object)
     for rule in rs.rules:
         rows = np.flatnonzero(masks[rule.id])
         for i in rows:
-            fired[i].append(rule.id)
+            fired[i] += (rule.id,)
         boost[rows] += rule.action.score_boost
         if rule.action.lane is not None:
             r = LANE_RANK[rule.action.lane]

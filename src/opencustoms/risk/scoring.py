@@ -8,6 +8,7 @@ cannot be scored and says why, field by field.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +17,11 @@ import pandas as pd
 
 from opencustoms.declarations.io import coerce_types, read_raw, to_canonical
 from opencustoms.declarations.profiles import get_profile
-from opencustoms.declarations.types import check_hs_code
 from opencustoms.risk import rules as rules_mod
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.explain import data_notes, explain, records
 from opencustoms.risk.features import assemble, record_inputs
-from opencustoms.risk.history import derive_columns, derive_record, object_values
+from opencustoms.risk.history import derive_columns, derive_record
 from opencustoms.risk.lanes import CapacityPlan, assign_lanes, load_capacity, provisional_lane
 
 EXPLAIN_MODES = ("all", "selected", "none")
@@ -38,34 +38,38 @@ def read_for_scoring(path: str | Path, profile: str = "kcs") -> pd.DataFrame:
 
 
 def check_frame(frame: pd.DataFrame) -> list[str | None]:
-    """Per row: None when scorable, else 'field: reason; ...'."""
+    """Per row: None when scorable, else 'field: reason; ...' (vectorised checks)."""
     raw = frame.attrs.get("raw")
-    errors: list[list[str]] = [[] for _ in range(len(frame))]
+    errors: dict[int, list[str]] = {}
 
-    def flag(mask: np.ndarray, msg: str) -> None:
-        for i in np.flatnonzero(mask):
-            errors[i].append(msg)
+    def flag(mask: np.ndarray, msg: str | list[str]) -> None:
+        for k, i in enumerate(np.flatnonzero(mask)):
+            errors.setdefault(int(i), []).append(msg if isinstance(msg, str) else msg[k])
 
     for col in ("declaration_id", "office_id"):
         flag(frame[col].isna().to_numpy(), f"{col}: missing")
     flag(frame["declaration_date"].isna().to_numpy(), "declaration_date: missing or not a date")
     hs = frame["hs_code"].astype("string")
-    for i, code in enumerate(object_values(hs)):
-        if code is None:
-            errors[i].append("hs_code: missing")
-            continue
-        try:
-            check_hs_code(code)
-        except ValueError as exc:
-            errors[i].append(f"hs_code: {exc}")
+    missing = hs.isna().to_numpy()
+    flag(missing, "hs_code: missing")
+    shape_ok = hs.str.fullmatch(r"\d{2,10}").to_numpy(dtype=bool, na_value=False)
+    flag(~missing & ~shape_ok, "hs_code: HS code must be 2 to 10 digits")
+    chapter = pd.to_numeric(hs.str.slice(0, 2), errors="coerce").to_numpy(dtype="float64")
+    bad = shape_ok & ~((chapter >= 1) & (chapter <= 97) & (chapter != 77))
+    flag(
+        bad, [f"hs_code: HS chapter {c} does not exist in HS 2022" for c in hs[bad].str.slice(0, 2)]
+    )
     for col in NON_NEGATIVE:
         values = frame[col].to_numpy(dtype="float64", na_value=np.nan)
         flag(values < 0, f"{col}: must not be negative")
         flag(np.isinf(values), f"{col}: must be finite")
         if raw is not None:
-            bad = frame[col].isna().to_numpy() & raw[col].notna().to_numpy()
-            flag(bad, f"{col}: not a number")
-    return ["; ".join(e) if e else None for e in errors]
+            unparsed = frame[col].isna().to_numpy() & raw[col].notna().to_numpy()
+            flag(unparsed, f"{col}: not a number")
+    out: list[str | None] = [None] * len(frame)
+    for i, msgs in errors.items():
+        out[i] = "; ".join(msgs)
+    return out
 
 
 def score_frame(
@@ -112,7 +116,7 @@ def score_frame(
         rows = np.flatnonzero(lanes.lane != "green")
     else:
         rows = np.arange(n)
-    reasons: list[list[dict[str, Any]]] = [[] for _ in range(n)]
+    reasons: list[list[dict[str, Any]]] = [[]] * n  # shared empty list: replaced, never mutated
     if len(rows):
         contrib = np.asarray(
             model.fraud.predict(
@@ -126,11 +130,14 @@ def score_frame(
     explained = set(rows.tolist())
     unexplained = [i for i in range(n) if i not in explained] if explain_mode != "none" else []
     plain = dict(zip(unexplained, records(frame.iloc[unexplained]), strict=True))
+    rule_items = {r.id: rule_reasons((r.id,), rules)[0] for r in rules.rules}
     for i in range(n):
         if i in plain:
             reasons[i] = [{"kind": "note", "text": t} for t in data_notes(plain[i], stats, i)]
-        lane_items = [{"kind": "lane", "text": t} for t in lanes.notes[i]]
-        reasons[i] = rule_reasons(outcome.fired[i], rules) + reasons[i] + lane_items
+        fired = outcome.fired[i]
+        if fired or lanes.notes[i]:
+            lane_items = [{"kind": "lane", "text": t} for t in lanes.notes[i]]
+            reasons[i] = [rule_items[rid] for rid in fired] + reasons[i] + lane_items
     return pd.DataFrame(
         {
             "declaration_id": frame["declaration_id"].astype("string"),
@@ -151,7 +158,7 @@ def score_frame(
     )
 
 
-def rule_reasons(fired: list[str], rules: rules_mod.RuleSet) -> list[dict[str, Any]]:
+def rule_reasons(fired: Sequence[str], rules: rules_mod.RuleSet) -> list[dict[str, Any]]:
     by_id = {r.id: r for r in rules.rules}
     return [
         {

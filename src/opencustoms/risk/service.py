@@ -454,5 +454,5 @@ def retrain(
         "source_labels_before": str(cutoff.date()),
         "recorded_inspections": len(labels),
     }
-    model.save(Path(out or s.model_dir))
+    model.save(Path(out or s.model_dir), compile_native=True)
     return model

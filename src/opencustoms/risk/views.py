@@ -83,9 +83,11 @@ class RulesList(BaseModel):
     summary="Score one declaration (not stored)",
     responses={422: {"description": "Invalid declaration; loc names the field"}},
 )
-def score(
+async def score(
     ws: WS, user: Staff, declaration: Annotated[Declaration, Body(examples=[EXAMPLE])]
 ) -> risk_store.ScoreOut:
+    # Scoring one item is ~1 ms of CPU under the GIL: running it on the event loop is
+    # cheaper than a thread-pool hop and no less concurrent.
     return risk_store.score_many(ws=ws, declarations=[declaration])[0]
 
 

@@ -1,0 +1,134 @@
+"""Score 1,000,000 declarations end to end: read Parquet, check, features, models, rules,
+lanes, write results. Also: training on 1,000,000 rows (``--train``).
+
+The input is made from the bundled KCS data: rows resampled with replacement, new keys,
+and a fifth of importers and sellers replaced by new ones (so history lookups miss as
+they do in production). Prints phase times, rows/s and peak memory, for 1 and 2 threads.
+
+    uv run python benchmarks/bench_risk_score.py [--rows 1000000] [--threads 1 2] [--train]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import psutil
+
+from opencustoms.declarations.io import load_frame
+from opencustoms.risk import service
+from opencustoms.risk.artefact import load, train
+from opencustoms.risk.batch import output_table
+from opencustoms.risk.scoring import check_frame, read_for_scoring
+from opencustoms.settings import BUNDLED_DATA_DIR
+
+
+def synthetic(source: pd.DataFrame, rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    out = source.iloc[rng.integers(0, len(source), rows)].reset_index(drop=True)
+    out["declaration_id"] = pd.array([f"B{i:09d}" for i in range(rows)], dtype="string")
+    for col in ("importer_id", "seller_id"):
+        new = rng.random(rows) < 0.2
+        fresh = pd.array(
+            [f"N{v:07d}" for v in rng.integers(0, rows // 10, new.sum())], dtype="string"
+        )
+        out.loc[new, col] = fresh
+    return out
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def bench_score(
+    model_dir: Path, parquet: Path, out: Path, threads: int, explain: str
+) -> dict[str, float]:
+    phases: dict[str, float] = {}
+    t_all = t = time.perf_counter()
+    model = load(model_dir, n_threads=threads)
+    frame = read_for_scoring(parquet, "canonical")
+    phases["read"] = time.perf_counter() - t
+    t = time.perf_counter()
+    errors = check_frame(frame)
+    ok = np.array([e is None for e in errors])
+    phases["check"] = time.perf_counter() - t
+    t = time.perf_counter()
+    scored = service.score_frame(
+        frame.loc[ok].reset_index(drop=True), model=model, explain_mode=explain
+    )
+    phases["score"] = time.perf_counter() - t
+    t = time.perf_counter()
+    table = output_table(
+        scored,
+        rows=np.flatnonzero(ok),
+        n=len(frame),
+        errors=errors,
+        version=model.version,
+        ids=frame["declaration_id"].tolist(),
+    )
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, out)
+    phases["write"] = time.perf_counter() - t
+    phases["total"] = time.perf_counter() - t_all
+    phases["rows_per_s"] = len(frame) / phases["total"]
+    return phases
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--explain", default="none", choices=["none", "selected", "all"])
+    parser.add_argument("--train", action="store_true", help="also time training on --rows")
+    args = parser.parse_args()
+    kcs = BUNDLED_DATA_DIR / "kcs"
+    past = load_frame(kcs / "df_syn_train_eng.csv")
+    q1 = load_frame(kcs / "df_syn_valid_eng.csv")
+    results: dict[str, object] = {"rows": args.rows, "explain": args.explain}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        model_dir = work / "model"
+        t = time.perf_counter()
+        train(past, n_threads=1).save(model_dir, compile_native=True)
+        print(f"trained and compiled the model in {time.perf_counter() - t:.1f}s")
+        parquet = work / "in.parquet"
+        synthetic(q1.drop(columns=["fraud", "critical_fraud"]), args.rows).to_parquet(parquet)
+        print(f"input: {args.rows:,} rows, {parquet.stat().st_size / 1e6:.0f} MB Parquet")
+        for threads in args.threads:
+            before = psutil.Process().memory_info().rss / 1e6
+            ph = bench_score(
+                model_dir, parquet, work / f"out{threads}.parquet", threads, args.explain
+            )
+            print(
+                f"score, {threads} thread(s): "
+                + ", ".join(f"{k} {v:.2f}s" for k, v in ph.items() if k != "rows_per_s")
+                + f"; {ph['rows_per_s']:,.0f} rows/s; RSS before {before:.0f} MB, "
+                f"peak {peak_mb():.0f} MB"
+            )
+            results[f"score_threads_{threads}"] = ph
+        if args.train:
+            big = synthetic(past, args.rows, seed=1)
+            for threads in args.threads:
+                t = time.perf_counter()
+                model = train(big, n_threads=threads, seed=0)
+                secs = time.perf_counter() - t
+                auc = model.metadata["metrics"]["train_in_sample_fraud"]["auc"]
+                print(
+                    f"train on {len(big):,} rows, {threads} thread(s): {secs:.1f}s "
+                    f"({len(big) / secs:,.0f} rows/s); peak RSS {peak_mb():.0f} MB; "
+                    f"in-sample AUC {auc:.3f}"
+                )
+                results[f"train_threads_{threads}_s"] = secs
+    results["peak_rss_mb"] = peak_mb()
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
