@@ -1,7 +1,7 @@
 """Encode the HS knowledge-base texts once and write the shipped embedding files.
 
-    uv run python scripts/build_hs_embeddings.py --model minilm   # ~3 min on 2 cores
-    uv run python scripts/build_hs_embeddings.py --model e5       # ~15 min on 2 cores
+    uv run python scripts/build_hs_embeddings.py --model minilm   # ~5-20 min on 2 cores
+    uv run python scripts/build_hs_embeddings.py --model e5       # ~5 min on 2 cores
 
 Writes data/hs/embeddings/<model>-<kind>.npy (float16) and .json (manifest: model, version,
 sha256 of the texts). CI never runs this: the classifier loads the shipped files and checks
@@ -16,7 +16,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from opencustoms.hs.corpus import build_corpus
+from opencustoms.hs.corpus import build_corpus, dense_texts
 from opencustoms.hs.embed import EMBEDDINGS_DIR, EmbeddingFile, get_encoder, save_embeddings
 from opencustoms.hs.knowledge import load_knowledge
 
@@ -42,13 +42,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--model", choices=["minilm", "e5"], required=True)
     parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--kinds", default="", help="Subset, e.g. headings (default: all).")
     args = parser.parse_args()
     corpus = build_corpus(load_knowledge())
-    kinds = {
-        "lines": corpus.line_texts,
-        "subheadings": corpus.sub_texts,
-        "headings": corpus.heading_texts,
-    }
+    texts_by_kind = dense_texts(corpus, args.model)
+    wanted = args.kinds.split(",") if args.kinds else list(texts_by_kind)
+    # Short kinds first: a build cut short still leaves usable files behind.
+    kinds = {k: texts_by_kind[k] for k in sorted(wanted, key=lambda k: len(texts_by_kind[k]))}
     encoder = get_encoder(args.model)
     with threadpool_limits(limits=1):
         for kind, texts in kinds.items():
@@ -60,7 +60,11 @@ def main() -> None:
                 vectors=vectors,
                 texts=texts,
                 encoder=encoder,
-                extra={"index_version": INDEX_VERSION, "kind": kind, "build_seconds": round(seconds, 1)},
+                extra={
+                    "index_version": INDEX_VERSION,
+                    "kind": kind,
+                    "build_seconds": round(seconds, 1),
+                },
             )
             print(f"{args.model}-{kind}: {len(texts)} texts in {seconds:.0f}s")
 

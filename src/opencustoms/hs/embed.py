@@ -133,7 +133,11 @@ class EmbeddingFile:
 
 
 def save_embeddings(
-    target: EmbeddingFile, *, vectors: np.ndarray, texts: Sequence[str], encoder: Encoder,
+    target: EmbeddingFile,
+    *,
+    vectors: np.ndarray,
+    texts: Sequence[str],
+    encoder: Encoder,
     extra: dict[str, Any] | None = None,
 ) -> None:
     target.directory.mkdir(parents=True, exist_ok=True)

@@ -117,7 +117,11 @@ def _read_us_lines(path: Path) -> list[UsLine]:
         path_text = ": ".join(d.rstrip(":").strip() for _, d, _ in stack if d)
         lines.append(
             UsLine(
-                hts=code, hs6=code[:6], description=desc.rstrip(":"), path=path_text, general_rate=rate
+                hts=code,
+                hs6=code[:6],
+                description=desc.rstrip(":"),
+                path=path_text,
+                general_rate=rate,
             )
         )
     return lines

@@ -68,10 +68,12 @@ class MisclassificationFlag(BaseModel):
     declared_rank: int | None = Field(description="1-based rank of the declared HS6, if ranked.")
     suggested_hs6: str
     suggested_description: str
-    declared_rate: float | None = Field(description="Ad-valorem duty rate (%) of the declared code.")
+    declared_rate: float | None = Field(
+        description="Ad-valorem duty rate (%) of the declared code."
+    )
     suggested_rate: float | None
     rate_difference: float | None = Field(
-        description="suggested minus declared rate, percentage points; positive = declared pays less."
+        description="Suggested minus declared rate (percentage points); > 0: declared pays less."
     )
     rate_note: str = Field(description="Where the rates come from, or why they are unknown.")
     reason: str

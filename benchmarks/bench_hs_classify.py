@@ -1,0 +1,90 @@
+"""HS classifier benchmark: index build time, loaded-index memory, query latency, accuracy.
+
+    uv run python benchmarks/bench_hs_classify.py
+
+Accuracy is measured on the two bundled evaluation files (data/hs/eval/), which are never used
+to build the index or train the ranker. Writes benchmarks/RESULTS-hs.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import time
+from pathlib import Path
+
+import psutil
+
+from opencustoms.hs.evaluate import evaluate, read_cases
+from opencustoms.settings import BUNDLED_DATA_DIR, REPO_DIR
+
+EVAL_DIR = BUNDLED_DATA_DIR / "hs" / "eval"
+FILES = ("atlas_cross_validation.jsonl", "hsclassify_benchmark_cases.csv")
+LATENCY_QUERIES = (
+    "fresh boneless beef",
+    "lithium-ion battery pack 48V for e-bikes",
+    "women's trousers of synthetic fibres, knitted",
+    "stainless steel hex bolts M10 with nuts",
+    "냉동 새우",
+    "Polivac film of PET laminated to polyethylene, for packaging",
+)
+
+
+def main() -> None:
+    proc = psutil.Process(os.getpid())
+    rss0 = proc.memory_info().rss
+    from opencustoms.hs.service import get_classifier, ranked_codes, suggest
+
+    started = time.perf_counter()
+    clf = get_classifier()
+    build_s = time.perf_counter() - started
+    rss1 = proc.memory_info().rss
+    ranked_codes("warm-up")
+    latencies = []
+    for _ in range(5):
+        for q in LATENCY_QUERIES:
+            t = time.perf_counter()
+            suggest(text=q, top=5, use_feedback=False)
+            latencies.append((time.perf_counter() - t) * 1000)
+    p50 = statistics.median(latencies)
+    p95 = sorted(latencies)[int(0.95 * len(latencies)) - 1]
+    print(f"index build {build_s:.1f}s (from shipped embeddings); "
+          f"dense matrices {clf.index.memory_bytes / 2**20:.0f} MiB; "
+          f"process RSS +{(rss1 - rss0) / 2**20:.0f} MiB after load")
+    print(f"suggest latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(latencies)} queries")
+    results = {}
+    for name in FILES:
+        cases = read_cases(EVAL_DIR / name)
+        res = evaluate(cases, lambda text: ranked_codes(text, depth=20))
+        results[name] = res
+        print(name, json.dumps(res))
+    rows = [
+        "# HS classification benchmark",
+        "",
+        f"Machine: 2 cores; `uv run python benchmarks/bench_hs_classify.py`; ranker: "
+        f"{clf.ranker.trained_on}.",
+        "",
+        "| figure | value |",
+        "|---|---|",
+        f"| index build from shipped embeddings | {build_s:.1f} s |",
+        f"| dense matrices in memory | {clf.index.memory_bytes / 2**20:.0f} MiB |",
+        f"| process RSS growth on load | {(rss1 - rss0) / 2**20:.0f} MiB |",
+        f"| suggest latency p50 / p95 (warm) | {p50:.1f} / {p95:.1f} ms |",
+        "",
+        "| file | n | HS2 top1 | HS2 top5 | HS4 top1 | HS4 top5 | HS6 top1 | HS6 top5 | ms/query |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in results.items():
+        rows.append(
+            f"| {name} | {r['n']} | {r['hs2']['top1']:.3f} | {r['hs2']['top5']:.3f} | "
+            f"{r['hs4']['top1']:.3f} | {r['hs4']['top5']:.3f} | {r['hs6']['top1']:.3f} | "
+            f"{r['hs6']['top5']:.3f} | {r['ms_per_query']} |"
+        )
+    out = REPO_DIR / "benchmarks" / "RESULTS-hs.md"
+    out.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    print(f"wrote {out.relative_to(REPO_DIR)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""The retrieval index: per-HS6 relevance signals from lexical and dense retrievers.
+
+Every signal is a vector over the 5,612 HS 2022 subheadings, so the ranker combines them
+element-wise. US national lines score their HS6 parent by the best line ("max pooling"),
+headings pass their score down to every subheading they contain.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field, replace
+
+import bm25s
+import numpy as np
+import Stemmer
+
+from opencustoms.hs.corpus import Corpus, build_corpus, dense_texts
+from opencustoms.hs.embed import EMBEDDINGS_DIR, EmbeddingFile, get_encoder, load_embeddings
+from opencustoms.hs.knowledge import KnowledgeBase, load_knowledge
+from opencustoms.hs.text import PreparedQuery
+
+DENSE_MODELS = ("minilm", "e5")
+PRF_DEPTH = 10
+PRF_WEIGHT = 0.7
+# Where a product name ends in a customs description: the first clause or qualifier.
+_CORE_END = re.compile(
+    r",|;|\(|\b(composed|made|consisting|used|which|that|with|for|designed|imported|"
+    r"containing|featuring|intended|from|in)\b",
+    re.IGNORECASE,
+)
+
+
+def query_core(text: str) -> str:
+    """The product name at the start of a description ('' when it is the whole text).
+
+    >>> query_core("a girls cardigan sweater made of knit man-made fabric")
+    'girls cardigan sweater'
+    """
+    text = re.sub(r"^(an?|the)\s+", "", text.strip(), flags=re.IGNORECASE)
+    match = _CORE_END.search(text)
+    core = text[: match.start()].strip() if match else text
+    return core if core and core != text else ""
+
+
+_STEMMER = Stemmer.Stemmer("english")
+
+
+def _tokenize(texts: list[str]) -> list[list[str]]:
+    tokens = bm25s.tokenize(
+        texts, stopwords="en", stemmer=_STEMMER, return_ids=False, show_progress=False
+    )
+    return [list(t) for t in tokens]
+
+
+def _bm25(texts: list[str]) -> bm25s.BM25:
+    model = bm25s.BM25(k1=1.2, b=0.75)
+    model.index(_tokenize(texts), show_progress=False)
+    return model
+
+
+@dataclass
+class Signals:
+    """Relevance of every subheading (rows follow ``HsIndex.codes``) for one query."""
+
+    values: dict[str, np.ndarray]
+    best_line: np.ndarray  # index into ``corpus.line_texts`` of each code's best dense line
+    best_line_score: np.ndarray
+    query_vectors: dict[str, np.ndarray]
+
+
+@dataclass
+class HsIndex:
+    kb: KnowledgeBase
+    corpus: Corpus
+    codes: list[str]
+    heading_of: np.ndarray  # subheading row -> heading row
+    line_code: np.ndarray  # line row -> subheading row (lines are grouped by code)
+    line_starts: np.ndarray  # first line row of each code that has lines
+    line_owner: np.ndarray  # code row for each entry of line_starts
+    bm25_sub: bm25s.BM25
+    bm25_line: bm25s.BM25
+    bm25_head: bm25s.BM25
+    bm25_subdoc: bm25s.BM25  # subheading + all its US lines in one document
+    bm25_headdoc: bm25s.BM25  # heading + its subheadings + all their US lines
+    dense: dict[str, dict[str, np.ndarray]]
+    build_seconds: float = 0.0
+    encoders: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes held by the dense matrices (the bulk of the loaded index)."""
+        return sum(m.nbytes for d in self.dense.values() for m in d.values())
+
+    def _max_per_code(self, line_scores: np.ndarray) -> np.ndarray:
+        out = np.full(len(self.codes), -1.0, dtype=np.float32)
+        out[self.line_owner] = np.maximum.reduceat(line_scores, self.line_starts)
+        return out
+
+    def _best_line(self, line_scores: np.ndarray, per_code: np.ndarray) -> np.ndarray:
+        """Row of each code's best line (-1 without lines): "the description that matched"."""
+        arg = np.full(len(self.codes), -1, dtype=np.int64)
+        rows = np.flatnonzero(line_scores >= per_code[self.line_code])
+        arg[self.line_code[rows][::-1]] = rows[::-1]
+        return arg
+
+    def _lexical(self, tokens: list[str], suffix: str, values: dict[str, np.ndarray]) -> None:
+        if not tokens:
+            zeros = np.zeros(len(self.codes), dtype=np.float32)
+            for name in ("bm25_line", "bm25_subdoc", "bm25_headdoc"):
+                values[name + suffix] = zeros
+            return
+        line_bm25 = self.bm25_line.get_scores(tokens).astype(np.float32)
+        values["bm25_line" + suffix] = self._max_per_code(line_bm25)
+        values["bm25_subdoc" + suffix] = self.bm25_subdoc.get_scores(tokens).astype(np.float32)
+        head = self.bm25_headdoc.get_scores(tokens).astype(np.float32)
+        values["bm25_headdoc" + suffix] = head[self.heading_of]
+
+    def signals(self, query: PreparedQuery) -> Signals:
+        """All signals for one query.
+
+        Besides the whole text, the *core* (the product name before the first clause such as
+        "made of", "used for", a comma) is scored on its own: long descriptions bury the
+        noun that decides the heading under materials and uses. The MiniLM line view is also
+        re-scored after pseudo-relevance feedback (query moved towards its 10 best lines).
+        """
+        values: dict[str, np.ndarray] = {}
+        self._lexical(_tokenize([query.english])[0], "", values)
+        core = query_core(query.english)
+        if core:
+            self._lexical(_tokenize([core])[0], "_core", values)
+        else:  # the text is all product name: its core view is the text itself
+            for name in ("bm25_line", "bm25_subdoc", "bm25_headdoc"):
+                values[name + "_core"] = values[name]
+        best_line = np.full(len(self.codes), -1, dtype=np.int64)
+        best_score = np.full(len(self.codes), -1.0, dtype=np.float32)
+        vectors: dict[str, np.ndarray] = {}
+        for name in self.dense:
+            # e5 is the multilingual view: English text is served better and ~5x faster by
+            # MiniLM plus the lexical fields, so e5 only runs on non-Latin input.
+            if name == "e5" and not query.non_latin:
+                continue
+            text = query.text_for(name)
+            if not text:
+                continue  # nothing left for the English-only model: it abstains
+            encoder = get_encoder(name)
+            q = encoder.encode([text], query=True)[0]
+            vectors[name] = q
+            mats = self.dense[name]
+            values[f"{name}_sub"] = mats["subheadings"] @ q
+            values[f"{name}_head"] = (mats["headings"] @ q)[self.heading_of]
+            if "lines" not in mats:
+                continue
+            lines = mats["lines"]
+            sims = lines @ q
+            top = np.argpartition(-sims, PRF_DEPTH)[:PRF_DEPTH]
+            moved = q + PRF_WEIGHT * lines[top].mean(axis=0)
+            extra = [moved / np.linalg.norm(moved)]
+            if core and core != text:
+                extra.append(encoder.encode([core], query=True)[0])
+            # One pass over the line matrix for the feedback and core views together.
+            more = lines @ np.stack(extra, axis=1)
+            line_sim = self._max_per_code(sims)
+            values[f"{name}_line"] = line_sim
+            best_line, best_score = self._best_line(sims, line_sim), line_sim
+            values[f"{name}_line_prf"] = self._max_per_code(np.ascontiguousarray(more[:, 0]))
+            values[f"{name}_line_core"] = (
+                self._max_per_code(np.ascontiguousarray(more[:, 1])) if len(extra) > 1 else line_sim
+            )
+        return Signals(
+            values=values, best_line=best_line, best_line_score=best_score, query_vectors=vectors
+        )
+
+
+def _drop_lines(corpus: Corpus, exclude: frozenset[int]) -> tuple[Corpus, np.ndarray]:
+    keep = np.array([i for i in range(len(corpus.line_texts)) if i not in exclude], dtype=np.int64)
+    return (
+        replace(
+            corpus,
+            line_texts=[corpus.line_texts[i] for i in keep],
+            line_codes=[corpus.line_codes[i] for i in keep],
+        ),
+        keep,
+    )
+
+
+def build_index(
+    kb: KnowledgeBase | None = None,
+    *,
+    models: tuple[str, ...] = DENSE_MODELS,
+    exclude_lines: frozenset[int] = frozenset(),
+) -> HsIndex:
+    """Load the knowledge base and shipped embeddings, and index the lexical fields.
+
+    ``exclude_lines`` leaves US lines out of every field (ranker training: a synthetic query
+    made from a line must not be answered by that line).
+    """
+    started = time.perf_counter()
+    kb = kb or load_knowledge()
+    full = build_corpus(kb)
+    corpus, keep = _drop_lines(full, exclude_lines)
+    codes = corpus.sub_codes
+    row_of = {c: i for i, c in enumerate(codes)}
+    head_row = {h: i for i, h in enumerate(corpus.heading_codes)}
+    heading_of = np.array([head_row[c[:4]] for c in codes], dtype=np.int64)
+    line_code = np.array([row_of[cs[0]] for cs in corpus.line_codes], dtype=np.int64)
+    if np.any(np.diff(line_code) < 0):
+        raise RuntimeError("corpus lines must be grouped by subheading")
+    starts = np.flatnonzero(np.diff(np.concatenate([[-1], line_code])) != 0)
+    # One lexical document per subheading: its own text, its heading and chapter, and the
+    # HS 2017 descriptions that map onto it (older wording users still type).
+    sub_docs = [
+        " ".join(
+            [
+                corpus.sub_texts[i],
+                kb.chapters.get(c[:2], ""),
+                *(kb.hs2017_descriptions.get(o, "") for o in kb.subheadings[c].hs2017),
+            ]
+        )
+        for i, c in enumerate(codes)
+    ]
+    lines_of: dict[int, list[str]] = {}
+    for text, row in zip(corpus.line_texts, line_code, strict=True):
+        lines_of.setdefault(int(row), []).append(text)
+    sub_full = [" ".join([doc, *lines_of.get(i, [])]) for i, doc in enumerate(sub_docs)]
+    head_docs = [
+        " ".join(
+            [kb.headings[h], *(s.description for s in kb.subheadings.values() if s.heading == h)]
+        )
+        for h in corpus.heading_codes
+    ]
+    head_full = [""] * len(head_docs)
+    for i in range(len(codes)):
+        head_full[heading_of[i]] += " " + " ".join(lines_of.get(i, []))
+    head_full = [f"{d} {extra}" for d, extra in zip(head_docs, head_full, strict=True)]
+    dense = {
+        name: {
+            kind: load_embeddings(EmbeddingFile(EMBEDDINGS_DIR, f"{name}-{kind}"), texts=t)
+            for kind, t in dense_texts(full, name).items()
+        }
+        for name in models
+    }
+    if exclude_lines:
+        for mats in dense.values():
+            if "lines" in mats:
+                mats["lines"] = mats["lines"][keep]
+    index = HsIndex(
+        kb=kb,
+        corpus=corpus,
+        codes=codes,
+        heading_of=heading_of,
+        line_code=line_code,
+        line_starts=starts,
+        line_owner=line_code[starts],
+        bm25_sub=_bm25(sub_docs),
+        bm25_line=_bm25(corpus.line_texts),
+        bm25_head=_bm25(head_docs),
+        bm25_subdoc=_bm25(sub_full),
+        bm25_headdoc=_bm25(head_full),
+        dense=dense,
+    )
+    index.build_seconds = time.perf_counter() - started
+    return index

@@ -1,0 +1,237 @@
+"""HS classification service: suggestions, officer feedback, misclassification flags.
+
+>>> [c.hs6 for c in suggest(text="fresh boneless beef", top=3)][0]
+'020130'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+from sqlalchemy import Engine, func, inspect, select
+from threadpoolctl import threadpool_limits
+
+from opencustoms.db import get_engine, session_scope
+from opencustoms.declarations.types import check_hs_code
+from opencustoms.hs.index import HsIndex, Signals, build_index
+from opencustoms.hs.models import Candidate, FeedbackRecord, HsFeedback
+from opencustoms.hs.ranker import Groups, LinearRanker, load_ranker
+from opencustoms.hs.text import PreparedQuery, QueryError, prepare_query
+
+__all__ = [
+    "QueryError",
+    "flag_features",
+    "get_classifier",
+    "misclassification_flag",
+    "record_feedback",
+    "suggest",
+]
+
+MAX_TOP = 100
+# e5 cosine of two paraphrases of one product is ~0.9+, of unrelated goods ~0.8: below the
+# threshold a past case says nothing; at 1.0 (same text) it decides the ranking.
+FEEDBACK_THRESHOLD = 0.90
+FEEDBACK_MODEL = "e5"
+SOFTMAX_TEMPERATURE = 2.0
+
+
+@dataclass
+class _FeedbackMemory:
+    key: tuple[int, int]
+    vectors: np.ndarray  # (n, 384) e5 query embeddings of the confirmed texts
+    codes: list[str]
+
+
+@dataclass
+class Classifier:
+    index: HsIndex
+    ranker: LinearRanker
+    groups: Groups
+    row_of: dict[str, int]
+
+    def scores(self, query: PreparedQuery) -> tuple[np.ndarray, Signals]:
+        """Ranker scores over all codes, and the signals they came from."""
+        # numpy's BLAS and the encoders' thread pools fight over the 2 cores; one thread is
+        # several times faster per query (measured 24 -> 111 ms when they compete).
+        with threadpool_limits(limits=1):
+            signals = self.index.signals(query)
+        return self.ranker.score(signals.values, self.groups), signals
+
+
+@lru_cache(maxsize=1)
+def get_classifier() -> Classifier:
+    """The process-wide classifier (index built once from the shipped files)."""
+    index = build_index()
+    return Classifier(
+        index=index,
+        ranker=load_ranker(),
+        groups=Groups.of(index.codes),
+        row_of={c: i for i, c in enumerate(index.codes)},
+    )
+
+
+_memory: dict[str, _FeedbackMemory] = {}
+
+
+def _feedback_memory(engine: Engine) -> _FeedbackMemory | None:
+    """Embeddings of the stored cases, reloaded only when the table changed."""
+    if not inspect(engine).has_table(HsFeedback.__tablename__):
+        return None
+    url = engine.url.render_as_string(hide_password=True)
+    with session_scope(engine) as s:
+        key_row = s.execute(select(func.count(HsFeedback.id), func.max(HsFeedback.id))).one()
+        key = (int(key_row[0] or 0), int(key_row[1] or 0))
+        cached = _memory.get(url)
+        if cached is not None and cached.key == key:
+            return cached
+        rows = s.execute(select(HsFeedback.text, HsFeedback.hs6).order_by(HsFeedback.id)).all()
+    if not rows:
+        return None
+    from opencustoms.hs.embed import get_encoder
+
+    texts = [prepare_query(r.text).text_for(FEEDBACK_MODEL) or r.text for r in rows]
+    with threadpool_limits(limits=1):
+        vectors = get_encoder(FEEDBACK_MODEL).encode(texts, query=True)
+    _memory[url] = _FeedbackMemory(key=key, vectors=vectors, codes=[r.hs6 for r in rows])
+    return _memory[url]
+
+
+def _feedback_boost(
+    memory: _FeedbackMemory, query_vec: np.ndarray, scores: np.ndarray, row_of: dict[str, int]
+) -> np.ndarray:
+    """Lift the codes of close past cases towards (and, for near-duplicates, above) the top."""
+    sims = memory.vectors @ query_vec
+    boost = np.zeros_like(scores)
+    top, spread = float(scores.max()), float(np.ptp(np.sort(scores)[-20:])) or 1.0
+    for sim, code in zip(sims, memory.codes, strict=True):
+        strength = (float(sim) - FEEDBACK_THRESHOLD) / (1.0 - FEEDBACK_THRESHOLD)
+        row = row_of.get(code)
+        if strength <= 0 or row is None:
+            continue
+        lift = strength * (top - scores[row] + spread)
+        boost[row] = max(boost[row], lift)
+    return boost
+
+
+def _rank(
+    text: str, *, engine: Engine | None, use_feedback: bool = True
+) -> tuple[Classifier, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    clf = get_classifier()
+    query = prepare_query(text)
+    scores, signals = clf.scores(query)
+    boost = np.zeros_like(scores)
+    if use_feedback:
+        memory = _feedback_memory(engine or get_engine())
+        vec = signals.query_vectors.get(FEEDBACK_MODEL)
+        if memory is not None and vec is not None:
+            boost = _feedback_boost(memory, vec, scores, clf.row_of)
+    return clf, scores + boost, boost, signals.best_line, signals.values
+
+
+def suggest(
+    *, text: str, top: int = 5, engine: Engine | None = None, use_feedback: bool = True
+) -> list[Candidate]:
+    """Ranked HS6 candidates for a goods description (English or Korean).
+
+    Raises ``QueryError`` for non-text or text without any letter or digit, and
+    ``ValueError`` when ``top`` is outside 1..100.
+    """
+    if not 1 <= top <= MAX_TOP:
+        raise ValueError(f"top: must be between 1 and {MAX_TOP}, got {top}")
+    clf, scores, boost, best_line, values = _rank(text, engine=engine, use_feedback=use_feedback)
+    order = np.argsort(-scores, kind="stable")[: max(top, 20)]
+    shares = np.exp((scores[order] - scores[order[0]]) / SOFTMAX_TEMPERATURE)
+    shares /= shares.sum()
+    kb, corpus = clf.index.kb, clf.index.corpus
+    lexical = np.sum([values[k] for k in values if k.startswith("bm25")], axis=0)
+    out = []
+    for rank, row in enumerate(order[:top]):
+        code = clf.index.codes[row]
+        sub = kb.subheadings[code]
+        line = int(best_line[row])
+        matched = corpus.line_texts[line] if line >= 0 else sub.description
+        source = "feedback" if boost[row] > 0 else ("lexical" if lexical[row] > 0 else "dense")
+        out.append(
+            Candidate(
+                hs6=code,
+                heading=code[:4],
+                chapter=code[:2],
+                score=round(float(scores[row]), 4),
+                confidence=round(float(shares[rank]), 4),
+                description=sub.description,
+                heading_description=kb.headings.get(code[:4], ""),
+                chapter_description=kb.chapters.get(code[:2], ""),
+                matched=matched,
+                source=source,
+            )
+        )
+    return out
+
+
+def ranked_codes(text: str, *, depth: int = 20, use_feedback: bool = False) -> list[str]:
+    """Just the codes, best first (evaluation and batch use)."""
+    clf, scores, *_ = _rank(text, engine=None, use_feedback=use_feedback)
+    return [clf.index.codes[i] for i in np.argsort(-scores, kind="stable")[:depth]]
+
+
+def record_feedback(
+    *,
+    engine: Engine,
+    text: str,
+    hs_code: str,
+    user: str,
+    confirmed: bool,
+    suggested_hs: str | None = None,
+) -> FeedbackRecord:
+    """Store an officer's decision: ``confirmed`` = the suggestion was right; otherwise
+    ``hs_code`` is the correction. Both teach later rankings the code for this text."""
+    prepare_query(text)  # same validation as suggest()
+    try:
+        code = check_hs_code(str(hs_code).replace(".", "").strip())
+    except ValueError as exc:
+        raise ValueError(f"hs_code: {exc}") from exc
+    if len(code) < 6:
+        raise ValueError("hs_code: at least 6 digits are needed to teach a subheading")
+    if code[:6] not in get_classifier().index.kb.subheadings:
+        raise ValueError(f"hs_code: {code[:6]} is not an HS 2022 subheading")
+    if not user.strip():
+        raise ValueError("user: must not be empty")
+    row = HsFeedback(
+        text=text[:10_000],
+        hs_code=code,
+        hs6=code[:6],
+        confirmed=bool(confirmed),
+        suggested_hs6=(suggested_hs or "")[:6] or None,
+        user=user.strip(),
+    )
+    with session_scope(engine) as s:
+        s.add(row)
+        s.flush()
+        return FeedbackRecord(
+            id=row.id,
+            text=row.text,
+            hs_code=code,
+            hs6=row.hs6,
+            confirmed=row.confirmed,
+            user=row.user,
+        )
+
+
+def plausible_rank(
+    *, description: str, hs6: str, engine: Engine | None = None, depth: int = 50
+) -> int | None:
+    """1-based rank of ``hs6`` among the suggestions, ``None`` beyond ``depth``."""
+    _, scores, *_ = _rank(description, engine=engine)
+    clf = get_classifier()
+    if hs6 not in clf.index.kb.subheadings:
+        return None
+    row = clf.row_of[hs6]
+    rank = int((scores > scores[row]).sum()) + 1
+    return rank if rank <= depth else None
+
+
+# Re-exported so the service module is the one API surface (flags.py imports this module
+# lazily, hence the import at the end).
+from opencustoms.hs.flags import flag_features, misclassification_flag  # noqa: E402
