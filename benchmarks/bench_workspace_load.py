@@ -186,8 +186,10 @@ def main() -> int:
             "POST /api/risk/score",
             flush=True,
         )
+        load_before = os.getloadavg()[0]
         started = time.monotonic()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        load_after = os.getloadavg()[0]
         wall = time.monotonic() - started
         rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
     finally:
@@ -210,6 +212,9 @@ def main() -> int:
         "p99_9_ms": round(p999, 2),
         "max_ms": round(lat.max(), 2),
         "server_rss_mib": round(rss / 2**20, 1),
+        # Other work on the machine shows in the 1-minute load average (2 cores).
+        "load_avg_1min_before": round(load_before, 2),
+        "load_avg_1min_after": round(load_after, 2),
     }
     ok = errors == 0 and p99 <= 50 and n / wall >= 0.97 * args.rate
     print(json.dumps(figures))

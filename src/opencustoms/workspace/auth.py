@@ -37,7 +37,8 @@ class Workspace:
     extras: dict[str, Any]
 
 
-def get_ws(request: Request) -> Workspace:
+async def get_ws(request: Request) -> Workspace:
+    # async: a sync dependency would cost a thread-pool hop on every request.
     ws: Workspace = request.app.state.ws
     return ws
 

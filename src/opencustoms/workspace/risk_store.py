@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -98,11 +99,26 @@ class LaneOut(BaseModel):
 # --- the model, rules and capacity in use --------------------------------------------------
 
 
+# Files (model, rules) are checked for changes at most this often: the checks are stat
+# calls, and single-score requests are frequent.
+RECHECK_SECONDS = 2.0
+
+
+def _fresh(ws: Workspace, key: str, load: Callable[[], Any]) -> Any:
+    now = time.monotonic()
+    hit = ws.extras.get(key)
+    if hit is not None and now - hit[0] < RECHECK_SECONDS:
+        return hit[1]
+    value = load()
+    ws.extras[key] = (now, value)
+    return value
+
+
 def _model(ws: Workspace) -> Any:
-    """The risk model artefact in use (the risk service caches it until it changes)."""
+    """The risk model artefact in use (the risk service reloads it when it changes)."""
     from opencustoms.risk import service
 
-    return service.load_model(Path(ws.settings.model_dir))
+    return _fresh(ws, "model_checked", lambda: service.load_model(Path(ws.settings.model_dir)))
 
 
 def rules(*, ws: Workspace) -> RuleSet:
@@ -189,8 +205,13 @@ def set_capacity(*, ws: Workspace, office: str, red: int, yellow: int, blue: int
 
 
 def _rules_cached(ws: Workspace) -> RuleSet:
-    # Rule files change only through save_rule (which drops this cache) or by an operator
+    # Rule files change through save_rule (which drops both caches) or by an operator
     # editing them; the directory's newest mtime catches the latter.
+    rs: RuleSet = _fresh(ws, "rules_checked", lambda: _rules_by_mtime(ws))
+    return rs
+
+
+def _rules_by_mtime(ws: Workspace) -> RuleSet:
     directory = Path(ws.settings.rules_dir)
     stamp = max((f.stat().st_mtime for f in directory.glob("*.yaml")), default=0.0)
     with _LOCK:
@@ -206,29 +227,22 @@ def score_many(*, ws: Workspace, declarations: list[Declaration]) -> list[ScoreO
     from opencustoms.risk import service
     from opencustoms.risk.scoring import reasons_text
 
-    out = service.score_frame(
-        service.declaration_frame(declarations),
-        model=_model(ws),
-        rules=_rules_cached(ws),
-        plan=_plan(ws),
-        exploration_share=0.0,
-    )
-    rows: list[dict[Any, Any]] = out.to_dict("records")
+    scored = service.score_many(declarations, model=_model(ws), rules=_rules_cached(ws))
     return [
         ScoreOut(
-            declaration_id=str(r["declaration_id"]),
-            item_no=int(r["item_no"]),
-            score=float(r["score"]),
-            model_score=float(r["model_score"]),
-            critical_score=float(r["critical_score"]),
-            revenue_at_risk=float(r["revenue_at_risk"]),
-            lane=str(r["lane"]),
-            exploration=bool(r["exploration"]),
-            reasons=reasons_text(r["reasons"]),
-            rules_fired=list(r["rules_fired"]),
-            model_version=str(r["model_version"]),
+            declaration_id=r.declaration_id,
+            item_no=r.item_no,
+            score=r.score,
+            model_score=r.model_score,
+            critical_score=r.critical_score,
+            revenue_at_risk=r.revenue_at_risk,
+            lane=r.lane,
+            exploration=r.exploration,
+            reasons=reasons_text(r.reasons),
+            rules_fired=r.rules_fired,
+            model_version=r.model_version,
         )
-        for r in rows
+        for r in scored
     ]
 
 
@@ -284,6 +298,7 @@ def save_rule(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
         ws.extras.pop("rules", None)
+        ws.extras.pop("rules_checked", None)
     _drop_service_rules_cache()
     return "create" if rule_id is None else "update"
 
