@@ -253,3 +253,14 @@ def test_calculate_many_matches_calculate() -> None:
     for item, result in zip(items[::2], results[::2], strict=True):
         assert not isinstance(result, TariffInputError)
         assert result.model_dump() == calculate(**item).model_dump()
+
+
+def test_cli_param_value_and_errors() -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["tariff", "param", "vat.rate", "--date", "2024-01-01"])
+    assert ok.exit_code == 0 and "vat.rate = 0.1" in ok.output and "VAT Act" in ok.output
+    bad = runner.invoke(
+        app, ["tariff", "param", "liquor.beer_krw_per_litre", "--date", "2019-06-01"]
+    )
+    assert bad.exit_code != 0 and "liquor.beer_krw_per_litre" in bad.output
+    assert "2019-06-01" in bad.output

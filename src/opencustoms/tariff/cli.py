@@ -215,3 +215,26 @@ def exposure_cmd(
 
     for table in exposure_tables(lines, exporters, top=top, date_from=date_from, date_to=date_to):
         Console().print(table)
+
+
+@app.command("param")
+def param(
+    name: str = typer.Argument(..., help="Dotted parameter name, e.g. vat.rate ('list' = all)."),
+    date: str = typer.Option(..., "--date", help="Date the value must be in force, YYYY-MM-DD."),
+) -> None:
+    """The value of a dated parameter in force on a date, with its reference."""
+    from opencustoms.tariff.parameters import ParameterNotInForce
+    from opencustoms.tariff.tables import load_tariff_data
+
+    params = load_tariff_data().params
+    names = params.names() if name == "list" else [name]
+    for n in names:
+        try:
+            item = params.at(n, date)
+        except (ParameterNotInForce, ValueError) as exc:
+            _fail(str(exc))
+            return
+        except KeyError:
+            _fail(f"name: unknown parameter {n!r}; `opencustoms tariff param list --date D`")
+            return
+        typer.echo(f"{n} = {item.value} ({item.period}) - {item.reference}")
