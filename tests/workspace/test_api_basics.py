@@ -277,3 +277,17 @@ def test_good_upload_with_bad_rows(client: TestClient, world: World) -> None:
     )
     assert r.status_code == 403
     assert json.dumps(r.json()).count("not your office") >= 1
+
+
+def test_security_headers_and_queue_views_are_audited(client: TestClient, world: World) -> None:
+    r = client.get(
+        "/api/offices/40/queue", headers=auth(world, "officer"), params={"page_size": 3}
+    )
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    shown = [i["declaration_id"] for i in r.json()["items"]]
+    log = client.get(
+        "/api/audit", headers=auth(world, "admin"), params={"object_id": "40", "page_size": 5}
+    ).json()["items"]
+    views = [e for e in log if e["action"] == "view_queue" and e["actor"] == "officer"]
+    assert views and views[0]["detail"]["declarations"] == shown

@@ -136,6 +136,21 @@ def queue(
     total, items = risk_store.queue(
         engine=ws.engine, office=office, flt=flt, limit=params.page_size, offset=params.offset
     )
+    # The queue shows scores and reasons too: record who saw which declarations.
+    audit.append(
+        engine=ws.engine,
+        actor=user.username,
+        role=user.role.value,
+        action="view_queue",
+        object_type="office",
+        object_id=office,
+        office=office,
+        detail={
+            "filters": flt.model_dump(),
+            "page": params.page,
+            "declarations": [i.declaration_id for i in items],
+        },
+    )
     return Page[risk_store.QueueItem].of(items, total=total, params=params)
 
 
