@@ -52,10 +52,10 @@ def bench_score(
     phases: dict[str, float] = {}
     t_all = t = time.perf_counter()
     model = load(model_dir, n_threads=threads)
-    frame = read_for_scoring(parquet, "canonical")
+    frame, text = read_for_scoring(parquet, "canonical")
     phases["read"] = time.perf_counter() - t
     t = time.perf_counter()
-    errors = check_frame(frame)
+    errors = check_frame(frame, text)
     ok = np.array([e is None for e in errors])
     phases["check"] = time.perf_counter() - t
     t = time.perf_counter()

@@ -49,8 +49,8 @@ def score_file(
     from opencustoms.risk import service
 
     t0 = time.perf_counter()
-    frame = read_for_scoring(path, profile)
-    errors = check_frame(frame)
+    frame, text = read_for_scoring(path, profile)
+    errors = check_frame(frame, text)
     ok = np.array([e is None for e in errors], dtype=bool)
     scored = service.score_frame(
         frame.loc[ok].reset_index(drop=True), model=model, explain_mode=explain_mode

@@ -25,21 +25,20 @@ from opencustoms.risk.history import derive_columns, derive_record
 from opencustoms.risk.lanes import CapacityPlan, assign_lanes, load_capacity, provisional_lane
 
 EXPLAIN_MODES = ("all", "selected", "none")
+CHUNK = 131_072
 NON_NEGATIVE = ("net_mass_kg", "item_price_krw", "tax_rate")
 
 
-def read_for_scoring(path: str | Path, profile: str = "kcs") -> pd.DataFrame:
-    """Canonical frame of every input row (nothing dropped; see ``check_frame``)."""
+def read_for_scoring(path: str | Path, profile: str = "kcs") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Canonical typed frame of every input row (nothing dropped) and the same rows as
+    text, so ``check_frame`` can tell an unparsable value from a missing one."""
     raw = read_raw(Path(path)).to_pandas()
-    typed = coerce_types(to_canonical(raw, get_profile(profile), source=str(path)))
-    # coerce_types turns bad values into NA; keep the raw text to report them.
-    typed.attrs["raw"] = to_canonical(raw, get_profile(profile), source=str(path))
-    return typed
+    text = to_canonical(raw, get_profile(profile), source=str(path))
+    return coerce_types(text), text
 
 
-def check_frame(frame: pd.DataFrame) -> list[str | None]:
+def check_frame(frame: pd.DataFrame, raw: pd.DataFrame | None = None) -> list[str | None]:
     """Per row: None when scorable, else 'field: reason; ...' (vectorised checks)."""
-    raw = frame.attrs.get("raw")
     errors: dict[int, list[str]] = {}
 
     def flag(mask: np.ndarray, msg: str | list[str]) -> None:
@@ -94,9 +93,8 @@ def score_frame(
     rules = rules if rules is not None else rules_mod.load_rules()
     plan = plan if plan is not None else load_capacity()
     frame = derive_columns(frame.reset_index(drop=True))
-    stats = model.history.lookup(frame)
-    x = model.features_from(frame, stats)
-    pred = model.predict(frame, x)
+    n = len(frame)
+    pred = _predict_chunked(frame, model)
     outcome = rules_mod.apply(frame, rules)
     score = np.clip(pred["fraud"] + outcome.boost, 0.0, 1.0)
     lanes = assign_lanes(
@@ -109,7 +107,6 @@ def score_frame(
         strategy=strategy,
         seed=seed,
     )
-    n = len(frame)
     if explain_mode == "none":
         rows = np.zeros(0, dtype=np.int64)
     elif explain_mode == "selected":
@@ -117,23 +114,25 @@ def score_frame(
     else:
         rows = np.arange(n)
     reasons: list[list[dict[str, Any]]] = [[]] * n  # shared empty list: replaced, never mutated
-    if len(rows):
-        contrib = np.asarray(
-            model.fraud.predict(
-                x[rows], pred_contrib=True, num_threads=int(model.metadata.get("n_threads", 1))
-            )
-        )
-        sub = frame.iloc[rows]
-        sub_stats = {k: v[rows] for k, v in stats.items()}
-        for j, items in zip(rows, explain(records(sub), sub_stats, contrib), strict=True):
+    threads = int(model.metadata.get("n_threads", 1))
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        sub = frame.iloc[part]
+        sub_stats = model.history.lookup(sub)
+        x = model.features_from(sub, sub_stats)
+        contrib = np.asarray(model.fraud.predict(x, pred_contrib=True, num_threads=threads))
+        for j, items in zip(part, explain(records(sub), sub_stats, contrib), strict=True):
             reasons[j] = items
     explained = set(rows.tolist())
     unexplained = [i for i in range(n) if i not in explained] if explain_mode != "none" else []
     plain = dict(zip(unexplained, records(frame.iloc[unexplained]), strict=True))
+    stats = model.history.lookup(frame.iloc[unexplained]) if unexplained else {}
+    where = {i: k for k, i in enumerate(unexplained)}
     rule_items = {r.id: rule_reasons((r.id,), rules)[0] for r in rules.rules}
     for i in range(n):
         if i in plain:
-            reasons[i] = [{"kind": "note", "text": t} for t in data_notes(plain[i], stats, i)]
+            notes = data_notes(plain[i], stats, where[i])
+            reasons[i] = [{"kind": "note", "text": t} for t in notes]
         fired = outcome.fired[i]
         if fired or lanes.notes[i]:
             lane_items = [{"kind": "lane", "text": t} for t in lanes.notes[i]]
@@ -156,6 +155,19 @@ def score_frame(
             "model_version": model.version,
         }
     )
+
+
+def _predict_chunked(frame: pd.DataFrame, model: RiskModel) -> dict[str, np.ndarray]:
+    """Model outputs in row chunks: history sums and feature matrices of one chunk at a
+    time stay small (memory and cache), whatever the batch size."""
+    parts = []
+    for start in range(0, len(frame), CHUNK):
+        sub = frame.iloc[start : start + CHUNK]
+        x = model.features_from(sub, model.history.lookup(sub))
+        parts.append(model.predict(sub, x))
+    if not parts:
+        return {k: np.zeros(0) for k in ("fraud", "critical", "duty_at_stake", "revenue")}
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
 
 
 def rule_reasons(fired: Sequence[str], rules: rules_mod.RuleSet) -> list[dict[str, Any]]:
