@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,23 @@ def _env(root: Path) -> dict[str, str]:
 def _apply(env: dict[str, str]) -> None:
     os.environ.update(env)
     get_settings.cache_clear()
+
+
+@contextmanager
+def world_env(world: World) -> Iterator[None]:
+    """The world's settings in the environment for a block; restored afterwards so
+    other domains' tests never see them."""
+    saved = {k: os.environ.get(k) for k in world.env}
+    _apply(world.env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+        get_settings.cache_clear()
 
 
 @pytest.fixture(scope="session")

@@ -280,9 +280,7 @@ def test_good_upload_with_bad_rows(client: TestClient, world: World) -> None:
 
 
 def test_security_headers_and_queue_views_are_audited(client: TestClient, world: World) -> None:
-    r = client.get(
-        "/api/offices/40/queue", headers=auth(world, "officer"), params={"page_size": 3}
-    )
+    r = client.get("/api/offices/40/queue", headers=auth(world, "officer"), params={"page_size": 3})
     assert r.headers["x-frame-options"] == "DENY"
     assert r.headers["x-content-type-options"] == "nosniff"
     shown = [i["declaration_id"] for i in r.json()["items"]]

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import OTHER, OWN, USERS, World, auth
+from .conftest import OTHER, OWN, USERS, World, auth, world_env
 
 ROLES = list(USERS)
 STAFF = {"officer", "supervisor", "analyst", "admin"}
@@ -310,14 +310,10 @@ def _assert_no_risk_data(resp: Any, where: str) -> None:
 @pytest.fixture(scope="module")
 def seeded_rules(world: World) -> None:
     """One rule per office for the update cells, created by the admin."""
-    import os
-
     from opencustoms.settings import get_settings
     from opencustoms.workspace.app import create_app
 
-    os.environ.update(world.env)
-    get_settings.cache_clear()
-    with TestClient(create_app(get_settings())) as c:
+    with world_env(world), TestClient(create_app(get_settings())) as c:
         for office in (OWN, OTHER):
             rid = f"MATRIX-OWNED-{office}"
             r = c.post(

@@ -15,7 +15,7 @@ import pytest
 
 from opencustoms.settings import REPO_DIR, Settings
 
-from .conftest import OWN, PASSWORD, World
+from .conftest import OWN, PASSWORD, World, world_env
 
 pytestmark = pytest.mark.browser
 CHROMIUM = Path("/usr/bin/chromium")
@@ -33,16 +33,12 @@ ARTIFACTS = REPO_DIR / "test-artifacts"
 
 @pytest.fixture(scope="module")
 def live_server(world: World) -> Iterator[str]:
-    import os
-
     import uvicorn
 
-    from opencustoms.settings import get_settings
     from opencustoms.workspace.app import create_app
 
-    os.environ.update(world.env)
-    get_settings.cache_clear()
-    app = create_app(Settings())
+    with world_env(world):
+        app = create_app(Settings())
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
