@@ -151,6 +151,18 @@ def migrate(url: str | Engine | None = None, revision: str = "head") -> None:
         command.upgrade(cfg, revision)
 
 
+_MIGRATED: set[str] = set()
+
+
+def ensure_migrated(engine: Engine) -> None:
+    """``migrate`` once per database and process: request paths (an API batch) call this
+    instead of paying for an Alembic run each time."""
+    key = engine.url.render_as_string(hide_password=False)
+    if key not in _MIGRATED:
+        migrate(engine)
+        _MIGRATED.add(key)
+
+
 # --- bulk loading -------------------------------------------------------------------------
 # The loaders take an Arrow table whose column names are the target columns. Dates must be
 # date32 and timestamps are left to server defaults.

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from opencustoms.db import get_engine, lock_for_writing, migrate
+from opencustoms.db import ensure_migrated, get_engine, lock_for_writing
 from opencustoms.declarations.batch import Counts, store_batch
 from opencustoms.declarations.io import UnusableFileError
 from opencustoms.declarations.models import (
@@ -64,7 +64,7 @@ def ingest_file(
     prof = _profile(profile)
     source = SourceFile(path, prof)  # every file-level check happens here, before writing
     engine = engine or get_engine()
-    migrate(engine)
+    ensure_migrated(engine)
     size = batch_size or get_settings().ingest_batch_size
     started = time.perf_counter()
     run_id, done, resumed = _start_or_resume(engine, source)
@@ -120,7 +120,7 @@ def ingest_records(
     """
     prof = _profile(profile)
     engine = engine or get_engine()
-    migrate(engine)
+    ensure_migrated(engine)
     started = time.perf_counter()
     problems: dict[int, list[dict[str, str]]] = {}
     malformed: list[tuple[int, dict[str, Any], dict[str, str]]] = []

@@ -64,7 +64,9 @@ class Checked:
 def as_text(col: pd.Series) -> pd.Series:
     """Any column as stripped Arrow strings, empty -> NA; whole floats lose their '.0'."""
     if pd.api.types.is_float_dtype(col.dtype):
-        whole = col.notna() & np.isfinite(col) & (col % 1 == 0)
+        # only floats that are exact integers print as such (beyond 2**53 they are not)
+        finite = col.where(np.isfinite(col.fillna(0)))
+        whole = finite.notna() & (finite % 1 == 0) & (finite.abs() < 2.0**53)
         text = col.astype(TEXT)
         text = text.mask(whole, col.where(whole).astype("Int64").astype(TEXT))
     elif pd.api.types.is_bool_dtype(col.dtype) or col.dtype == object:
@@ -76,9 +78,9 @@ def as_text(col: pd.Series) -> pd.Series:
 
 
 def _scalar_text(value: Any) -> Any:
-    if isinstance(value, bool):  # JSON true/false for 0/1 labels, as pydantic accepts them
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2.0**53:
         return str(int(value))
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, bool):  # JSON true/false for 0/1 labels, as pydantic accepts them
         return str(int(value))
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="backslashreplace")
@@ -151,7 +153,12 @@ class _Checker:
             )
         elif low is not None:
             self.fail(name, present & (values < low), f"{{v!r}} must be >= {low}")
-        return values.round().astype("Int64") if whole else values
+        if not whole:
+            return values
+        # Rows with inf or values beyond int64 already failed a check above; blank them so
+        # the cast to Int64 cannot raise.
+        safe = values.where(np.isfinite(values.fillna(0)) & (values.abs() < 2.0**62))
+        return safe.round().astype("Int64")
 
     def date(self, name: str) -> pd.Series:
         col = self.src[name]
