@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from opencustoms.declarations.schema import Declaration
-from opencustoms.workspace import audit, risk_store
+from opencustoms.workspace import assessments, audit, risk_store
 from opencustoms.workspace.auth import (
     WS,
     Staff,
@@ -118,11 +118,11 @@ def queue(
     date_to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
     sort: Literal["score", "date", "revenue_at_risk", "price"] = "score",
     order: Literal["asc", "desc"] = "desc",
-) -> Page[risk_store.QueueItem]:
+) -> Page[assessments.QueueItem]:
     if not risk_store.office_exists(engine=ws.engine, office=office):
         raise HTTPException(404, detail="not found")
     check_office(user, office)
-    flt = risk_store.QueueFilter(
+    flt = assessments.QueueFilter(
         lane=lane,
         status=status,
         min_score=min_score,
@@ -133,7 +133,7 @@ def queue(
         sort=sort,
         order=order,
     )
-    total, items = risk_store.queue(
+    total, items = assessments.queue(
         engine=ws.engine, office=office, flt=flt, limit=params.page_size, offset=params.offset
     )
     # The queue shows scores and reasons too: record who saw which declarations.
@@ -151,7 +151,7 @@ def queue(
             "declarations": [i.declaration_id for i in items],
         },
     )
-    return Page[risk_store.QueueItem].of(items, total=total, params=params)
+    return Page[assessments.QueueItem].of(items, total=total, params=params)
 
 
 def _service_error(exc: ValueError, model: type[BaseModel]) -> HTTPException:
@@ -165,7 +165,7 @@ def _service_error(exc: ValueError, model: type[BaseModel]) -> HTTPException:
 
 
 def _declaration_office(ws: WS, user: User, declaration_id: str, item_no: int) -> str:
-    office = risk_store.office_of(engine=ws.engine, declaration_id=declaration_id, item_no=item_no)
+    office = assessments.office_of(engine=ws.engine, declaration_id=declaration_id, item_no=item_no)
     if office is None:
         raise HTTPException(404, detail="not found")
     check_office(user, office)
@@ -181,10 +181,10 @@ def _declaration_office(ws: WS, user: User, declaration_id: str, item_no: int) -
 )
 def record_inspection(
     ws: WS, user: Writer, declaration_id: str, body: InspectionIn
-) -> risk_store.InspectionOut:
+) -> assessments.InspectionOut:
     office = _declaration_office(ws, user, declaration_id, body.item_no)
     try:
-        result = risk_store.record_inspection(
+        result = assessments.record_inspection(
             engine=ws.engine,
             declaration_id=declaration_id,
             item_no=body.item_no,
@@ -216,11 +216,11 @@ def record_inspection(
 )
 def override_lane(
     ws: WS, user: Supervisor, declaration_id: str, body: LaneOverrideIn
-) -> risk_store.LaneOut:
+) -> assessments.LaneOut:
     office = _declaration_office(ws, user, declaration_id, body.item_no)
-    before = risk_store.lanes_for(engine=ws.engine, keys=[(declaration_id, body.item_no)])
+    before = assessments.lanes_for(engine=ws.engine, keys=[(declaration_id, body.item_no)])
     try:
-        result = risk_store.override_lane(
+        result = assessments.override_lane(
             engine=ws.engine,
             declaration_id=declaration_id,
             item_no=body.item_no,
@@ -409,5 +409,5 @@ def dashboard(
         office = office or user.office
     if office is not None:
         check_office(user, office)
-    frame = risk_store.dashboard_frame(engine=ws.engine, office=office)
+    frame = assessments.dashboard_frame(engine=ws.engine, office=office)
     return weekly(frame, office=office)

@@ -137,7 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             conn.exec_driver_sql("SELECT 1")
         return {"status": "ok"}
 
-    from opencustoms.workspace import api, ui
+    from opencustoms.workspace import api, ui, ui_risk
 
     app.include_router(api.router)
     for name in DOMAIN_VIEWS:
@@ -148,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             continue
         app.include_router(module.router)
     app.include_router(ui.router)
+    app.include_router(ui_risk.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     _install_error_handlers(app)
     app.add_middleware(SecurityHeaders)

@@ -16,7 +16,7 @@ from sqlalchemy import Engine, func, or_, select
 
 from opencustoms.declarations.models import declarations, quarantine
 from opencustoms.declarations.schema import LABEL_FIELDS
-from opencustoms.workspace import risk_store
+from opencustoms.workspace import assessments
 
 # Shown to traders instead of lanes: they learn whether goods are held, never why.
 TRADER_STATUS = {
@@ -187,10 +187,10 @@ def declaration_detail(
             Item(
                 item_no=row["item_no"],
                 declaration=fields,
-                assessment=risk_store.assessment(
+                assessment=assessments.assessment(
                     engine=engine, declaration_id=declaration_id, item_no=row["item_no"]
                 ),
-                inspection=risk_store.inspection(
+                inspection=assessments.inspection(
                     engine=engine, declaration_id=declaration_id, item_no=row["item_no"]
                 ),
                 benchmark=benchmark(engine, row),
@@ -203,10 +203,10 @@ def declaration_detail(
 
 
 def _status(engine: Engine, rows: list[dict[str, Any]]) -> list[DeclarationStatus]:
-    lanes = risk_store.lanes_for(
+    lanes = assessments.lanes_for(
         engine=engine, keys=[(r["declaration_id"], r["item_no"]) for r in rows]
     )
-    inspected = risk_store.inspected_keys(
+    inspected = assessments.inspected_keys(
         engine=engine, keys=[(r["declaration_id"], r["item_no"]) for r in rows]
     )
     out = []
