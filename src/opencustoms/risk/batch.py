@@ -90,36 +90,45 @@ def output_table(
     ids: list[Any],
 ) -> pa.Table:
     """Arrow table in input order; rows that could not be scored keep their error."""
+    everything = len(rows) == n
 
-    def full(values: Any, fill: Any = None) -> list[Any]:
-        col = [fill] * n
+    def full(values: list[Any] | np.ndarray) -> Any:
+        if everything:
+            return values
+        col: list[Any] = [None] * n
         for i, v in zip(rows.tolist(), values, strict=True):
             col[i] = v
         return col
 
     def full_num(values: np.ndarray) -> np.ndarray:
+        if everything:
+            return values
         col = np.full(n, np.nan)
         col[rows] = values
         return col
 
     raw = scored
-    reasons = [reasons_text(r) for r in raw["reasons"]]
-    dates = pd.to_datetime(raw["declaration_date"]).dt.date.tolist()
+    # Most rows of a large batch have no reasons (green, explain_mode='selected'/'none'):
+    # share one empty value instead of formatting a million empty lists.
+    reasons = [reasons_text(r) if r else [] for r in raw["reasons"]]
+    reasons_json = [json.dumps(r) if r else "[]" for r in raw["reasons"]]
+    dates = pa.array(pd.to_datetime(raw["declaration_date"]).to_numpy().astype("datetime64[D]"))
+    fired = [list(f) if f else [] for f in raw["rules_fired"]]
     data = {
         "row": np.arange(n, dtype=np.int64),
         "declaration_id": ids,
-        "item_no": full([int(v) for v in raw["item_no"].fillna(1)]),
-        "office_id": full(raw["office_id"].tolist()),
-        "declaration_date": full(dates),
+        "item_no": full(raw["item_no"].fillna(1).to_numpy(dtype="int64")),
+        "office_id": full(raw["office_id"].to_numpy(dtype=object)),
+        "declaration_date": dates if everything else full(dates.to_pylist()),
         "score": full_num(raw["score"].to_numpy()),
         "model_score": full_num(raw["model_score"].to_numpy()),
         "critical_score": full_num(raw["critical_score"].to_numpy()),
         "revenue_at_risk": full_num(raw["revenue_at_risk"].to_numpy()),
-        "lane": full(raw["lane"].tolist()),
-        "exploration": full(raw["exploration"].tolist()),
-        "rules_fired": full(list(raw["rules_fired"])),
+        "lane": full(raw["lane"].to_numpy(dtype=object)),
+        "exploration": full(raw["exploration"].to_numpy(dtype=bool)),
+        "rules_fired": full(fired),
         "reasons": full(reasons),
-        "reasons_json": full([json.dumps(r) for r in raw["reasons"]]),
+        "reasons_json": full(reasons_json),
         "error": errors,
         "model_version": [version] * n,
     }

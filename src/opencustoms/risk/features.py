@@ -88,8 +88,7 @@ def frame_inputs(frame: pd.DataFrame) -> dict[str, np.ndarray]:
     """The per-row values features need, from a frame (vectorised; batch path)."""
     if "log_unit_value" not in frame.columns:
         frame = derive_columns(frame)
-    origin = frame["origin_country"].astype("string")
-    dep = frame["departure_country"].astype("string")
+    origin, dep = frame["origin_country"], frame["departure_country"]
     dates = pd.to_datetime(frame["declaration_date"])
     inp = {
         "price": frame["item_price_krw"].to_numpy(dtype="float64", na_value=np.nan),
@@ -97,7 +96,12 @@ def frame_inputs(frame: pd.DataFrame) -> dict[str, np.ndarray]:
         "luv": frame["log_unit_value"].to_numpy(dtype="float64", na_value=np.nan),
         "tax_rate": frame["tax_rate"].to_numpy(dtype="float64", na_value=np.nan),
         "duty": frame["duty_at_stake"].to_numpy(dtype="float64"),
-        "differs": (origin != dep).astype("float64").to_numpy(dtype="float64", na_value=np.nan),
+        "differs": np.asarray(
+            pc.not_equal(arrow_strings(origin), arrow_strings(dep))
+            .cast(pa.float64())
+            .to_numpy(zero_copy_only=False),
+            dtype="float64",
+        ),
         "weekday": dates.dt.day_of_week.to_numpy(dtype="float64", na_value=np.nan),
         "month": dates.dt.month.to_numpy(dtype="float64", na_value=np.nan),
         "day": dates.dt.day.to_numpy(dtype="float64", na_value=np.nan),

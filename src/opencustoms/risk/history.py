@@ -63,7 +63,7 @@ SEP = "\x1f"
 
 def derive_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """Add hs6/hs4/hs2, log unit value and the duty at stake (revenue proxy) columns."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # new columns only; the caller's frame is untouched
     hs = out["hs_code"].astype("string")
     out["hs6"] = hs.str.slice(0, 6)
     out["hs4"] = hs.str.slice(0, 4)

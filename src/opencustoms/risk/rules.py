@@ -310,13 +310,13 @@ def _condition_mask(frame: pd.DataFrame, cond: Condition, rs: RuleSet) -> np.nda
 def evaluate(frame: pd.DataFrame, rs: RuleSet) -> dict[str, np.ndarray]:
     """Boolean mask per rule id: which rows each rule fires on (validity dates and
     offices included)."""
-    dates = pd.to_datetime(frame["declaration_date"]).dt.date
+    days = pd.to_datetime(frame["declaration_date"]).to_numpy().astype("datetime64[D]")
     office = frame["office_id"].astype("string")
     out = {}
     for rule in rs.rules:
-        mask = np.array(dates >= rule.valid_from, dtype=bool)
+        mask = days >= np.datetime64(rule.valid_from, "D")
         if rule.valid_to is not None:
-            mask &= (dates <= rule.valid_to).to_numpy(dtype=bool)
+            mask &= days <= np.datetime64(rule.valid_to, "D")
         if rule.offices:
             mask &= office.isin(rule.offices).to_numpy(dtype=bool, na_value=False)
         for cond in rule.when:
