@@ -73,6 +73,8 @@ def fuzzed_kcs_csv(n: int, *, seed: int = 7, damage_rate: float = 0.3) -> Fuzzed
             out.broken[number] = KCS.columns[column]
         elif roll < damage_rate * 0.7:
             row = row[: rng.integers(1, len(COLUMNS) - 1)] if rng.random() < 0.5 else [*row, "x"]
+            if rng.random() < 0.3:  # a malformed row with bad bytes as well
+                row[0] += BAD_BYTES
             out.malformed.add(number)
         elif roll < damage_rate * 0.85 and clean_rows:
             row = list(rows[clean_rows[rng.integers(len(clean_rows))]])

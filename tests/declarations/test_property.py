@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -56,3 +59,63 @@ def test_any_batch_balances(engine: Engine, batch: list[dict]) -> None:  # type:
     allowed = {*FIELD_NAMES, "_row", "extra"}
     for q in list_quarantine(engine=engine, ingest_id=s.ingest_id, limit=100):
         assert q.reasons and all(r.field in allowed and r.problem for r in q.reasons)
+
+
+HEADER = b"Declaration ID,Date,Office ID,HS6 Code,Country of Origin,Net Mass,Fraud\n"
+GOOD_LINE = b"D1,2021-01-05,30,851712,CN,3.5,0"
+cells = st.one_of(
+    st.sampled_from(
+        [
+            b"",
+            b'"',
+            b'""',
+            b",",
+            b"\r",
+            b"\n",
+            b"\xff",
+            b"\xc3",
+            b"2021-01-05",
+            b"851712",
+            b"CN",
+            b"-1",
+            b"1e400",
+            b'"a,b"',
+            b"\t",
+            b"\x00",
+        ]
+    ),
+    st.binary(max_size=6),
+)
+lines = st.lists(st.lists(cells, min_size=0, max_size=9).map(b",".join), max_size=15)
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(body=lines)
+def test_any_csv_is_either_unusable_or_balanced(
+    tmp_path_factory: pytest.TempPathFactory, body: list[bytes]
+) -> None:
+    from opencustoms.db import make_engine
+    from opencustoms.declarations.io import UnusableFileError
+    from opencustoms.declarations.service import ingest_file
+
+    tmp = tmp_path_factory.mktemp("csv")
+    path = tmp / "fuzz.csv"
+    path.write_bytes(HEADER + b"\n".join([GOOD_LINE, *body]) + b"\n")
+    engine = make_engine(f"sqlite:///{tmp / 'db.sqlite'}")
+    try:
+        s = ingest_file(path=path, engine=engine)
+    except UnusableFileError:
+        return
+    finally:
+        engine.dispose()
+    assert s.input == s.stored + s.quarantined + s.duplicates
+    # every record the csv module sees is accounted for, none silently dropped
+    text = path.read_bytes().decode("utf-8", "surrogateescape")
+    records = [r for r in csv.reader(io.StringIO(text, newline="")) if r][1:]
+    assert s.input == len(records)

@@ -9,9 +9,12 @@ quarantine them. Everything that makes the whole file unusable raises
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
+import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +56,26 @@ def has_lone_surrogate(obj: Any) -> bool:
     except UnicodeEncodeError:
         return True
     return False
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def _visible(text: str) -> str:
+    """Undecodable bytes (kept as surrogate escapes) shown as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _utf8_file(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(1 << 22):
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def _one_line(exc: BaseException) -> str:
@@ -121,37 +144,11 @@ class SourceFile:
             raise UnusableFileError(
                 f"{self.path}: CSV header repeats column(s) {', '.join(repeated)}"
             )
-        bad: list[tuple[int, str, str]] = []
-
-        def on_invalid(row: Any) -> str:
-            # row.number counts the header as record 1; actual vs expected field counts.
-            counts = f"{row.actual_columns} fields, expected {row.expected_columns}"
-            bad.append((row.number - 1, counts, row.text))
-            return "skip"
-
-        try:
-            # Binary first, decoded per column below: one bad byte must cost one row, not
-            # the file. Single-threaded so that skipped rows carry their row number.
-            table = pacsv.read_csv(
-                self.path,
-                read_options=pacsv.ReadOptions(
-                    use_threads=False, block_size=1 << 22, column_names=header, skip_rows=1
-                ),
-                parse_options=pacsv.ParseOptions(
-                    invalid_row_handler=on_invalid, newlines_in_values=True
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={c: pa.binary() for c in header},
-                    null_values=[""],
-                    strings_can_be_null=True,
-                    quoted_strings_can_be_null=True,
-                ),
-            )
-        except (pa.ArrowException, OSError) as exc:
-            raise UnusableFileError(
-                f"{self.path}: not a readable CSV file ({_one_line(exc)})"
-            ) from exc
         self.columns = header
+        # pyarrow cannot report a malformed row whose bytes are not UTF-8 (it drops it
+        # silently), so files with bad bytes take the slower, exact Python csv path.
+        utf8 = _utf8_file(self.path)
+        table, bad = self._arrow_csv(header) if utf8 else self._python_csv(header)
         bad_rows = {n for n, _, _ in bad}
         self.num_rows = table.num_rows + len(bad)
         self._good_rows = (
@@ -164,33 +161,73 @@ class SourceFile:
                 {"_text": text},
                 {"field": "_row", "problem": f"malformed CSV row: {counts}"},
             )
-        self._table = self._decode(table)
+        self._table = table
 
-    def _decode(self, table: pa.Table) -> pa.Table:
-        """Binary -> UTF-8 columns; undecodable values become problems of their row."""
+    def _arrow_csv(self, header: list[str]) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+        bad: list[tuple[int, str, str]] = []
+
+        def on_invalid(row: Any) -> str:
+            # row.number counts the header as record 1; actual vs expected field counts.
+            counts = f"{row.actual_columns} fields, expected {row.expected_columns}"
+            bad.append((row.number - 1, counts, row.text))
+            return "skip"
+
+        try:
+            # Single-threaded so that skipped rows carry their row number.
+            table = pacsv.read_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(
+                    use_threads=False, block_size=1 << 22, column_names=header, skip_rows=1
+                ),
+                parse_options=pacsv.ParseOptions(
+                    invalid_row_handler=on_invalid, newlines_in_values=True
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in header},
+                    null_values=[""],
+                    strings_can_be_null=True,
+                    quoted_strings_can_be_null=True,
+                ),
+            )
+        except (pa.ArrowException, OSError) as exc:
+            raise UnusableFileError(
+                f"{self.path}: not a readable CSV file ({_one_line(exc)})"
+            ) from exc
+        return table, bad
+
+    def _python_csv(self, header: list[str]) -> tuple[pa.Table, list[tuple[int, str, str]]]:
+        """Exact reader for files with bytes that are not UTF-8: each undecodable value is
+        a problem of its row, each row with the wrong number of fields is malformed."""
+        text = self.path.read_bytes().decode("utf-8", errors="surrogateescape")
+        reader = csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline=""))
+        next(reader, None)
         mapped = self.profile.columns
-        arrays = []
-        for name, col in zip(table.column_names, table.columns, strict=True):
-            try:
-                arrays.append(col.cast(pa.string()))
-                continue
-            except pa.ArrowInvalid:
-                pass
-            values: list[str | None] = []
-            for i, raw in enumerate(col.to_pylist()):
-                if raw is None:
-                    values.append(None)
+        columns: list[list[str | None]] = [[] for _ in header]
+        bad: list[tuple[int, str, str]] = []
+        number = 0
+        try:
+            for row in reader:
+                if not row:
                     continue
-                try:
-                    values.append(raw.decode("utf-8"))
-                except UnicodeDecodeError:
-                    values.append(raw.decode("utf-8", errors="backslashreplace"))
-                    row = int(self._good_rows[i])
-                    self._problems.setdefault(row, []).append(
-                        {"field": mapped.get(name, name), "problem": "not valid UTF-8 text"}
-                    )
-            arrays.append(pa.chunked_array([pa.array(values, type=pa.string())]))
-        return pa.table(arrays, names=table.column_names)
+                number += 1
+                if len(row) != len(header):
+                    counts = f"{len(row)} fields, expected {len(header)}"
+                    bad.append((number, counts, _visible(",".join(row))))
+                    continue
+                for i, cell in enumerate(row):
+                    if _SURROGATE.search(cell):
+                        cell = _visible(cell)
+                        self._problems.setdefault(number, []).append(
+                            {
+                                "field": mapped.get(header[i], header[i]),
+                                "problem": "not valid UTF-8 text",
+                            }
+                        )
+                    columns[i].append(cell or None)
+        except csv.Error as exc:
+            raise UnusableFileError(f"{self.path}: not a readable CSV file ({exc})") from exc
+        arrays = [pa.array(col, type=pa.string()) for col in columns]
+        return pa.table(arrays, names=header), bad
 
     def _read_jsonl(self) -> None:
         records: list[dict[str, Any]] = []
