@@ -152,6 +152,28 @@ def test_hs_suggest_and_errors(client: TestClient, world: World) -> None:
     assert r.status_code == 422 and {"body.text", "body.top"} <= set(_errors(r))
     r = client.post("/api/hs/suggest", headers=h, json={"text": "!!!"})
     assert r.status_code == 422 and "body.text" in _errors(r)
+    officer = auth(world, "officer")
+    r = client.post(
+        "/api/hs/feedback",
+        headers=officer,
+        json={"text": "fresh boneless beef", "hs_code": "020130", "confirmed": True},
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["hs6"] == "020130" and r.json()["user"] == "officer"
+    r = client.post(
+        "/api/hs/feedback",
+        headers=officer,
+        json={"text": "fresh boneless beef", "hs_code": "999999", "confirmed": False},
+    )
+    assert r.status_code == 422 and "body.hs_code" in _errors(r)
+    assert (
+        client.post(
+            "/api/hs/feedback",
+            headers=h,
+            json={"text": "beef", "hs_code": "020130", "confirmed": True},
+        ).status_code
+        == 403
+    )
 
 
 def _record(decl_id: str, office: str = "40", **extra: object) -> dict[str, object]:
