@@ -72,7 +72,7 @@ class CapacityPlan:
 
 
 @lru_cache(maxsize=4)
-def _load_plan(path: str) -> CapacityPlan:
+def _load_plan(path: str, stamp: int = 0) -> CapacityPlan:
     file = Path(path)
     try:
         data = CapacityFile.model_validate(yaml.safe_load(file.read_text()))
@@ -90,7 +90,9 @@ def load_capacity(path: Path | None = None) -> CapacityPlan:
         from opencustoms.settings import get_settings
 
         path = get_settings().risk_capacity_file
-    return _load_plan(str(Path(path).resolve()))
+    file = Path(path).resolve()
+    # Keyed by modification time too: an edited capacity file is picked up at once.
+    return _load_plan(str(file), file.stat().st_mtime_ns if file.is_file() else 0)
 
 
 @dataclass

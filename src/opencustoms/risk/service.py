@@ -77,12 +77,15 @@ def _cached_model(path: str, stamp: int, n_threads: int) -> RiskModel:
 
 
 @lru_cache(maxsize=4)
-def _cached_rules(directory: str) -> rules_mod.RuleSet:
+def _cached_rules(directory: str, stamp: tuple[tuple[str, int], ...] = ()) -> rules_mod.RuleSet:
     return rules_mod.load_rules(Path(directory))
 
 
 def current_rules() -> rules_mod.RuleSet:
-    return _cached_rules(str(get_settings().rules_dir))
+    """The officer rules in force, reloaded whenever a rules file is added or changed."""
+    directory = Path(get_settings().rules_dir)
+    stamp = tuple((f.name, f.stat().st_mtime_ns) for f in sorted(directory.glob("*.yaml")))
+    return _cached_rules(str(directory), stamp)
 
 
 def score_frame(
