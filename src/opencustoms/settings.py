@@ -41,6 +41,10 @@ class Settings(BaseSettings):
     n_threads: int = Field(default=1, ge=1, description="Threads for model fit/predict.")
     ingest_batch_size: int = Field(default=20_000, ge=1)
     secret_key: str = Field(default="", description="Session signing key; random if empty.")
+    offices_file: Path = Field(
+        default=PACKAGE_DATA_DIR / "offices.yaml",
+        description="Office register (customs offices and support centres) seeded for users.",
+    )
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
     exploration_strategy: str = Field(default="random", pattern="^(random|uncertainty|both)$")
     seed: int = 42

@@ -100,3 +100,32 @@ def test_truncated_tail_is_named(engine: Engine) -> None:
         conn.execute(text("DELETE FROM ws_audit WHERE seq >= 4"))
     problems = audit.verify(engine=engine).problems
     assert problems == ["entries 4..5 deleted (the chain ends at 3 but the head records 5)"]
+
+
+def test_office_register_is_configurable(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from opencustoms.settings import Settings
+    from opencustoms.workspace.app import create_app
+    from opencustoms.workspace.models import UserCreate
+    from opencustoms.workspace.users import create_user, issue_token, list_offices
+
+    register = tmp_path / "offices.yaml"
+    register.write_text(
+        'reference: "test register"\noffices:\n'
+        '  - {code: "X1", name: "Test Customs", kind: customs_office}\n'
+    )
+    app = create_app(
+        Settings(database_url="sqlite://", offices_file=register, var_dir=tmp_path / "var")
+    )
+    engine = app.state.ws.engine
+    assert [o.code for o in list_offices(engine=engine)] == ["X1"]
+    user = create_user(
+        engine=engine,
+        data=UserCreate(username="chief", password="long-enough-1", role="admin", office="X1"),
+    )
+    token, _ = issue_token(engine=engine, user=user)
+    offices = TestClient(app).get("/api/offices", headers={"Authorization": f"Bearer {token}"})
+    assert offices.json() == [
+        {"code": "X1", "name": "Test Customs", "kind": "customs_office", "parent": None}
+    ]

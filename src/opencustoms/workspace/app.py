@@ -65,8 +65,9 @@ def _secret_key(settings: Settings) -> str:
     return key
 
 
-def prepare_database(engine: Engine, url: str) -> None:
+def prepare_database(engine: Engine, url: str, settings: Settings | None = None) -> None:
     """Bring the schema to head (alembic) and seed the office register."""
+    settings = settings or get_settings()
     import opencustoms.workspace.models as models
 
     if url != "sqlite://":
@@ -82,7 +83,7 @@ def prepare_database(engine: Engine, url: str) -> None:
     ]
     names = [t.__tablename__ for t in tables]
     db.Base.metadata.create_all(engine, tables=[db.Base.metadata.tables[n] for n in names])
-    seed_offices(engine=engine)
+    seed_offices(engine=engine, path=settings.offices_file)
 
 
 def _memory_engine() -> Engine:
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     url = settings.resolved_database_url
     engine = _memory_engine() if url == "sqlite://" else db.get_engine(url)
-    prepare_database(engine, url)
+    prepare_database(engine, url, settings)
     ws = Workspace(
         settings=settings,
         engine=engine,

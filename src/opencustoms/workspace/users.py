@@ -13,10 +13,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 
 from opencustoms.db import session_scope
-from opencustoms.settings import PACKAGE_DATA_DIR
 from opencustoms.workspace.models import Office, OfficeRow, TokenRow, User, UserCreate, UserRow
 
-OFFICES_FILE = PACKAGE_DATA_DIR / "offices.yaml"
 TOKEN_TTL = dt.timedelta(hours=12)
 _HASHER = PasswordHasher()
 # Verifying against a dummy hash when the user does not exist keeps the response time the
@@ -40,7 +38,11 @@ def load_offices(path: Path | None = None) -> list[Office]:
     >>> sum(o.kind == "customs_office" for o in offices), len(offices)
     (34, 50)
     """
-    data = yaml.safe_load((path or OFFICES_FILE).read_text(encoding="utf-8"))
+    if path is None:
+        from opencustoms.settings import get_settings
+
+        path = get_settings().offices_file
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return [Office.model_validate(o) for o in data["offices"]]
 
 
