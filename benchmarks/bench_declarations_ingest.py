@@ -49,6 +49,32 @@ def generate(path: Path, rows: int) -> float:
     return time.perf_counter() - started
 
 
+def validation_cpu(rows: int = 100_000) -> tuple[float, float]:
+    """CPU seconds from ``rows`` KCS-like text rows to validated, typed columns: the
+    vectorised checks + Arrow vs pydantic row by row + model_dump into a frame."""
+    import pandas as pd
+
+    from opencustoms.declarations.profiles import KCS
+    from opencustoms.declarations.schema import Declaration
+    from opencustoms.declarations.synth import kcs_like
+    from opencustoms.declarations.validate import check_frame, to_arrow
+
+    raw = kcs_like(rows, seed=1).rename(columns=KCS.columns)
+    raw["direction"], raw["item_no"] = "import", 1
+    records = [
+        {k: v for k, v in r.items() if isinstance(v, str | int)}
+        for r in raw.to_dict(orient="records")
+    ]
+    Declaration.model_validate(records[0])  # warm the country/currency caches
+    started = time.process_time()
+    to_arrow(check_frame(raw.astype("string[pyarrow]")).frame)
+    vectorised = time.process_time() - started
+    started = time.process_time()
+    models = [Declaration.model_validate(record) for record in records]
+    pd.DataFrame([m.model_dump() for m in models])
+    return vectorised, time.process_time() - started
+
+
 def postgres_url() -> str:
     base = (
         os.environ.get("OPENCUSTOMS_TEST_POSTGRES_URL")
@@ -165,6 +191,8 @@ def main() -> None:
                 f"(stored {r['stored']:,}; load average {os.getloadavg()[0]:.1f})"
             )
             results.append((dialect, r, rate, os.getloadavg()[0]))
+    vec, pyd = validation_cpu()
+    print(f"100,000 rows to typed columns: vectorised {vec:.2f} s CPU, pydantic {pyd:.2f} s CPU")
     if args.no_write:
         return
     cpu = f"{os.cpu_count()} cores, Python {platform.python_version()}"
@@ -187,6 +215,9 @@ def main() -> None:
         "Elapsed covers reading, validating every row, duplicate/conflict lookup, hashing,",
         "the bulk load (SQLite executemany, PostgreSQL COPY) and one commit per batch.",
         "Client CPU is the ingesting process only (PostgreSQL's server work is not in it);",
+        f"Validating 100,000 rows into typed columns costs {vec:.2f} s CPU vectorised "
+        f"(validate.py + Arrow) vs {pyd:.2f} s CPU row by row with pydantic + model_dump",
+        "(the two accept and reject the same rows: tests/declarations/test_validate.py).",
         "a load average above 2 means other jobs shared the 2 cores during the run.",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
