@@ -215,10 +215,10 @@ def main() -> None:
         "Elapsed covers reading, validating every row, duplicate/conflict lookup, hashing,",
         "the bulk load (SQLite executemany, PostgreSQL COPY) and one commit per batch.",
         "Client CPU is the ingesting process only (PostgreSQL's server work is not in it);",
+        "a load average above 2 means other jobs shared the 2 cores during the run.",
         f"Validating 100,000 rows into typed columns costs {vec:.2f} s CPU vectorised "
         f"(validate.py + Arrow) vs {pyd:.2f} s CPU row by row with pydantic + model_dump",
         "(the two accept and reject the same rows: tests/declarations/test_validate.py).",
-        "a load average above 2 means other jobs shared the 2 cores during the run.",
     ]
     RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")
