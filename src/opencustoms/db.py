@@ -6,6 +6,7 @@ test the dialect themselves.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Iterator
@@ -239,3 +240,45 @@ def month_of(engine_or_conn: Engine | Connection, column: ColumnElement[Any]) ->
     if engine_or_conn.dialect.name == "postgresql":
         return func.to_char(column, "YYYY-MM")
     return func.strftime("%Y-%m", column)
+
+
+@contextmanager
+def exclusive(engine: Engine, name: str) -> Iterator[bool]:
+    """A non-blocking lock called ``name`` held for the ``with`` block; yields whether it
+    was acquired. The operating system or the server releases it if the process dies, so
+    it tells a live holder from one killed mid-way.
+
+    PostgreSQL: a session-level advisory lock. SQLite: ``flock`` on a file next to the
+    database (in-memory databases are private to the process: always acquired).
+    """
+    if engine.dialect.name == "postgresql":
+        key = int.from_bytes(
+            hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True
+        )
+        with engine.connect() as conn:
+            got = bool(conn.exec_driver_sql("SELECT pg_try_advisory_lock(%s)", (key,)).scalar())
+            conn.commit()  # the session lock outlives the transaction; do not idle in one
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.exec_driver_sql("SELECT pg_advisory_unlock(%s)", (key,))
+                    conn.commit()
+        return
+    database = engine.url.database
+    if not database or database == ":memory:":
+        yield True
+        return
+    import fcntl
+
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name)
+    with open(f"{database}.{safe}.lock", "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        try:
+            yield True
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)

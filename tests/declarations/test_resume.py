@@ -9,8 +9,11 @@ import pytest
 from sqlalchemy import Engine, select
 
 import opencustoms.declarations.service as service
+from opencustoms.db import exclusive
 from opencustoms.declarations.models import declarations, ingest_runs, quarantine
-from opencustoms.declarations.service import ingest_file
+from opencustoms.declarations.profiles import KCS
+from opencustoms.declarations.reader import SourceFile
+from opencustoms.declarations.service import IngestBusyError, ingest_file
 from opencustoms.declarations.synth import kcs_like
 
 
@@ -57,3 +60,13 @@ def test_interrupted_ingest_resumes(
         rows = conn.execute(select(quarantine.c.row_number)).scalars().all()
     assert len(ids) == len(set(ids)) == 4_998
     assert sorted(rows) == [8, 4_322]
+
+
+def test_second_live_ingest_of_the_same_file_is_refused(engine: Engine, tmp_path: Path) -> None:
+    path = write(kcs_like(100, seed=2), "csv", tmp_path / "busy.csv")
+    digest = SourceFile(path, KCS).file_hash
+    with exclusive(engine, f"ingest-{digest[:32]}-kcs") as held:  # as a live ingest would
+        assert held
+        with pytest.raises(IngestBusyError):
+            ingest_file(path=path, engine=engine)
+    assert ingest_file(path=path, engine=engine).stored == 100  # free again afterwards

@@ -30,11 +30,11 @@ def ingest(
     """Store every valid row once; quarantine the rest with reasons (field + problem).
 
     Exit 0 when the file was read (even with quarantined rows); 2 with a one-line error
-    when the file itself is unusable, in which case nothing is written. Rerunning an
-    interrupted ingest of the same file resumes it.
+    when the file itself is unusable, in which case nothing is written; 3 when another
+    process is ingesting the same file. Rerunning an interrupted ingest resumes it.
     """
     from opencustoms.declarations.io import UnusableFileError
-    from opencustoms.declarations.service import ingest_file
+    from opencustoms.declarations.service import IngestBusyError, ingest_file
 
     show = sys.stderr.isatty() if progress is None else progress
     try:
@@ -42,6 +42,9 @@ def ingest(
     except UnusableFileError as exc:
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(2) from None
+    except IngestBusyError as exc:
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(3) from None
     if as_json:
         counts = {k: getattr(result, k) for k in ("input", "stored", "quarantined", "duplicates")}
         typer.echo(json.dumps(counts))

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from opencustoms.db import ensure_migrated, get_engine, lock_for_writing
+from opencustoms.db import ensure_migrated, exclusive, get_engine, lock_for_writing
 from opencustoms.declarations.batch import Counts, store_batch
 from opencustoms.declarations.io import UnusableFileError
 from opencustoms.declarations.models import (
@@ -38,6 +38,10 @@ from opencustoms.settings import get_settings
 # Advisory lock id of ingest writers (PostgreSQL): two ingests must not both decide that a
 # key is new. Any constant works as long as it is the same for every ingest.
 _INGEST_LOCK = 720_411
+
+
+class IngestBusyError(RuntimeError):
+    """Another live process is ingesting the same file (content and profile)."""
 
 
 def _profile(profile: str | Profile) -> Profile:
@@ -59,12 +63,34 @@ def ingest_file(
 ) -> IngestSummary:
     """Ingest a CSV, Parquet or JSON Lines file; resume an interrupted run of the same file.
 
-    Raises ``UnusableFileError`` (and writes nothing) when the file itself is unusable.
+    Raises ``UnusableFileError`` (and writes nothing) when the file itself is unusable, and
+    ``IngestBusyError`` when another live process is ingesting the same file.
     """
     prof = _profile(profile)
     source = SourceFile(path, prof)  # every file-level check happens here, before writing
     engine = engine or get_engine()
     ensure_migrated(engine)
+    # One live ingest per file content and profile: a second process would resume the same
+    # run and double its counters. A killed run's lock dies with its process.
+    with exclusive(engine, f"ingest-{source.file_hash[:32]}-{prof.name}") as mine:
+        if not mine:
+            raise IngestBusyError(
+                f"{path}: the same file is being ingested by another process right now"
+            )
+        return _run_ingest(
+            engine, source, prof, path=str(path), batch_size=batch_size, progress=progress
+        )
+
+
+def _run_ingest(
+    engine: Engine,
+    source: SourceFile,
+    prof: Profile,
+    *,
+    path: str,
+    batch_size: int | None,
+    progress: bool,
+) -> IngestSummary:
     size = batch_size or get_settings().ingest_batch_size
     started = time.perf_counter()
     run_id, done, resumed = _start_or_resume(engine, source)
@@ -73,7 +99,7 @@ def ingest_file(
         for batch in source.batches(size, skip=done):
             with engine.begin() as conn:
                 lock_for_writing(conn, _INGEST_LOCK)
-                counts = store_batch(conn, batch, prof, run_id=run_id, source=str(path))
+                counts = store_batch(conn, batch, prof, run_id=run_id, source=path)
                 _advance(conn, run_id, batch.end, counts)
             if bar is not None:
                 bar[0].update(bar[1], completed=batch.end)
