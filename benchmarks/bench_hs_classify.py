@@ -12,7 +12,6 @@ import json
 import os
 import statistics
 import time
-from pathlib import Path
 
 import psutil
 
@@ -49,9 +48,11 @@ def main() -> None:
             latencies.append((time.perf_counter() - t) * 1000)
     p50 = statistics.median(latencies)
     p95 = sorted(latencies)[int(0.95 * len(latencies)) - 1]
-    print(f"index build {build_s:.1f}s (from shipped embeddings); "
-          f"dense matrices {clf.index.memory_bytes / 2**20:.0f} MiB; "
-          f"process RSS +{(rss1 - rss0) / 2**20:.0f} MiB after load")
+    print(
+        f"index build {build_s:.1f}s (from shipped embeddings); "
+        f"dense matrices {clf.index.memory_bytes / 2**20:.0f} MiB; "
+        f"process RSS +{(rss1 - rss0) / 2**20:.0f} MiB after load"
+    )
     print(f"suggest latency: p50 {p50:.1f} ms, p95 {p95:.1f} ms over {len(latencies)} queries")
     results = {}
     for name in FILES:

@@ -1,6 +1,7 @@
 """Train the fusion re-ranker on synthetic queries made from the US tariff lines.
 
-    uv run python scripts/build_hs_ranker.py [--queries 2500]
+    uv run python scripts/build_hs_ranker.py --hand              # the shipped ranker
+    uv run python scripts/build_hs_ranker.py [--queries 2000]   # ~4 min: learned variants
 
 No evaluation file is read. A synthetic query is a noisy paraphrase of one US national line
 (its leaf text, some of its indent ancestors, a few heading words, shuffled, with word
@@ -8,9 +9,9 @@ dropout); its label is the line's HS6 parent. The lines used for queries are lef
 index the ranker is trained against, so it learns to find a code from its *other* texts and
 from the hierarchy, as for real queries whose wording is not in the schedule.
 
-Pairwise logistic regression (positive minus hard negative) gives the signal weights; the
-heading/chapter second-pass weights are then picked on held-out synthetic queries.
-Writes data/hs/ranker.json.
+Pairwise logistic regression with non-negative weights (positive minus hard negative) gives
+the heading/chapter weights; the code-level weights are hand-set (HAND_WEIGHTS, see the note
+at HIERARCHY_SCALE). Writes data/hs/ranker.json.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import re
 import time
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from scipy.optimize import minimize
 from threadpoolctl import threadpool_limits
 
 from opencustoms.hs.corpus import build_corpus
@@ -50,6 +51,14 @@ HAND_WEIGHTS = {
     "minilm_line_core": 0.5,
     "minilm_line_prf": 0.5,
 }
+# Synthetic queries are made from a line that is then hidden, which makes line-level evidence
+# look weaker than it is on real descriptions. Measured (validation descriptions, reported in
+# benchmarks/RESULTS-hs.md): the fully learned fusion and the hand-set code-level weights
+# plus any positive multiple of the learned heading/chapter weights all ranked real
+# descriptions worse than the hand-set weights alone. So the shipped ranker is HAND_WEIGHTS
+# (`--hand`); the default run still fits and reports the learned variants on held-out
+# synthetic queries, and writes hand + HIERARCHY_SCALE x learned hierarchy weights.
+HIERARCHY_SCALE = 0.5
 _STOP = {
     "of",
     "and",
@@ -142,12 +151,12 @@ def hit_rates(ranker: LinearRanker, data, groups: Groups) -> tuple[float, float,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--queries", type=int, default=2500)
+    parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--negatives", type=int, default=30)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--hand", action="store_true", help="Write the hand-set fusion.")
     parser.add_argument("--cache", default="", help="Also pickle the features to this file.")
-    parser.add_argument("--models", default="minilm,e5", help="Dense models (comma-separated).")
+    parser.add_argument("--models", default="minilm", help="Dense models (e5: non-Latin only).")
     args = parser.parse_args()
     if args.hand:
         signals = sorted(HAND_WEIGHTS)
@@ -181,28 +190,52 @@ def main() -> None:
             f"features for {len(lines)} synthetic queries in {time.perf_counter() - started:.0f}s"
         )
         X, y = pairwise(train, args.negatives, np.random.default_rng(args.seed))
-        model = LogisticRegression(fit_intercept=False, C=1.0, max_iter=2000).fit(X, y)
-    groups = Groups.of(index.codes)
-    best: tuple[tuple[float, float, float], LinearRanker] | None = None
-    for hw in (0.0, 0.25, 0.5, 1.0):
-        for cw in (0.0, 0.25, 0.5):
-            ranker = LinearRanker(
-                signals,
-                model.coef_[0].astype(np.float32),
-                hw,
-                cw,
-                trained_on=f"{args.queries} synthetic queries (US HTS lines), seed {args.seed}",
-                multilingual=MULTILINGUAL,
-            )
-            rates = hit_rates(ranker, held, groups)
-            print(f"head {hw} chap {cw}: held-out synthetic top1/5/20 {rates}")
-            if best is None or rates[:2] > best[0][:2]:
-                best = (rates, ranker)
-    assert best is not None
-    best[1].save()
-    print(
-        f"saved ranker: head {best[1].head_weight} chap {best[1].chap_weight}, held-out {best[0]}"
+        learned = fit_nonnegative(X[y == 1])
+    names = feature_names(signals)
+    hand = np.array(
+        [HAND_WEIGHTS.get(f.split("@")[0], 0.0) if f.endswith("@code") else 0.0 for f in names],
+        dtype=np.float32,
     )
+    hierarchy = np.array(
+        [0.0 if f.endswith("@code") else w for f, w in zip(names, learned, strict=True)],
+        dtype=np.float32,
+    )
+    groups = Groups.of(index.codes)
+    candidates = {
+        "learned": learned,
+        "hand": hand,
+        "hand+hierarchy": hand + HIERARCHY_SCALE * hierarchy,
+    }
+    for name, weights in candidates.items():
+        ranker = LinearRanker(signals, weights, 0.0, 0.0, name, MULTILINGUAL)
+        print(f"{name}: held-out synthetic top1/5/20 {hit_rates(ranker, held, groups)}")
+    LinearRanker(
+        signals,
+        candidates["hand+hierarchy"],
+        0.0,
+        0.0,
+        trained_on=(
+            "hand-set code-level weights + heading/chapter weights learned (non-negative "
+            f"pairwise logistic) on {args.queries} synthetic queries from US HTS lines, "
+            f"seed {args.seed}"
+        ),
+        multilingual=MULTILINGUAL,
+    ).save()
+    print("saved data/hs/ranker.json (hand+hierarchy)")
+
+
+def fit_nonnegative(diffs: np.ndarray, l2: float = 1e-3) -> np.ndarray:
+    """Pairwise logistic regression (positive minus negative rows) with weights >= 0."""
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        margin = diffs @ w
+        value = float(np.logaddexp(0, -margin).mean() + l2 * (w**2).sum())
+        grad = -(diffs * (1 / (1 + np.exp(margin)))[:, None]).mean(axis=0) + 2 * l2 * w
+        return value, grad
+
+    start = np.full(diffs.shape[1], 0.1)
+    res = minimize(loss, start, jac=True, method="L-BFGS-B", bounds=[(0, None)] * len(start))
+    return np.asarray(res.x, dtype=np.float32)
 
 
 if __name__ == "__main__":

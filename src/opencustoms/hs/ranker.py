@@ -1,10 +1,10 @@
 """Fusion re-ranker: a linear model over standardised retrieval signals and their
 heading/chapter aggregates, trained on synthetic queries (``scripts/build_hs_ranker.py``).
 
-Each signal is z-scored across the 5,612 subheadings for the query, so BM25 scores and
-cosine similarities share one scale. A code also sees the best score within its heading and
-its chapter for every signal: a heading whose texts all match lifts its subheadings even when
-the subheading's own wording is terse ("Other").
+Each signal is centred and scaled across the 5,612 subheadings for the query (best code = 1),
+so BM25 scores and cosine similarities share one scale. A code can also see the best score
+within its heading and its chapter for every signal (hierarchy-consistency features; the
+shipped weights use only the heading-level documents, see scripts/build_hs_ranker.py).
 """
 
 from __future__ import annotations
@@ -49,8 +49,16 @@ class Groups:
 
 
 def zscore(v: np.ndarray) -> np.ndarray:
-    std = float(v.std())
-    return (v - v.mean()) / (std if std > 1e-9 else 1.0)
+    """Centre on the mean and scale so the best code scores 1.
+
+    Not a z-score: BM25 leaves most codes at 0, so a standard deviation is tiny and a
+    handful of matches would reach z = 40 and drown every dense signal (whose z tops out
+    near 4). Scaling by the distance from mean to maximum gives each signal the same range
+    at the top, where ranking happens.
+    """
+    mean = float(v.mean())
+    spread = float(v.max()) - mean
+    return (v - mean) / (spread if spread > 1e-9 else 1.0)
 
 
 def feature_names(signals: list[str]) -> list[str]:

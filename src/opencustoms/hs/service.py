@@ -30,17 +30,17 @@ __all__ = [
 ]
 
 MAX_TOP = 100
-# e5 cosine of two paraphrases of one product is ~0.9+, of unrelated goods ~0.8: below the
-# threshold a past case says nothing; at 1.0 (same text) it decides the ranking.
-FEEDBACK_THRESHOLD = 0.90
-FEEDBACK_MODEL = "e5"
-SOFTMAX_TEMPERATURE = 2.0
+# Cosine below which a past case says nothing (at 1.0, the same text, it decides the
+# ranking). MiniLM puts paraphrases of one product at ~0.8+ and unrelated goods below 0.4;
+# e5 (the view of non-Latin queries) compresses everything into ~0.8-1.0.
+FEEDBACK_THRESHOLD = {"minilm": 0.75, "e5": 0.92}
+SOFTMAX_TEMPERATURE = 0.5
 
 
 @dataclass
 class _FeedbackMemory:
     key: tuple[int, int]
-    vectors: np.ndarray  # (n, 384) e5 query embeddings of the confirmed texts
+    vectors: dict[str, np.ndarray]  # model -> (n, 384) query embeddings of the stored texts
     codes: list[str]
 
 
@@ -91,26 +91,36 @@ def _feedback_memory(engine: Engine) -> _FeedbackMemory | None:
         return None
     from opencustoms.hs.embed import get_encoder
 
-    texts = [prepare_query(r.text).text_for(FEEDBACK_MODEL) or r.text for r in rows]
+    prepared = [prepare_query(r.text) for r in rows]
+    vectors = {}
     with threadpool_limits(limits=1):
-        vectors = get_encoder(FEEDBACK_MODEL).encode(texts, query=True)
+        for model in FEEDBACK_THRESHOLD:
+            texts = [q.text_for(model) or q.original for q in prepared]
+            vectors[model] = get_encoder(model).encode(texts, query=True)
     _memory[url] = _FeedbackMemory(key=key, vectors=vectors, codes=[r.hs6 for r in rows])
     return _memory[url]
 
 
 def _feedback_boost(
-    memory: _FeedbackMemory, query_vec: np.ndarray, scores: np.ndarray, row_of: dict[str, int]
+    memory: _FeedbackMemory,
+    model: str,
+    query_vec: np.ndarray,
+    scores: np.ndarray,
+    row_of: dict[str, int],
 ) -> np.ndarray:
     """Lift the codes of close past cases towards (and, for near-duplicates, above) the top."""
-    sims = memory.vectors @ query_vec
+    sims = memory.vectors[model] @ query_vec
+    threshold = FEEDBACK_THRESHOLD[model]
     boost = np.zeros_like(scores)
     top, spread = float(scores.max()), float(np.ptp(np.sort(scores)[-20:])) or 1.0
     for sim, code in zip(sims, memory.codes, strict=True):
-        strength = (float(sim) - FEEDBACK_THRESHOLD) / (1.0 - FEEDBACK_THRESHOLD)
+        strength = (float(sim) - threshold) / (1.0 - threshold)
         row = row_of.get(code)
         if strength <= 0 or row is None:
             continue
-        lift = strength * (top - scores[row] + spread)
+        # Just above threshold: level with the 20th candidate; halfway: level with the
+        # first; beyond: above it. Officers' decisions outrank retrieval for close texts.
+        lift = max(0.0, top - float(scores[row]) + spread * (2.0 * strength - 1.0))
         boost[row] = max(boost[row], lift)
     return boost
 
@@ -124,9 +134,11 @@ def _rank(
     boost = np.zeros_like(scores)
     if use_feedback:
         memory = _feedback_memory(engine or get_engine())
-        vec = signals.query_vectors.get(FEEDBACK_MODEL)
+        # The query's own view: e5 when the input is not Latin script, MiniLM otherwise.
+        model = "e5" if "e5" in signals.query_vectors else "minilm"
+        vec = signals.query_vectors.get(model)
         if memory is not None and vec is not None:
-            boost = _feedback_boost(memory, vec, scores, clf.row_of)
+            boost = _feedback_boost(memory, model, vec, scores, clf.row_of)
     return clf, scores + boost, boost, signals.best_line, signals.values
 
 

@@ -1,9 +1,9 @@
 """Query normalisation: size limits, question boilerplate, Korean glossary expansion.
 
 >>> prepare_query("What is the HTS US Code for fresh boneless beef?").english
-'fresh boneless beef'
->>> prepare_query("냉동 새우").english
-'frozen shrimps prawns'
+'fresh boneless beef meat of bovine animals'
+>>> prepare_query("냉동 새우").glossary_hits
+('냉동', '새우')
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from functools import lru_cache
 from opencustoms.hs.knowledge import HS_DATA_DIR
 
 GLOSSARY_FILE = HS_DATA_DIR / "glossary_ko_en.csv"
+TERMS_FILE = HS_DATA_DIR / "glossary_en_terms.csv"
 # Retrieval looks at the start of a description; 100 kB of text would only cost time.
 MAX_QUERY_CHARS = 2000
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -55,6 +56,25 @@ def load_glossary() -> list[tuple[str, str]]:
     return sorted((r for r in rows if r[0]), key=lambda r: -len(r[0]))
 
 
+@lru_cache(maxsize=1)
+def load_terms() -> list[tuple[re.Pattern[str], str]]:
+    """Everyday English trade words -> the nomenclature's wording ("laptop" -> "portable
+    automatic data processing machine"): the HS texts predate most product names."""
+    with TERMS_FILE.open(encoding="utf-8", newline="") as f:
+        rows = [(r["term"].strip().lower(), r["expansion"].strip()) for r in csv.DictReader(f)]
+    return [(re.compile(rf"\b{re.escape(t)}s?\b", re.IGNORECASE), e) for t, e in rows if t]
+
+
+def expand_terms(text: str) -> str:
+    """Append the nomenclature wording of known trade words (the original words stay).
+
+    >>> expand_terms("used laptop")
+    'used laptop portable automatic data processing machine'
+    """
+    extra = [e for pattern, e in load_terms() if pattern.search(text)]
+    return " ".join([text, *extra]) if extra else text
+
+
 def _is_latin(ch: str) -> bool:
     return ch.isascii() or unicodedata.name(ch, "").startswith("LATIN")
 
@@ -87,7 +107,7 @@ def prepare_query(text: object) -> PreparedQuery:
     has_korean = bool(_HANGUL.search(norm))
     non_latin = any(ch.isalpha() and not _is_latin(ch) for ch in norm)
     english, hits = _translate(norm) if non_latin else (norm, ())
-    english = _QUESTION.sub("", english).strip().rstrip(" ?.")
+    english = expand_terms(_QUESTION.sub("", english).strip().rstrip(" ?."))
     return PreparedQuery(
         original=norm,
         english=english,
