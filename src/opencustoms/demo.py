@@ -15,6 +15,7 @@ STEPS = (
     "opencustoms.declarations.demo",
     "opencustoms.risk.demo",
     "opencustoms.tariff.demo",
+    "opencustoms.hs.demo",
 )
 
 

@@ -26,6 +26,7 @@ def suggest(
 ) -> None:
     """Ranked HS6 candidates for a goods description."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from opencustoms.hs.service import QueryError
@@ -39,7 +40,7 @@ def suggest(
     if as_json:
         typer.echo(json.dumps([c.model_dump() for c in candidates], ensure_ascii=False))
         return
-    table = Table(title=f"HS suggestions for {text[:60]!r}")
+    table = Table(title=escape(f"HS suggestions for {text[:60]!r}"))
     for col in ("#", "HS6", "heading", "conf.", "description", "matched", "source"):
         table.add_column(col, overflow="fold")
     for i, c in enumerate(candidates, 1):
@@ -48,8 +49,8 @@ def suggest(
             f"{c.hs6[:4]}.{c.hs6[4:]}",
             c.heading,
             f"{c.confidence:.2f}",
-            c.description,
-            c.matched[:90],
+            escape(c.description),
+            escape(c.matched[:90]),
             c.source,
         )
     Console().print(table)

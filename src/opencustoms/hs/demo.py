@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 DESCRIPTIONS = (
@@ -37,14 +38,16 @@ def demo_step(*, console: Console) -> None:
     for text in DESCRIPTIONS:
         cands = suggest(text=text, top=3, use_feedback=False)
         cells = [f"{c.hs6} {c.description[:38]}" for c in cands]
-        table.add_row(text, *cells, f"{cands[0].confidence:.2f}")
+        table.add_row(escape(text), *map(escape, cells), f"{cands[0].confidence:.2f}")
     console.print(table)
     description, declared = FLAG_CASE
     flag = misclassification_flag(description=description, declared_hs=declared)
     status = "[red]FLAGGED[/red]" if flag.flagged else "[green]plausible[/green]"
     diff = "unknown" if flag.rate_difference is None else f"{flag.rate_difference:+.2f} pp"
     console.print(
-        f"misclassification check: {description!r} declared {declared}: {status} - "
-        f"{flag.reason}; suggested {flag.suggested_hs6} ({flag.suggested_description}); "
-        f"duty difference {diff} [{flag.rate_note}]"
+        f"misclassification check: {escape(repr(description))} declared {declared}: {status} - "
+        + escape(
+            f"{flag.reason}; suggested {flag.suggested_hs6} ({flag.suggested_description}); "
+            f"duty difference (suggested - declared) {diff} [{flag.rate_note}]"
+        )
     )
