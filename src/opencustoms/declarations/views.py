@@ -63,7 +63,8 @@ def _check_offices(user: User, offices: list[Any], where: str) -> None:
     """Officers and supervisors may only ingest their own office's declarations."""
     if user.role == Role.ADMIN:
         return
-    bad = [i for i, o in enumerate(offices) if str(o) != user.office]
+    # A row without an office belongs to nobody: ingestion quarantines it.
+    bad = [i for i, o in enumerate(offices) if o is not None and str(o).strip() != user.office]
     if bad:
         raise HTTPException(
             403,
@@ -139,7 +140,8 @@ async def ingest_upload(
     file: Annotated[UploadFile, File(description="CSV, Parquet or JSON Lines")],
     profile: Annotated[Literal["canonical", "kcs"], Form()] = "kcs",
 ) -> IngestOut:
-    from opencustoms.declarations.io import UnusableFileError, load_frame
+    from opencustoms.declarations.io import UnusableFileError, read_raw, to_canonical
+    from opencustoms.declarations.profiles import get_profile
     from opencustoms.declarations.service import ingest_file
 
     name = Path(file.filename or "upload").name
@@ -161,7 +163,9 @@ async def ingest_upload(
             raise field_error("file", "the file is empty")
         try:
             if user.role != Role.ADMIN:
-                offices = load_frame(path, profile)["office_id"].dropna().unique().tolist()
+                # Every row counts, malformed ones too: they would land in quarantine.
+                raw = to_canonical(read_raw(path).to_pandas(), get_profile(profile))
+                offices = raw["office_id"].astype("string").str.strip().dropna().unique().tolist()
                 _check_offices(user, offices, "file")
             summary = ingest_file(path=path, profile=profile, engine=ws.engine)
         except UnusableFileError as exc:
