@@ -43,7 +43,7 @@ def score_file(
     profile: str,
     out: Path | str,
     model: RiskModel,
-    explain_mode: str = "all",
+    explain_mode: str = "auto",
 ) -> dict[str, Any]:
     """Read, check, score and write; invalid rows get ``error`` and no score."""
     from opencustoms.risk import service

@@ -100,7 +100,11 @@ def score(
     data: Path = typer.Option(..., "--data", help="Declaration file to score."),
     profile: str = PROFILE,
     out: Path = typer.Option(..., "--out", help="Output Parquet file."),
-    explain: str = typer.Option("all", help="Reasons for: all | selected (non-green) | none"),
+    explain: str = typer.Option(
+        "auto",
+        help="Model factors for: all | selected (non-green) | none | auto (all up to "
+        "50,000 rows, else selected); rules and data notes are always given",
+    ),
 ) -> None:
     """Score a file: one output row per input row with score, lane and reasons."""
     from opencustoms.risk.artefact import ArtefactError, load

@@ -137,11 +137,6 @@ def key_values(frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.Series:
     return key
 
 
-def object_values(series: pd.Series) -> np.ndarray:
-    """Values as a numpy object array with None for missing (what pd.Index lookups want)."""
-    return np.asarray(series.astype(object).where(series.notna(), None), dtype=object)
-
-
 def contributions(frame: pd.DataFrame) -> np.ndarray:
     """What each row adds to the sums of its keys (n_rows x len(STATS))."""
     n = len(frame)

@@ -97,7 +97,7 @@ def score_frame(
     exploration_share: float | None = None,
     strategy: str | None = None,
     seed: int | None = None,
-    explain_mode: str = "all",
+    explain_mode: str = "auto",
 ) -> pd.DataFrame:
     """Score a canonical frame (``io.load_frame`` columns); settings give the defaults."""
     s = get_settings()
@@ -192,7 +192,7 @@ def score_store(
     office_id: str | None = None,
     exploration_share: float | None = None,
     strategy: str | None = None,
-    explain_mode: str = "all",
+    explain_mode: str = "auto",
 ) -> StoreScoring:
     """Score stored declarations (optionally a date range / office) and persist one
     assessment per item with its lane; the latest assessment of an item is current."""
