@@ -312,3 +312,28 @@ def test_security_headers_and_queue_views_are_audited(client: TestClient, world:
     ).json()["items"]
     views = [e for e in log if e["action"] == "view_queue" and e["actor"] == "officer"]
     assert views and views[0]["detail"]["declarations"] == shown
+
+
+def test_officer_teaches_the_classifier_from_the_tools_page(
+    client: TestClient, world: World
+) -> None:
+    client.post("/login", data={"username": "officer", "password": PASSWORD})
+    page = client.get("/tools")
+    token = page.text.split('"X-CSRF-Token": "', 1)[1].split('"', 1)[0]
+    h = {"X-CSRF-Token": token, "HX-Request": "true"}
+    shown = client.post("/tools/hs", headers=h, data={"text": "frozen boneless beef"})
+    assert shown.status_code == 200 and "Confirm" in shown.text and "Teach" in shown.text
+    ok = client.post(
+        "/tools/hs/feedback",
+        headers=h,
+        data={"text": "frozen boneless beef", "hs_code": "020230", "confirmed": "1"},
+    )
+    assert ok.status_code == 200 and "Recorded: 020230" in ok.text
+    bad = client.post(
+        "/tools/hs/feedback",
+        headers=h,
+        data={"text": "frozen boneless beef", "hs_code": "12", "confirmed": "0"},
+    )
+    assert bad.status_code == 422 and "hs_code" in bad.text
+    log = client.get("/api/audit", headers=auth(world, "admin")).json()["items"]
+    assert any(e["action"] == "hs_feedback" and e["actor"] == "officer" for e in log)

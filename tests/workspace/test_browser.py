@@ -123,7 +123,7 @@ def test_officer_journey(
     form.locator("input[name=additional_duty]").fill("5000")
     form.locator("button[type=submit]").click()
     page.wait_for_selector("#inspection-1 .errors")
-    assert "fraud finding" in page.inner_text("#inspection-1 .errors")
+    assert "additional_duty" in page.inner_text("#inspection-1 .errors")
     form = page.locator("#inspection-1 form")
     form.locator("select[name=fraud]").select_option("1")
     form.locator("input[name=additional_duty]").fill("250000")

@@ -198,11 +198,58 @@ def tools_hs(
 
     status = 200
     try:
-        data: dict[str, Any] = {"suggestions": [c.model_dump() for c in run_suggest(ws, text, 5)]}
+        data: dict[str, Any] = {
+            "suggestions": [c.model_dump() for c in run_suggest(ws, text, 5)],
+            "text": text,
+            "can_teach": user.role in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN),
+        }
     except HTTPException as exc:
         status = exc.status_code
         data = {"errors": _as_field_errors(exc.detail, "text")}
     return render(request, "_tool_result.html", data, user=user, status_code=status)
+
+
+@router.post("/tools/hs/feedback", response_class=HTMLResponse)
+def tools_hs_feedback(
+    request: Request,
+    ws: WS,
+    user: CurrentUser,
+    text: Annotated[str, Form(max_length=10_000)],
+    hs_code: Annotated[str, Form(max_length=12)],
+    confirmed: Annotated[str, Form(max_length=5)] = "0",
+    suggested_hs: Annotated[str, Form(max_length=12)] = "",
+) -> Response:
+    from fastapi import HTTPException
+    from pydantic import ValidationError
+
+    from opencustoms.hs.views import FeedbackRequest, hs_feedback
+
+    if user.role not in (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN):
+        raise HTTPException(
+            403, detail="only officers, supervisors and admins teach the classifier"
+        )
+    try:
+        req = FeedbackRequest.model_validate(
+            {
+                "text": text,
+                "hs_code": hs_code,
+                "confirmed": confirmed,
+                "suggested_hs": suggested_hs or None,
+            }
+        )
+        record = hs_feedback(ws, user, req)
+    except ValidationError as exc:
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        return render(request, "_tool_result.html", {"errors": errors}, user=user, status_code=422)
+    except HTTPException as exc:
+        return render(
+            request,
+            "_tool_result.html",
+            {"errors": _as_field_errors(exc.detail, "hs_code")},
+            user=user,
+            status_code=exc.status_code,
+        )
+    return render(request, "_tool_result.html", {"feedback": record.model_dump()}, user=user)
 
 
 def _as_field_errors(detail: Any, field: str) -> list[dict[str, Any]]:
