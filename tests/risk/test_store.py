@@ -61,7 +61,8 @@ def test_score_store_inspection_override_and_retrain(
         n = conn.execute(sa.select(sa.func.count()).select_from(risk_assessments)).scalar()
     assert done.scored == n > 0
     assert sum(done.lanes.values()) == done.scored
-    first = service.query_assessments(engine=store, lane="red", limit=1)[0]
+    reds = service.query_assessments(engine=store, lane="red", limit=10_000)
+    first = next(r for r in reds if not r["rules_fired"] and not r["exploration"])
     did, item = first["declaration_id"], first["item_no"]
     current = service.latest_assessment(engine=store, declaration_id=did, item_no=item)
     assert current is not None and current["lane"] == "red" and not current["overridden"]
@@ -104,7 +105,28 @@ def test_score_store_inspection_override_and_retrain(
             engine=store, declaration_id=did, lane="pink", reason="because", user="lee"
         )
 
-    # Retraining: 2021 labels come only from recorded inspections (one item here).
+    summary = service.inspection_summary(engine=store)
+    assert summary["model"] == {
+        "inspected": 1,
+        "frauds": 1,
+        "critical": 1,
+        "additional_duty": 125000.0,
+        "hit_rate": 1.0,
+    }
+    picks = service.query_assessments(engine=store, limit=10_000)
+    explored = [p for p in picks if p["exploration"]]
+    if explored:
+        e = explored[0]
+        service.record_inspection(
+            engine=store,
+            declaration_id=e["declaration_id"],
+            item_no=e["item_no"],
+            fraud=False,
+            user="kim",
+        )
+        assert service.inspection_summary(engine=store)["exploration"]["hit_rate"] == 0.0
+
+    # Retraining: 2021 labels come only from recorded inspections.
     labels = service.inspection_labels(engine=store)
     assert labels.to_dict("records")[0]["critical_fraud"] == 2
     new = service.retrain(engine=store, out=tmp_path / "retrained", labels_before="2021-01-01")
@@ -113,6 +135,7 @@ def test_score_store_inspection_override_and_retrain(
         dec_rows = conn.execute(
             sa.text("SELECT count(*) FROM declarations WHERE declaration_date < '2021-01-01'")
         ).scalar()
-    assert new.metadata["inspected_rows"] == dec_rows + 1
-    assert new.metadata["labels"]["recorded_inspections"] == 1
+    recorded = len(service.inspection_labels(engine=store))
+    assert new.metadata["inspected_rows"] == dec_rows + recorded
+    assert new.metadata["labels"]["recorded_inspections"] == recorded
     assert (tmp_path / "retrained" / "fraud.txt").is_file()

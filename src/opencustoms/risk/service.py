@@ -413,6 +413,51 @@ def inspection_labels(*, engine: Engine) -> pd.DataFrame:
     )
 
 
+def inspection_summary(
+    *, engine: Engine, office_id: str | None = None
+) -> dict[str, dict[str, float | int]]:
+    """Hit rates of recorded inspections, split by how the item was selected: ``model``
+    (the model's own picks), ``exploration`` (picks outside the model's choice; under the
+    random strategy their fraud rate estimates the rate among released items, free of
+    selection bias), ``rules`` (an officer rule fired) and ``other`` (green/blue lanes,
+    unscored items)."""
+    a, i = risk_assessments.c, risk_inspections.c
+    latest = select(func.max(a.id).label("id")).group_by(a.declaration_id, a.item_no).subquery()
+    stmt = (
+        select(a.exploration, a.rules_fired, a.lane, i.fraud, i.critical, i.additional_duty)
+        .select_from(risk_inspections)
+        .join(
+            risk_assessments,
+            and_(a.declaration_id == i.declaration_id, a.item_no == i.item_no),
+            isouter=True,
+        )
+        .where((a.id.is_(None)) | a.id.in_(select(latest.c.id)))
+    )
+    if office_id is not None:
+        stmt = stmt.where(a.office_id == office_id)
+    out: dict[str, dict[str, float | int]] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(stmt):
+            if row.exploration:
+                group = "exploration"
+            elif row.rules_fired:
+                group = "rules"
+            elif row.lane in ("red", "yellow"):
+                group = "model"
+            else:
+                group = "other"
+            g = out.setdefault(
+                group, {"inspected": 0, "frauds": 0, "critical": 0, "additional_duty": 0.0}
+            )
+            g["inspected"] += 1
+            g["frauds"] += int(bool(row.fraud))
+            g["critical"] += int(bool(row.critical))
+            g["additional_duty"] += float(row.additional_duty or 0.0)
+    for g in out.values():
+        g["hit_rate"] = g["frauds"] / g["inspected"]
+    return out
+
+
 def retrain(
     *,
     engine: Engine,
