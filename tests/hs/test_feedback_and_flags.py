@@ -119,3 +119,16 @@ def test_flag_features_over_a_frame(classifier: Classifier) -> None:
 def test_flag_features_names_missing_column() -> None:
     with pytest.raises(KeyError, match="goods_description"):
         flag_features(pd.DataFrame({"hs_code": ["020130"]}))
+
+
+def test_migration_0003_matches_the_model(database_url: str) -> None:
+    from sqlalchemy import inspect
+
+    from opencustoms.db import migrate
+
+    migrate(database_url)
+    eng = make_engine(database_url)
+    columns = {c["name"] for c in inspect(eng).get_columns("hs_feedback")}
+    assert columns == {c.name for c in HsFeedback.__table__.columns}
+    indexes = {i["name"] for i in inspect(eng).get_indexes("hs_feedback")}
+    assert "ix_hs_feedback_hs6" in indexes
