@@ -20,6 +20,7 @@ from opencustoms.settings import BUNDLED_DATA_DIR, REPO_DIR
 
 EVAL_DIR = BUNDLED_DATA_DIR / "hs" / "eval"
 FILES = ("atlas_cross_validation.jsonl", "hsclassify_benchmark_cases.csv")
+NOTES_MARKER = "<!-- notes: kept across runs -->"
 LATENCY_QUERIES = (
     "fresh boneless beef",
     "lithium-ion battery pack 48V for e-bikes",
@@ -83,7 +84,11 @@ def main() -> None:
             f"{r['hs6']['top5']:.3f} | {r['ms_per_query']} |"
         )
     out = REPO_DIR / "benchmarks" / "RESULTS-hs.md"
-    out.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    # Hand-written notes below the marker (one-off development measurements) survive reruns.
+    notes = ""
+    if out.exists() and NOTES_MARKER in out.read_text(encoding="utf-8"):
+        notes = out.read_text(encoding="utf-8").split(NOTES_MARKER, 1)[1]
+    out.write_text("\n".join(rows) + "\n\n" + NOTES_MARKER + notes, encoding="utf-8")
     print(f"wrote {out.relative_to(REPO_DIR)}")
 
 
