@@ -56,3 +56,29 @@ def test_bad_arguments_are_refused(small_train: pd.DataFrame) -> None:
         simulate(small_train, start="2020-12-01", strategies=("oracle",))
     with pytest.raises(ValueError, match="labelled declarations before"):
         simulate(small_train, start="2019-01-01")
+
+
+def test_html_report_is_self_contained(small_train: pd.DataFrame, model_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from opencustoms.risk.artefact import load
+    from opencustoms.risk.evaluation import evaluate_frame
+    from opencustoms.risk.report import write_report
+
+    results = simulate(
+        small_train, start="2020-12-15", budget=0.1, strategies=("model",), weeks=2, seed=0
+    )
+    model = load(model_dir)
+    evaluation = evaluate_frame(small_train.tail(2000), model=model)
+    out = write_report(
+        tmp_path / "r.html",
+        evaluation=evaluation,
+        results=results,
+        model_meta=model.metadata,
+        budget=0.1,
+    )
+    html = out.read_text()
+    assert "Precision per week" in html and "Revenue caught per week" in html
+    import re
+
+    assert re.search(r"<script[^>]*\ssrc=", html) is None  # plotly.js inline, no CDN
+    assert "plotly" in html.lower()
+    assert html.count("model") >= 2
