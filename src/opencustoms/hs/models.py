@@ -43,7 +43,11 @@ class Candidate(BaseModel):
     heading: str
     chapter: str
     score: float = Field(description="Ranker score (higher is better; comparable within a query).")
-    confidence: float = Field(ge=0.0, le=1.0, description="Softmax share among the candidates.")
+    confidence: float = Field(
+        ge=0.0,
+        le=1.0,
+        description="Softmax share among the top 20, shrunk for inputs under 8 letters or digits.",
+    )
     description: str = Field(description="HS 2022 description of the subheading.")
     heading_description: str
     chapter_description: str

@@ -35,6 +35,7 @@ MAX_TOP = 100
 # e5 (the view of non-Latin queries) compresses everything into ~0.8-1.0.
 FEEDBACK_THRESHOLD = {"minilm": 0.75, "e5": 0.92}
 SOFTMAX_TEMPERATURE = 0.5
+INFORMATIVE_CHARS = 8
 
 
 @dataclass
@@ -156,6 +157,9 @@ def suggest(
     order = np.argsort(-scores, kind="stable")[: max(top, 20)]
     shares = np.exp((scores[order] - scores[order[0]]) / SOFTMAX_TEMPERATURE)
     shares /= shares.sum()
+    # A description of a few characters ("x", "tea") cannot pin down a subheading however
+    # peaked the scores are: confidence shrinks with the amount of text.
+    shares *= min(1.0, sum(ch.isalnum() for ch in text) / INFORMATIVE_CHARS)
     kb, corpus = clf.index.kb, clf.index.corpus
     lexical = np.sum([values[k] for k in values if k.startswith("bm25")], axis=0)
     out = []
