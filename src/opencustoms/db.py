@@ -95,31 +95,6 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
-# Agreed order of the per-domain revisions (notes/HELPERS.md). While domains are built in
-# parallel a revision may name a predecessor that is not written yet; ``_bridge_gaps``
-# then attaches it to the nearest earlier revision present, so ``migrate`` keeps working.
-REVISION_CHAIN = ("0001_declarations", "0002_risk", "0003_hs", "0004_workspace", "0005_tariff")
-
-
-def _bridge_gaps() -> None:
-    from alembic.script import ScriptDirectory
-
-    if getattr(ScriptDirectory._load_revisions, "_bridged", False):
-        return
-    load = ScriptDirectory._load_revisions
-
-    def bridged(self: Any) -> Iterator[Any]:
-        scripts = list(load(self))
-        present = {s.revision for s in scripts}
-        for script in scripts:
-            down = script.down_revision
-            if isinstance(down, str) and down not in present and down in REVISION_CHAIN:
-                earlier = [r for r in REVISION_CHAIN[: REVISION_CHAIN.index(down)] if r in present]
-                script.down_revision = earlier[-1] if earlier else None
-        yield from scripts
-
-    bridged._bridged = True  # type: ignore[attr-defined]
-    ScriptDirectory._load_revisions = bridged  # type: ignore[method-assign]
 
 
 def alembic_config(url: str) -> Any:
@@ -144,7 +119,6 @@ def migrate(url: str | Engine | None = None, revision: str = "head") -> None:
     """
     from alembic import command
 
-    _bridge_gaps()
     engine = url if isinstance(url, Engine) else get_engine(url)
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as conn:
