@@ -478,8 +478,8 @@ def retrain(
             end = load_model().metadata["training_window"]["end"]
             labels_before = dt.date.fromisoformat(end) + dt.timedelta(days=1)
         except (artefact_mod.ArtefactError, KeyError, FileNotFoundError):
-            labels_before = dt.date.min
-    cutoff = pd.Timestamp(pd.to_datetime(str(labels_before)))
+            labels_before = None  # no model yet: no source label is trusted
+    cutoff = pd.Timestamp.min if labels_before is None else pd.Timestamp(str(labels_before))
     frame = query_frame(engine=engine)
     later = frame["declaration_date"] >= cutoff
     for col in ("fraud", "critical_fraud", "additional_duty"):
@@ -499,7 +499,7 @@ def retrain(
         sources=[f"store:{engine.url.database}"],
     )
     model.metadata["labels"] = {
-        "source_labels_before": str(cutoff.date()),
+        "source_labels_before": None if labels_before is None else str(cutoff.date()),
         "recorded_inspections": len(labels),
     }
     model.save(Path(out or s.model_dir), compile_native=True)
