@@ -35,6 +35,7 @@ format: install
 	$(UV) run ruff check --fix src tests benchmarks
 
 bench: install
+	bash scripts/system-deps.sh --bench
 	for b in benchmarks/bench_*.py; do $(UV) run python $$b; done
 
 clean:
