@@ -17,25 +17,50 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, desc, func, insert, inspect, select
+from sqlalchemy import Engine, insert
 
 from opencustoms.declarations.schema import FIELD_NAMES, Declaration
 from opencustoms.risk import artefact as artefact_mod
 from opencustoms.risk import rules as rules_mod
 from opencustoms.risk import scoring
 from opencustoms.risk.artefact import RiskModel
+
+# Feedback and store functions live in feedback.py; the API imports them from here.
+from opencustoms.risk.feedback import (
+    has_table,
+    inspection_labels,
+    inspection_summary,
+    latest_assessment,
+    override_lane,
+    query_assessments,
+    record_inspection,
+    retrain,
+)
 from opencustoms.risk.lanes import CapacityPlan, load_capacity
 from opencustoms.risk.models import (
-    InspectionResult,
-    LaneOverride,
     ScoredDeclaration,
     StoreScoring,
     risk_assessments,
-    risk_inspections,
-    risk_lane_overrides,
 )
-from opencustoms.risk.rules import LANES
 from opencustoms.settings import get_settings
+
+__all__ = [
+    "current_rules",
+    "declaration_frame",
+    "has_table",
+    "inspection_labels",
+    "inspection_summary",
+    "latest_assessment",
+    "load_model",
+    "override_lane",
+    "query_assessments",
+    "record_inspection",
+    "retrain",
+    "score_frame",
+    "score_many",
+    "score_one",
+    "score_store",
+]
 
 _STRING_FIELDS = tuple(
     n
@@ -179,10 +204,6 @@ def _scored(row: dict[str, Any]) -> ScoredDeclaration:
     )
 
 
-def has_table(engine: Engine, name: str) -> bool:
-    return inspect(engine).has_table(name)
-
-
 def score_store(
     *,
     engine: Engine,
@@ -247,260 +268,3 @@ def score_store(
         model_version=model.version,
         seconds=time.perf_counter() - t0,
     )
-
-
-def latest_assessment(
-    *, engine: Engine, declaration_id: str, item_no: int = 1
-) -> dict[str, Any] | None:
-    """The current assessment of an item with any later lane override applied."""
-    a = risk_assessments.c
-    with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(risk_assessments)
-                .where(and_(a.declaration_id == declaration_id, a.item_no == item_no))
-                .order_by(desc(a.scored_at), desc(a.id))
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        out = dict(row)
-        o = risk_lane_overrides.c
-        override = (
-            conn.execute(
-                select(risk_lane_overrides)
-                .where(and_(o.declaration_id == declaration_id, o.item_no == item_no))
-                .order_by(desc(o.created_at), desc(o.id))
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-    out["overridden"] = override is not None
-    if override is not None:
-        out["lane"] = override["lane"]
-    return out
-
-
-def query_assessments(
-    *,
-    engine: Engine,
-    office_id: str | None = None,
-    lane: str | None = None,
-    start: dt.date | str | None = None,
-    end: dt.date | str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Current (latest) assessments, highest score first, without lane overrides applied
-    (``latest_assessment`` applies them for one item)."""
-    a = risk_assessments.c
-    latest = select(func.max(a.id).label("id")).group_by(a.declaration_id, a.item_no).subquery()
-    stmt = select(risk_assessments).join(latest, latest.c.id == a.id)
-    if office_id is not None:
-        stmt = stmt.where(a.office_id == office_id)
-    if lane is not None:
-        stmt = stmt.where(a.lane == lane)
-    if start is not None:
-        stmt = stmt.where(a.declaration_date >= dt.date.fromisoformat(str(start)))
-    if end is not None:
-        stmt = stmt.where(a.declaration_date <= dt.date.fromisoformat(str(end)))
-    stmt = stmt.order_by(desc(a.score), a.id).limit(limit).offset(offset)
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
-def _check_declaration(engine: Engine, declaration_id: str, item_no: int) -> None:
-    if not has_table(engine, "declarations"):
-        return
-    from opencustoms.declarations.queries import get_declaration
-
-    if get_declaration(engine=engine, declaration_id=declaration_id, item_no=item_no) is None:
-        raise ValueError(f"declaration_id: no stored declaration {declaration_id} item {item_no}")
-
-
-def record_inspection(
-    *,
-    engine: Engine,
-    declaration_id: str,
-    item_no: int = 1,
-    fraud: bool,
-    critical: bool = False,
-    additional_duty: float = 0.0,
-    note: str | None = None,
-    user: str,
-) -> InspectionResult:
-    """Store an inspection result. ``critical`` implies ``fraud``; duty is KRW >= 0."""
-    if critical and not fraud:
-        raise ValueError("critical: a critical fraud must also be a fraud (fraud=True)")
-    if additional_duty is None or not np.isfinite(additional_duty) or additional_duty < 0:
-        raise ValueError("additional_duty: must be a finite amount >= 0")
-    if additional_duty > 0 and not fraud:
-        raise ValueError("additional_duty: only a fraud finding can carry additional duty")
-    if not user or not user.strip():
-        raise ValueError("user: the recording officer is required")
-    _check_declaration(engine, declaration_id, item_no)
-    values = {
-        "declaration_id": declaration_id,
-        "item_no": item_no,
-        "fraud": bool(fraud),
-        "critical": bool(critical),
-        "additional_duty": float(additional_duty),
-        "officer": user.strip(),
-        "note": note,
-        "recorded_at": dt.datetime.now(dt.UTC),
-    }
-    with engine.begin() as conn:
-        new_id = conn.execute(insert(risk_inspections).values(**values)).inserted_primary_key
-    return InspectionResult(id=int(new_id[0]), **values)  # type: ignore[index]
-
-
-def override_lane(
-    *,
-    engine: Engine,
-    declaration_id: str,
-    item_no: int = 1,
-    lane: str,
-    reason: str,
-    user: str,
-) -> LaneOverride:
-    """Change an item's lane; who, when, why and the previous lane are kept."""
-    if lane not in LANES:
-        raise ValueError(f"lane: must be one of {', '.join(LANES)}, got {lane!r}")
-    if not reason or len(reason.strip()) < 5:
-        raise ValueError("reason: give at least 5 characters saying why")
-    if not user or not user.strip():
-        raise ValueError("user: the supervisor is required")
-    _check_declaration(engine, declaration_id, item_no)
-    current = latest_assessment(engine=engine, declaration_id=declaration_id, item_no=item_no)
-    values = {
-        "declaration_id": declaration_id,
-        "item_no": item_no,
-        "previous_lane": current["lane"] if current else None,
-        "lane": lane,
-        "reason": reason.strip(),
-        "user": user.strip(),
-        "created_at": dt.datetime.now(dt.UTC),
-    }
-    with engine.begin() as conn:
-        new_id = conn.execute(insert(risk_lane_overrides).values(**values)).inserted_primary_key
-    return LaneOverride(id=int(new_id[0]), **values)  # type: ignore[index]
-
-
-def inspection_labels(*, engine: Engine) -> pd.DataFrame:
-    """Latest recorded result per item: declaration_id, item_no, fraud, critical_fraud,
-    additional_duty (KCS coding: critical_fraud 2 = critical, 1 = fraud, 0 = none)."""
-    i = risk_inspections.c
-    with engine.connect() as conn:
-        rows = conn.execute(select(risk_inspections).order_by(i.recorded_at, i.id)).mappings()
-        df = pd.DataFrame([dict(r) for r in rows])
-    if df.empty:
-        return pd.DataFrame(
-            columns=["declaration_id", "item_no", "fraud", "critical_fraud", "additional_duty"]
-        )
-    df = df.drop_duplicates(["declaration_id", "item_no"], keep="last")
-    return pd.DataFrame(
-        {
-            "declaration_id": df["declaration_id"].astype("string"),
-            "item_no": df["item_no"].astype("Int64"),
-            "fraud": df["fraud"].astype(int).astype("Int64"),
-            "critical_fraud": np.where(df["critical"], 2, df["fraud"].astype(int)),
-            "additional_duty": df["additional_duty"].astype(float),
-        }
-    )
-
-
-def inspection_summary(
-    *, engine: Engine, office_id: str | None = None
-) -> dict[str, dict[str, float | int]]:
-    """Hit rates of recorded inspections, split by how the item was selected: ``model``
-    (the model's own picks), ``exploration`` (picks outside the model's choice; under the
-    random strategy their fraud rate estimates the rate among released items, free of
-    selection bias), ``rules`` (an officer rule fired) and ``other`` (green/blue lanes,
-    unscored items)."""
-    a, i = risk_assessments.c, risk_inspections.c
-    latest = select(func.max(a.id).label("id")).group_by(a.declaration_id, a.item_no).subquery()
-    stmt = (
-        select(a.exploration, a.rules_fired, a.lane, i.fraud, i.critical, i.additional_duty)
-        .select_from(risk_inspections)
-        .join(
-            risk_assessments,
-            and_(a.declaration_id == i.declaration_id, a.item_no == i.item_no),
-            isouter=True,
-        )
-        .where((a.id.is_(None)) | a.id.in_(select(latest.c.id)))
-    )
-    if office_id is not None:
-        stmt = stmt.where(a.office_id == office_id)
-    out: dict[str, dict[str, float | int]] = {}
-    with engine.connect() as conn:
-        for row in conn.execute(stmt):
-            if row.exploration:
-                group = "exploration"
-            elif row.rules_fired:
-                group = "rules"
-            elif row.lane in ("red", "yellow"):
-                group = "model"
-            else:
-                group = "other"
-            g = out.setdefault(
-                group, {"inspected": 0, "frauds": 0, "critical": 0, "additional_duty": 0.0}
-            )
-            g["inspected"] += 1
-            g["frauds"] += int(bool(row.fraud))
-            g["critical"] += int(bool(row.critical))
-            g["additional_duty"] += float(row.additional_duty or 0.0)
-    for g in out.values():
-        g["hit_rate"] = g["frauds"] / g["inspected"]
-    return out
-
-
-def retrain(
-    *,
-    engine: Engine,
-    out: Path | str | None = None,
-    labels_before: dt.date | str | None = None,
-    seed: int | None = None,
-) -> RiskModel:
-    """Train a new model on the stored declarations. Labels come only from recorded
-    inspections, except items dated before ``labels_before`` (default: the day after the
-    current model's training window), whose source labels are the history the current
-    model was already trained on. Every stored item still counts in the history features.
-    Saves to ``out`` (default: settings.model_dir) and returns the model."""
-    from opencustoms.declarations.queries import query_frame
-
-    s = get_settings()
-    if labels_before is None:
-        try:
-            end = load_model().metadata["training_window"]["end"]
-            labels_before = dt.date.fromisoformat(end) + dt.timedelta(days=1)
-        except (artefact_mod.ArtefactError, KeyError, FileNotFoundError):
-            labels_before = None  # no model yet: no source label is trusted
-    cutoff = pd.Timestamp.min if labels_before is None else pd.Timestamp(str(labels_before))
-    frame = query_frame(engine=engine)
-    later = frame["declaration_date"] >= cutoff
-    for col in ("fraud", "critical_fraud", "additional_duty"):
-        frame[col] = frame[col].where(~later)
-    labels = inspection_labels(engine=engine)
-    if not labels.empty:
-        keyed = frame.set_index(["declaration_id", "item_no"])
-        lab = labels.set_index(["declaration_id", "item_no"])
-        common = keyed.index.intersection(lab.index)
-        for col in ("fraud", "critical_fraud", "additional_duty"):
-            keyed.loc[common, col] = lab.loc[common, col].to_numpy()
-        frame = keyed.reset_index()[list(FIELD_NAMES)]
-    model = artefact_mod.train(
-        frame,
-        seed=s.seed if seed is None else seed,
-        n_threads=s.n_threads,
-        sources=[f"store:{engine.url.database}"],
-    )
-    model.metadata["labels"] = {
-        "source_labels_before": None if labels_before is None else str(cutoff.date()),
-        "recorded_inspections": len(labels),
-    }
-    model.save(Path(out or s.model_dir), compile_native=True)
-    return model
