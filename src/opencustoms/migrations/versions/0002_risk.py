@@ -78,8 +78,15 @@ def upgrade() -> None:
     )
 
 
+INDEXES = {
+    "risk_lane_overrides": ("ix_risk_lane_overrides_key",),
+    "risk_inspections": ("ix_risk_inspections_key",),
+    "risk_assessments": ("ix_risk_assessments_key", "ix_risk_assessments_office_date"),
+}
+
+
 def downgrade() -> None:
-    for table in ("risk_lane_overrides", "risk_inspections", "risk_assessments"):
-        for index in sa.inspect(op.get_bind()).get_indexes(table):
-            op.drop_index(index["name"], table_name=table)
+    for table, indexes in INDEXES.items():
+        for index in indexes:
+            op.drop_index(index, table_name=table)
         op.drop_table(table)
