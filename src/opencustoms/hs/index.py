@@ -53,9 +53,29 @@ def _tokenize(texts: list[str]) -> list[list[str]]:
     return [list(t) for t in tokens]
 
 
+# Lucene/Anserini's standard BM25 setting. The line and subheading documents vary from a few
+# words to hundreds, and b=0.75 over-rewarded short documents matching one query word;
+# measured with k1=1.2/b=0.75 and k1=1.5/b=0.9 in benchmarks/RESULTS-hs.md.
+BM25_K1 = 0.9
+BM25_B = 0.4
+# Words the nomenclature negates ("not knitted or crocheted", "other than crude") describe
+# what the goods are not: indexed, they pull knitted garments into chapter 62 and crude oil
+# into 2710. The negated phrase runs to the next punctuation.
+_NEGATED = re.compile(r"\b(?:not|other than|excluding|except|nor)\b[^,;:()\[\]]*", re.IGNORECASE)
+
+
+def drop_negated(text: str) -> str:
+    """The document text without negated phrases (lexical fields only).
+
+    >>> drop_negated("Petroleum oils (other than crude), not containing biodiesel; light oils")
+    'Petroleum oils ( ),  ; light oils'
+    """
+    return _NEGATED.sub(" ", text)
+
+
 def _bm25(texts: list[str]) -> bm25s.BM25:
-    model = bm25s.BM25(k1=1.2, b=0.75)
-    model.index(_tokenize(texts), show_progress=False)
+    model = bm25s.BM25(k1=BM25_K1, b=BM25_B)
+    model.index(_tokenize([drop_negated(t) for t in texts]), show_progress=False)
     return model
 
 
