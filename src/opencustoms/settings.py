@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -28,7 +28,10 @@ class Settings(BaseSettings):
         default="",
         description="SQLAlchemy URL; empty means a SQLite file under var_dir.",
     )
-    model_dir: Path = Field(default=Path("var/models/current"), description="Risk model.")
+    model_dir: Path = Field(
+        default=Path("var/models/current"),
+        description="Risk model artefact served and retrained; default var_dir/models/current.",
+    )
     rules_dir: Path = Field(
         default=PACKAGE_DATA_DIR / "risk" / "rules", description="Officer rules (YAML files)."
     )
@@ -48,6 +51,13 @@ class Settings(BaseSettings):
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
     exploration_strategy: str = Field(default="random", pattern="^(random|uncertainty|both)$")
     seed: int = 42
+
+    @model_validator(mode="after")
+    def _state_under_var_dir(self) -> Settings:
+        # The model belongs with the rest of the state, so one OPENCUSTOMS_VAR_DIR moves all.
+        if "model_dir" not in self.model_fields_set:
+            self.model_dir = self.var_dir / "models" / "current"
+        return self
 
     @property
     def resolved_database_url(self) -> str:
