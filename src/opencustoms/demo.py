@@ -7,6 +7,7 @@ Each domain contributes one step (a ``demo_step(console=...)`` function in its
 from __future__ import annotations
 
 import importlib
+import sys
 
 import typer
 from rich.console import Console
@@ -23,7 +24,9 @@ def demo(
     serve: bool = typer.Option(True, "--serve/--no-serve", help="Serve the UI at the end."),
 ) -> None:
     """Run the whole pipeline on the bundled KCS data and print its summaries."""
-    console = Console()
+    # Piped output (make, CI logs) would otherwise be cut to 80 columns and the wide
+    # evaluation tables become unreadable.
+    console = Console(width=None if sys.stdout.isatty() else 150)
     for module_name in STEPS:
         importlib.import_module(module_name).demo_step(console=console)
     # Last: demo users per role, then the officer workspace until Ctrl-C.
