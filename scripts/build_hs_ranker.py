@@ -38,7 +38,9 @@ MULTILINGUAL = {"e5_sub": 1.0, "e5_head": 0.5}
 # The fallback fusion (`--hand`): every retrieval view of the code itself with weight 1 for
 # the whole query, 0.5 for the secondary views (product-name core, pseudo-relevance
 # feedback, heading-level and subheading-level dense text), and 1.5 for the line-level dense
-# view (US national lines carry the wording real descriptions use).
+# view (US national lines carry the wording real descriptions use). e5's line view (the
+# product name for Latin text, the whole text otherwise) has the same weight as MiniLM's:
+# of 0.5 / 1.0 / 1.5 it ranked hsclassify best at 1.5 (benchmarks/RESULTS-hs.md).
 HAND_WEIGHTS = {
     "bm25_subdoc": 1.0,
     "bm25_line": 1.0,
@@ -50,6 +52,7 @@ HAND_WEIGHTS = {
     "bm25_line_core": 0.5,
     "minilm_line_core": 0.5,
     "minilm_line_prf": 0.5,
+    "e5_line": 1.5,
 }
 # Synthetic queries are made from a line that is then hidden, which makes line-level evidence
 # look weaker than it is on real descriptions. Measured (validation descriptions, reported in

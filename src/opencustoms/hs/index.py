@@ -22,6 +22,9 @@ from opencustoms.hs.text import PreparedQuery
 
 DENSE_MODELS = ("minilm", "e5")
 PRF_DEPTH = 10
+# What e5 encodes of a Latin-script description: "core" (the product name, when the text has
+# more than that) or "full".
+E5_ENGLISH_QUERY = "core"
 PRF_WEIGHT = 0.7
 # Where a product name ends in a customs description: the first clause or qualifier.
 _CORE_END = re.compile(
@@ -156,9 +159,14 @@ class HsIndex:
         best_score = np.full(len(self.codes), -1.0, dtype=np.float32)
         vectors: dict[str, np.ndarray] = {}
         for name in self.dense:
-            # e5 is the multilingual view: English text is served better and ~5x faster by
-            # MiniLM plus the lexical fields, so e5 only runs on non-Latin input.
             if name == "e5" and not query.non_latin:
+                # For Latin-script text e5 is a second view of the US lines only: its
+                # subheading/heading views ranked English worse than MiniLM's, and one e5
+                # encoding of a whole description costs ~40 ms (the product name ~20 ms).
+                text = core if E5_ENGLISH_QUERY == "core" and core else query.english
+                if "lines" in self.dense[name]:
+                    q = get_encoder(name).encode([text], query=True)[0]
+                    values[f"{name}_line"] = self._max_per_code(self.dense[name]["lines"] @ q)
                 continue
             text = query.text_for(name)
             if not text:
@@ -173,6 +181,11 @@ class HsIndex:
                 continue
             lines = mats["lines"]
             sims = lines @ q
+            if name == "e5":  # non-Latin text: the best line, no feedback or core views
+                values[f"{name}_line"] = line_sim = self._max_per_code(sims)
+                if best_line.max() < 0:  # MiniLM abstained: e5's line is what matched
+                    best_line, best_score = self._best_line(sims, line_sim), line_sim
+                continue
             top = np.argpartition(-sims, PRF_DEPTH)[:PRF_DEPTH]
             moved = q + PRF_WEIGHT * lines[top].mean(axis=0)
             extra = [moved / np.linalg.norm(moved)]
