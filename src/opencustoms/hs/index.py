@@ -172,7 +172,10 @@ class HsIndex:
             if not text:
                 continue  # nothing left for the English-only model: it abstains
             encoder = get_encoder(name)
-            q = encoder.encode([text], query=True)[0]
+            # The product-name core rides in the same encoder call (one call's overhead).
+            with_core = name != "e5" and bool(core) and core != text
+            encoded = encoder.encode([text, core] if with_core else [text], query=True)
+            q = encoded[0]
             vectors[name] = q
             mats = self.dense[name]
             values[f"{name}_sub"] = mats["subheadings"] @ q
@@ -189,8 +192,8 @@ class HsIndex:
             top = np.argpartition(-sims, PRF_DEPTH)[:PRF_DEPTH]
             moved = q + PRF_WEIGHT * lines[top].mean(axis=0)
             extra = [moved / np.linalg.norm(moved)]
-            if core and core != text:
-                extra.append(encoder.encode([core], query=True)[0])
+            if with_core:
+                extra.append(encoded[1])
             # One pass over the line matrix for the feedback and core views together.
             more = lines @ np.stack(extra, axis=1)
             line_sim = self._max_per_code(sims)
