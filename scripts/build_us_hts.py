@@ -1,8 +1,8 @@
 """Copy the US HTS 2024 lines that carry a rate into data/us_hts/ (run once, by hand).
 
 Usage: uv run python scripts/build_us_hts.py [SOURCE_CSV]
-The default source is the shared dataset ../shared/data/hs/us_hts_2024_basic_edition.csv;
-the product never reads that path at run time, only the copy this writes.
+The default source is the full schedule bundled for the HS classifier
+(data/hs/us_hts_2024_basic_edition.csv); the tariff engine reads only the copy this writes.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_SOURCE = REPO.parent / "shared" / "data" / "hs" / "us_hts_2024_basic_edition.csv"
+DEFAULT_SOURCE = REPO / "data" / "hs" / "us_hts_2024_basic_edition.csv"
 OUT = REPO / "data" / "us_hts" / "us_hts_2024_general.csv"
 
 
