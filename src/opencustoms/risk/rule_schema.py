@@ -1,0 +1,250 @@
+"""Officer rule schema: pydantic models, per-field validation and loading of the YAML
+rule files (evaluation is in ``rule_eval``; ``rules`` re-exports both)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from opencustoms.declarations.schema import FIELD_NAMES
+from opencustoms.settings import PACKAGE_DATA_DIR
+
+LANES = ("green", "yellow", "red", "blue")
+Lane = Literal["green", "yellow", "red", "blue"]
+# When several rules force a lane, the most intrusive one wins.
+LANE_RANK = {"green": 0, "blue": 1, "yellow": 2, "red": 3}
+DERIVED_FIELDS = ("hs6", "hs4", "hs2", "unit_value_krw_per_kg", "duty_at_stake")
+RULE_FIELDS = (
+    tuple(f for f in FIELD_NAMES if f not in ("fraud", "critical_fraud", "additional_duty"))
+    + DERIVED_FIELDS
+)
+NUMERIC_OPS = ("gt", "gte", "lt", "lte")
+Op = Literal[
+    "eq",
+    "ne",
+    "in",
+    "not_in",
+    "starts_with",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "missing",
+    "present",
+    "in_watchlist",
+    "differs_from",
+]
+WATCHLIST_KINDS = ("importer_id", "declarant_id", "seller_id", "courier_id", "hs_code", "country")
+
+
+class RuleError(ValueError):
+    """One or more rules are invalid; the message names file, rule id and field."""
+
+
+class Watchlist(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["importer_id", "declarant_id", "seller_id", "courier_id", "hs_code", "country"]
+    values: list[str] = Field(min_length=1)
+    reference: str = Field(min_length=3)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _as_text(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("values"), list):
+            data = {**data, "values": [str(v).strip() for v in data["values"]]}
+        return data
+
+
+class Condition(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    field: str
+    op: Op
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _check(self) -> Condition:
+        if self.field not in RULE_FIELDS:
+            raise ValueError(f"unknown field {self.field!r}; known: {', '.join(RULE_FIELDS)}")
+        v = self.value
+        if self.op in ("missing", "present"):
+            if v is not None:
+                raise ValueError(f"op {self.op!r} takes no value")
+        elif self.op in ("in", "not_in"):
+            if not isinstance(v, list) or not v:
+                raise ValueError(f"op {self.op!r} needs a non-empty list value")
+        elif self.op in NUMERIC_OPS:
+            if isinstance(v, bool) or not isinstance(v, int | float):
+                raise ValueError(f"op {self.op!r} needs a number, got {v!r}")
+        elif self.op == "differs_from":
+            if v not in RULE_FIELDS:
+                raise ValueError(f"differs_from needs another field name, got {v!r}")
+        elif v is None or isinstance(v, list | dict):
+            raise ValueError(f"op {self.op!r} needs a single value")
+        return self
+
+
+class Action(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lane: Lane | None = None
+    score_boost: float = Field(default=0.0, ge=-1.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _something(self) -> Action:
+        if self.lane is None and self.score_boost == 0:
+            raise ValueError("an action needs a lane and/or a non-zero score_boost")
+        return self
+
+
+class Rule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    office: str = Field(description="Owning office code (offices.yaml) or 'national'.")
+    offices: list[str] | None = Field(default=None, description="Applies only here.")
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    when: list[Condition] = Field(min_length=1)
+    action: Action
+    reason: str = Field(min_length=5, max_length=500)
+    instructions: str = Field(min_length=5, max_length=2000)
+    reference: str = Field(min_length=3)
+
+    @model_validator(mode="after")
+    def _check(self) -> Rule:
+        known = office_codes()
+        if self.office != "national" and self.office not in known:
+            raise ValueError(f"office {self.office!r} is not an office code in offices.yaml")
+        for code in self.offices or []:
+            if code not in known:
+                raise ValueError(f"offices: {code!r} is not an office code in offices.yaml")
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to is before valid_from")
+        return self
+
+
+@lru_cache(maxsize=1)
+def office_codes() -> frozenset[str]:
+    data = yaml.safe_load((PACKAGE_DATA_DIR / "offices.yaml").read_text())
+    return frozenset(str(o["code"]) for o in data["offices"])
+
+
+def _errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
+    out = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        out.append(
+            {"field": f"{prefix}{loc}" if loc else prefix.rstrip(".") or "rule", "message": msg}
+        )
+    return out
+
+
+def validate_rule(
+    rule: dict[str, Any] | str, *, watchlists: dict[str, Watchlist] | None = None
+) -> list[dict[str, str]]:
+    """Per-field errors of one rule given as a dict or YAML text ([] when valid).
+
+    Watchlist names are checked against ``watchlists`` (default: the installed rules')."""
+    if isinstance(rule, str):
+        try:
+            rule = yaml.safe_load(rule)
+        except yaml.YAMLError as exc:
+            return [{"field": "rule", "message": f"not valid YAML: {exc}"}]
+    if not isinstance(rule, dict):
+        return [{"field": "rule", "message": "a rule must be a mapping of fields"}]
+    try:
+        parsed = Rule.model_validate(rule)
+    except ValidationError as exc:
+        return _errors(exc)
+    if watchlists is None:
+        watchlists = load_rules().watchlists
+    return _watchlist_errors(parsed, watchlists)
+
+
+def _watchlist_errors(rule: Rule, watchlists: dict[str, Watchlist]) -> list[dict[str, str]]:
+    errors = []
+    for i, cond in enumerate(rule.when):
+        if cond.op == "in_watchlist":
+            wl = watchlists.get(str(cond.value))
+            if wl is None:
+                errors.append(
+                    {"field": f"when.{i}.value", "message": f"unknown watchlist {cond.value!r}"}
+                )
+            elif (
+                wl.kind != "country"
+                and wl.kind != cond.field
+                and not (wl.kind == "hs_code" and cond.field in ("hs6", "hs4", "hs2"))
+            ):
+                errors.append(
+                    {
+                        "field": f"when.{i}.field",
+                        "message": f"watchlist {cond.value!r} lists {wl.kind}, not {cond.field}",
+                    }
+                )
+    return errors
+
+
+@dataclass
+class RuleSet:
+    rules: list[Rule] = field(default_factory=list)
+    watchlists: dict[str, Watchlist] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+
+
+def load_rules(directory: Path | None = None) -> RuleSet:
+    """Load and validate every ``*.yaml`` rule file; raise ``RuleError`` listing problems."""
+    if directory is None:
+        from opencustoms.settings import get_settings
+
+        directory = get_settings().rules_dir
+    directory = Path(directory)
+    if not directory.is_dir():
+        raise RuleError(f"{directory}: rules directory does not exist")
+    problems: list[str] = []
+    raw: list[tuple[str, dict[str, Any]]] = []
+    watchlists: dict[str, Watchlist] = {}
+    files = sorted(directory.glob("*.yaml"))
+    for file in files:
+        try:
+            doc = yaml.safe_load(file.read_text()) or {}
+        except yaml.YAMLError as exc:
+            problems.append(f"{file.name}: not valid YAML: {exc}")
+            continue
+        if not isinstance(doc, dict) or set(doc) - {"rules", "watchlists", "reference"}:
+            problems.append(f"{file.name}: top level must be a mapping with rules/watchlists")
+            continue
+        for name, data in (doc.get("watchlists") or {}).items():
+            try:
+                watchlists[str(name)] = Watchlist.model_validate(data)
+            except ValidationError as exc:
+                problems += [
+                    f"{file.name}: watchlist {name}: {e['field']}: {e['message']}"
+                    for e in _errors(exc)
+                ]
+        for item in doc.get("rules") or []:
+            raw.append((file.name, item))
+    rules: list[Rule] = []
+    seen: dict[str, str] = {}
+    for fname, item in raw:
+        rid = item.get("id", "?") if isinstance(item, dict) else "?"
+        try:
+            rule = Rule.model_validate(item)
+        except ValidationError as exc:
+            problems += [f"{fname}: rule {rid}: {e['field']}: {e['message']}" for e in _errors(exc)]
+            continue
+        problems += [
+            f"{fname}: rule {rid}: {e['field']}: {e['message']}"
+            for e in _watchlist_errors(rule, watchlists)
+        ]
+        if rule.id in seen:
+            problems.append(f"{fname}: rule {rid}: id: duplicate of a rule in {seen[rule.id]}")
+        seen[rule.id] = fname
+        rules.append(rule)
+    if problems:
+        raise RuleError("invalid officer rules:\n  " + "\n  ".join(problems))
+    return RuleSet(rules, watchlists, [f.name for f in files])
