@@ -11,7 +11,7 @@ plain-language ``reason`` and ``instructions`` for the examining officer, ``refe
 ...     "action": {"lane": "red"}, "reason": "Cigarettes are high risk",
 ...     "instructions": "Count the packs", "reference": "Internal circular 1"})
 >>> errors[0]["field"], "unknown field" in errors[0]["message"]
-('when.0.field', True)
+('when.0', True)
 """
 
 from opencustoms.risk.rule_eval import RuleOutcome, apply, apply_records, evaluate
