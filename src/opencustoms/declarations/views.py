@@ -111,10 +111,9 @@ def ingest_batch(
         profile=req.profile,
         engine=ws.engine,
     )
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="ingest",
         object_type="ingest_run",
         object_id=str(summary.ingest_id),
@@ -170,10 +169,9 @@ async def ingest_upload(
             summary = ingest_file(path=path, profile=profile, engine=ws.engine)
         except UnusableFileError as exc:
             raise field_error("file", str(exc).replace(str(path), name)) from exc
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="ingest",
         object_type="ingest_run",
         object_id=str(summary.ingest_id),
@@ -199,10 +197,9 @@ def declaration_detail(ws: WS, user: Staff, declaration_id: str) -> queries.Decl
     if detail is None:
         raise HTTPException(404, detail="not found")
     check_office(user, detail.office_id)
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="view_risk_detail",
         object_type="declaration",
         object_id=declaration_id,

@@ -92,10 +92,9 @@ def hs_feedback(ws: WS, user: Writer, req: FeedbackRequest) -> FeedbackRecord:
         )
     except ValueError as exc:
         raise field_error(_field(str(exc), "hs_code"), str(exc)) from exc
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="hs_feedback",
         object_type="hs_feedback",
         object_id=str(record.id),

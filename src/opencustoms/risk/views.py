@@ -137,10 +137,9 @@ def queue(
         engine=ws.engine, office=office, flt=flt, limit=params.page_size, offset=params.offset
     )
     # The queue shows scores and reasons too: record who saw which declarations.
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="view_queue",
         object_type="office",
         object_id=office,
@@ -196,10 +195,9 @@ def record_inspection(
         )
     except ValueError as exc:
         raise _service_error(exc, InspectionIn) from exc
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="inspection_result",
         object_type="declaration",
         object_id=declaration_id,
@@ -230,10 +228,9 @@ def override_lane(
         )
     except ValueError as exc:
         raise _service_error(exc, LaneOverrideIn) from exc
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="lane_override",
         object_type="declaration",
         object_id=declaration_id,
@@ -275,10 +272,9 @@ def put_capacity(ws: WS, user: Supervisor, office: str, body: CapacityIn) -> ris
     check_office_write(user, office)
     before = risk_store.capacity(ws=ws, office=office)
     after = risk_store.set_capacity(ws=ws, office=office, **body.model_dump())
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action="capacity_change",
         object_type="office",
         object_id=office,
@@ -351,10 +347,9 @@ def _save_rule(ws: WS, user: User, rule: dict[str, Any], *, rule_id: str | None)
         raise HTTPException(404, detail=str(exc)) from exc
     except ValueError as exc:
         raise field_error("id", str(exc)) from exc
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
+        user=user,
         action=f"rule_{action}",
         object_type="rule",
         object_id=str(rule["id"]),

@@ -50,16 +50,7 @@ def token(ws: WS, creds: Credentials) -> TokenOut:
         )
         raise HTTPException(401, detail="wrong username or password")
     tok, expires = users.issue_token(engine=ws.engine, user=user)
-    audit.append(
-        engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
-        action="login",
-        object_type="user",
-        object_id=user.username,
-        office=user.office,
-        detail={"via": "api"},
-    )
+    audit.login(engine=ws.engine, user=user, via="api")
     return TokenOut(access_token=tok, expires_at=expires, user=user)
 
 
@@ -102,10 +93,9 @@ def create_user(
         user = users.create_user(engine=ws.engine, data=data)
     except users.UserError as exc:
         raise field_error(exc.field, exc.message) from exc
-    audit.append(
+    audit.by_user(
         engine=ws.engine,
-        actor=admin.username,
-        role=admin.role.value,
+        user=admin,
         action="user_create",
         object_type="user",
         object_id=user.username,

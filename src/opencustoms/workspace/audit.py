@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from opencustoms.db import session_scope
-from opencustoms.workspace.models import AuditEntry, AuditHeadRow, AuditRow
+from opencustoms.workspace.models import AuditEntry, AuditHeadRow, AuditRow, User
 
 GENESIS = "0" * 64
 _CONTENT_FIELDS = (
@@ -97,6 +97,42 @@ class VerifyResult:
     ok: bool
     entries: int
     problems: list[str] = field(default_factory=list)
+
+
+def by_user(
+    *,
+    engine: Engine,
+    user: User,
+    action: str,
+    object_type: str,
+    object_id: str,
+    office: str | None = None,
+    detail: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append an entry acted by an authenticated user (actor and role taken from ``user``)."""
+    return append(
+        engine=engine,
+        actor=user.username,
+        role=user.role.value,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        office=office,
+        detail=detail,
+    )
+
+
+def login(*, engine: Engine, user: User, via: str) -> AuditEntry:
+    """Record a successful login through ``via`` ("api" or "ui")."""
+    return by_user(
+        engine=engine,
+        user=user,
+        action="login",
+        object_type="user",
+        object_id=user.username,
+        office=user.office,
+        detail={"via": via},
+    )
 
 
 def verify(*, engine: Engine, batch: int = 5000) -> VerifyResult:

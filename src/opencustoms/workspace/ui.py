@@ -113,16 +113,7 @@ def login(
             user=None,
             status_code=401,
         )
-    audit.append(
-        engine=ws.engine,
-        actor=user.username,
-        role=user.role.value,
-        action="login",
-        object_type="user",
-        object_id=user.username,
-        office=user.office,
-        detail={"via": "ui"},
-    )
+    audit.login(engine=ws.engine, user=user, via="ui")
     cookie, _csrf = make_session(ws, user)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
