@@ -243,19 +243,6 @@ def record_feedback(
         )
 
 
-def plausible_rank(
-    *, description: str, hs6: str, engine: Engine | None = None, depth: int = 50
-) -> int | None:
-    """1-based rank of ``hs6`` among the suggestions, ``None`` beyond ``depth``."""
-    _, scores, *_ = _rank(description, engine=engine)
-    clf = get_classifier()
-    if hs6 not in clf.index.kb.subheadings:
-        return None
-    row = clf.row_of[hs6]
-    rank = int((scores > scores[row]).sum()) + 1
-    return rank if rank <= depth else None
-
-
 # Re-exported so the service module is the one API surface (flags.py imports this module
 # lazily, hence the import at the end).
 from opencustoms.hs.flags import flag_features, misclassification_flag  # noqa: E402
