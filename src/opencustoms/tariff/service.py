@@ -186,6 +186,28 @@ def _duty_line(r: pd.Series) -> TaxLine:
     )
 
 
+def _tax_on_tax(
+    *,
+    tax: str,
+    tier: str,
+    parent: str,
+    parent_amount: float,
+    rate: float,
+    amount: float,
+    reference: str,
+) -> TaxLine:
+    """A surtax levied as a fraction ``rate`` of another tax's amount."""
+    return TaxLine(
+        tax=tax,
+        base=parent_amount,
+        rate=rate * 100,
+        amount=amount,
+        tier=tier,
+        reference=reference,
+        explanation=f"{_pct(rate * 100)} of the {parent}",
+    )
+
+
 def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
     cv = float(r.customs_value_krw)
     lines = []
@@ -229,26 +251,26 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
             )
         )
         lines.append(
-            TaxLine(
+            _tax_on_tax(
                 tax="education_tax",
-                base=r.ic_amount,
-                rate=r.edu_rate * 100,
-                amount=r.edu_amount,
                 tier="education tax on individual consumption tax",
+                parent="individual consumption tax",
+                parent_amount=r.ic_amount,
+                rate=r.edu_rate,
+                amount=r.edu_amount,
                 reference=p["excise.education_tax.rate_on_ic"]["reference"][i],
-                explanation=f"{_pct(r.edu_rate * 100)} of the individual consumption tax",
             )
         )
         if r.rural_flag:
             lines.append(
-                TaxLine(
+                _tax_on_tax(
                     tax="rural_special_tax",
-                    base=r.ic_amount,
-                    rate=r.rural_rate * 100,
-                    amount=r.rural_amount,
                     tier="rural special tax",
+                    parent="individual consumption tax",
+                    parent_amount=r.ic_amount,
+                    rate=r.rural_rate,
+                    amount=r.rural_amount,
                     reference=p["excise.rural_special_tax.rate_on_ic"]["reference"][i],
-                    explanation=f"{_pct(r.rural_rate * 100)} of the individual consumption tax",
                 )
             )
     if r.excise_kind in ("beer", "wine", "spirits"):
@@ -272,14 +294,14 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
             )
         )
         lines.append(
-            TaxLine(
+            _tax_on_tax(
                 tax="liquor_education_tax",
-                base=r.liquor_amount,
-                rate=r.liquor_edu_rate * 100,
-                amount=r.liquor_edu_amount,
                 tier="education tax on liquor tax",
+                parent="liquor tax",
+                parent_amount=r.liquor_amount,
+                rate=r.liquor_edu_rate,
+                amount=r.liquor_edu_amount,
                 reference=r.liquor_edu_reference,
-                explanation=f"{_pct(r.liquor_edu_rate * 100)} of the liquor tax",
             )
         )
     lines.append(
