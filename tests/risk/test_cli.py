@@ -154,3 +154,17 @@ def test_check_rules_and_record_inspection(files: dict[str, Path], tmp_path: Pat
         app, ["risk", "inspect", did, "--no-fraud", "--critical", "--officer", "park"]
     )
     assert res.exit_code == 2 and "critical" in res.output
+
+
+def test_override_lane_cli(files: dict[str, Path]) -> None:
+    from opencustoms.declarations.service import ingest_file
+
+    ingest_file(path=files["valid"], profile="kcs")
+    did = str(pd.read_csv(files["valid"], dtype=str)["Declaration ID"].iloc[0])
+    args = ["risk", "override-lane", did, "--reason", "tip-off from the port", "--user", "kim"]
+    res = runner.invoke(app, [*args, "--lane", "purple"])
+    assert res.exit_code == 2 and "lane" in res.output
+    res = runner.invoke(app, [*args, "--lane", "red"])
+    assert res.exit_code == 0, res.output
+    out = _last_json(res.output)
+    assert out["lane"] == "red" and out["user"] == "kim" and out["declaration_id"] == did

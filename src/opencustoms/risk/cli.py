@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,20 @@ def _load(data: list[Path], profile: str) -> Any:
     except (UnusableFileError, ValueError) as exc:
         _fail(str(exc))
     return pd.concat(frames, ignore_index=True)
+
+
+def _store_call(fn: Callable[..., Any], **kwargs: Any) -> None:
+    """Run a store-writing service function on the migrated database and print its result;
+    a ``ValueError`` (unknown declaration, bad lane, ...) becomes a clean exit 2."""
+    from opencustoms.db import get_engine, migrate
+
+    engine = get_engine()
+    migrate(engine)
+    try:
+        res = fn(engine=engine, **kwargs)
+    except ValueError as exc:
+        _fail(str(exc))
+    typer.echo(res.model_dump_json())
 
 
 @app.command()
@@ -183,25 +198,18 @@ def inspect(
     note: str = typer.Option(None, "--note"),
 ) -> None:
     """Record an inspection result (the feedback retraining learns from)."""
-    from opencustoms.db import get_engine, migrate
     from opencustoms.risk.service import record_inspection
 
-    engine = get_engine()
-    migrate(engine)
-    try:
-        res = record_inspection(
-            engine=engine,
-            declaration_id=declaration_id,
-            item_no=item_no,
-            fraud=fraud,
-            critical=critical,
-            additional_duty=additional_duty,
-            note=note,
-            user=officer,
-        )
-    except ValueError as exc:
-        _fail(str(exc))
-    typer.echo(res.model_dump_json())
+    _store_call(
+        record_inspection,
+        declaration_id=declaration_id,
+        item_no=item_no,
+        fraud=fraud,
+        critical=critical,
+        additional_duty=additional_duty,
+        note=note,
+        user=officer,
+    )
 
 
 @app.command("override-lane")
@@ -213,23 +221,16 @@ def override_lane_cmd(
     item_no: int = typer.Option(1, "--item"),
 ) -> None:
     """Override a declaration's lane (kept with user, time and reason)."""
-    from opencustoms.db import get_engine, migrate
     from opencustoms.risk.service import override_lane
 
-    engine = get_engine()
-    migrate(engine)
-    try:
-        res = override_lane(
-            engine=engine,
-            declaration_id=declaration_id,
-            item_no=item_no,
-            lane=lane,
-            reason=reason,
-            user=user,
-        )
-    except ValueError as exc:
-        _fail(str(exc))
-    typer.echo(res.model_dump_json())
+    _store_call(
+        override_lane,
+        declaration_id=declaration_id,
+        item_no=item_no,
+        lane=lane,
+        reason=reason,
+        user=user,
+    )
 
 
 @app.command("score-store")
