@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from opencustoms.declarations.schema import Declaration
-from opencustoms.workspace import assessments, audit, risk_store
+from opencustoms.workspace import actions, assessments, audit, risk_store
 from opencustoms.workspace.auth import (
     WS,
     Staff,
@@ -180,10 +180,10 @@ def _declaration_office(ws: WS, user: User, declaration_id: str, item_no: int) -
 )
 def record_inspection(
     ws: WS, user: Writer, declaration_id: str, body: InspectionIn
-) -> assessments.InspectionOut:
+) -> actions.InspectionOut:
     office = _declaration_office(ws, user, declaration_id, body.item_no)
     try:
-        result = assessments.record_inspection(
+        result = actions.record_inspection(
             engine=ws.engine,
             declaration_id=declaration_id,
             item_no=body.item_no,
@@ -214,11 +214,11 @@ def record_inspection(
 )
 def override_lane(
     ws: WS, user: Supervisor, declaration_id: str, body: LaneOverrideIn
-) -> assessments.LaneOut:
+) -> actions.LaneOut:
     office = _declaration_office(ws, user, declaration_id, body.item_no)
     before = assessments.lanes_for(engine=ws.engine, keys=[(declaration_id, body.item_no)])
     try:
-        result = assessments.override_lane(
+        result = actions.override_lane(
             engine=ws.engine,
             declaration_id=declaration_id,
             item_no=body.item_no,
