@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.declarations.types import check_country, check_currency
+from opencustoms.tariff.dated_params import DatedParam, params_by_date
+from opencustoms.tariff.excise import excise_in_force, excise_kind, liquor_taxes
 from opencustoms.tariff.frames import (
     Errors,
     categorical,
@@ -26,7 +28,6 @@ from opencustoms.tariff.frames import (
     text,
     trunc,
 )
-from opencustoms.tariff.parameters import ParameterNotInForce
 from opencustoms.tariff.tables import TariffData, load_tariff_data
 
 INPUT_COLUMNS = (
@@ -43,75 +44,6 @@ INPUT_COLUMNS = (
     "list_clearance",
 )
 REQUIRED_INPUT = ("hs_code", "origin", "value", "currency", "date")
-DATED_PARAMS = (
-    "vat.rate",
-    "rounding.tax_unit_krw",
-    "rounding.value_unit_krw",
-    "excise.luxury.threshold_krw",
-    "excise.luxury.rate",
-    "excise.education_tax.rate_on_ic",
-    "excise.rural_special_tax.rate_on_ic",
-    "liquor.beer_krw_per_litre",
-    "liquor.wine_rate",
-    "liquor.spirits_rate",
-    "liquor.education_tax_rate",
-    "liquor.education_tax_rate_high",
-    "liquor.education_tax_high_above",
-    "de_minimis.general_usd",
-    "de_minimis.us_list_clearance_usd",
-    "de_minimis.food_usd",
-)
-
-
-class DatedParam:
-    """One dated parameter resolved per row, lazily: values are computed per unique date
-    and gathered to rows only when a column is asked for."""
-
-    def __init__(
-        self,
-        codes: np.ndarray,
-        vals: np.ndarray,
-        refs: np.ndarray,
-        errs: np.ndarray,
-        index: pd.Index,
-    ) -> None:
-        self._idx = np.where(codes < 0, len(vals) - 1, codes)
-        self._u = {"value": vals, "reference": refs, "error": errs}
-        self._index = index
-        self._cache: dict[str, pd.Series] = {}
-        self.failed = pd.Series(np.array([e is not None for e in errs])[self._idx], index=index)
-
-    def __getitem__(self, key: str) -> pd.Series:
-        if key not in self._cache:
-            u = self._u[key]
-            dtype = float if key == "value" else object
-            self._cache[key] = pd.Series(u[self._idx], index=self._index, dtype=dtype)
-        return self._cache[key]
-
-    def add_errors(self, errors: Errors, mask: pd.Series | None = None) -> None:
-        failing = self.failed if mask is None else self.failed & mask
-        if failing.any():
-            errors.add(failing, self["error"])
-
-
-def _params_by_date(dates: pd.Series, data: TariffData) -> dict[str, DatedParam]:
-    """Each dated parameter's value and reference per row (NaN + message when not in force)."""
-    out = {}
-    codes, uniq = pd.factorize(dates)
-    days = [pd.Timestamp(d).date() for d in uniq]
-    for name in DATED_PARAMS:
-        # The trailing slot serves rows without a date (code -1).
-        vals = np.full(len(uniq) + 1, np.nan)
-        refs = np.full(len(uniq) + 1, None, dtype=object)
-        errs = np.full(len(uniq) + 1, None, dtype=object)
-        for k, day_ in enumerate(days):
-            try:
-                item = data.params.at(name, day_)
-                vals[k], refs[k] = float(item.value), item.reference
-            except ParameterNotInForce as exc:
-                errs[k] = str(exc)
-        out[name] = DatedParam(codes, vals, refs, errs, dates.index)
-    return out
 
 
 def _normalise(frame: pd.DataFrame, data: TariffData, errors: Errors) -> pd.DataFrame:
@@ -145,7 +77,7 @@ def _normalise(frame: pd.DataFrame, data: TariffData, errors: Errors) -> pd.Data
         gather(pd.to_numeric(u_hs.str[:2], errors="coerce"), codes, idx, np.nan),
         errors="coerce",
     )
-    _excise_kind(w, data, u_hs, codes)
+    excise_kind(w, data, u_hs, codes)
     for field, check in (("origin", check_country), ("currency", check_currency)):
         codes, u = factor(frame[field])
         good, bad = checked_map(u.str.strip().str.upper(), check)
@@ -263,34 +195,6 @@ def _resolve_duty(w: pd.DataFrame, data: TariffData, errors: Errors) -> None:
     w["remedy_supplier_specific"] = exact["rate"].notna()
 
 
-def _excise_kind(w: pd.DataFrame, data: TariffData, u_hs: pd.Series, codes: np.ndarray) -> None:
-    ex = data.excise.set_index("prefix")
-    kind = pd.Series(None, index=u_hs.index, dtype=object)
-    for length in (4, 6):  # the longer prefix overwrites the shorter
-        key = u_hs.str[:length]
-        hit = key.isin(ex.index)
-        kind[hit] = key[hit]
-    idx = w.index
-    w["excise_prefix"] = gather(kind, codes, idx)
-    w["excise_kind"] = gather(kind.map(ex["kind"]), codes, idx)
-    w["excise_description"] = gather(kind.map(ex["description"]), codes, idx)
-    w["excise_reference"] = gather(kind.map(ex["reference"]), codes, idx)
-    w["rural_flag"] = gather(kind.map(ex["rural"]).fillna(False), codes, idx, False).astype(bool)
-    w["excise_from"] = gather(kind.map(ex["valid_from"]), codes, idx)
-    w["excise_to"] = gather(kind.map(ex["valid_to"]), codes, idx)
-
-
-def _excise_in_force(w: pd.DataFrame) -> None:
-    """Goods are taxed as excise goods only on dates their category covers."""
-    has = w["excise_kind"].notna()
-    if not has.any():
-        return
-    sub = w.loc[has]
-    start, end = pd.to_datetime(sub["excise_from"]), pd.to_datetime(sub["excise_to"])
-    outside = sub.index[~((start <= sub["date"]) & (sub["date"] <= end))]
-    w.loc[outside, ["excise_kind", "excise_description", "excise_reference"]] = None
-
-
 def _fx(
     w: pd.DataFrame, data: TariffData, errors: Errors, cur: str | None = None
 ) -> tuple[pd.Series, pd.Series]:
@@ -331,12 +235,12 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
     errors = Errors(frame.index)
     w = _normalise(frame, data, errors)
     w["exchange_rate"], w["exchange_reference"] = _fx(w, data, errors)
-    p = _params_by_date(w["date"], data)
+    p = params_by_date(w["date"], data)
     for name in ("vat.rate", "rounding.tax_unit_krw", "rounding.value_unit_krw"):
         p[name].add_errors(errors)
     unit, vunit = p["rounding.tax_unit_krw"]["value"], p["rounding.value_unit_krw"]["value"]
     _resolve_duty(w, data, errors)
-    _excise_in_force(w)
+    excise_in_force(w)
     cv = trunc(w["value"] * w["exchange_rate"], vunit)
     w["customs_value_krw"] = cv
     w["duty_amount"] = trunc(cv * w["duty_rate"] / 100, unit)
@@ -362,7 +266,7 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
     rural = lux & w["rural_flag"]
     w["rural_rate"] = p["excise.rural_special_tax.rate_on_ic"]["value"].where(rural, 0.0)
     w["rural_amount"] = trunc(w["ic_amount"] * w["rural_rate"], unit)
-    _liquor(w, p, errors, cv + duties, unit)
+    liquor_taxes(w, p, errors, cv + duties, unit)
     w["vat_base"] = (
         cv
         + duties
@@ -394,39 +298,6 @@ def compute_frame(frame: pd.DataFrame, data: TariffData | None = None) -> pd.Dat
     w.loc[bad, [*amounts, "total_krw", "customs_value_krw"]] = np.nan
     w.attrs["params"] = p
     return w
-
-
-def _liquor(
-    w: pd.DataFrame, p: dict[str, DatedParam], errors: Errors, base: pd.Series, unit: pd.Series
-) -> None:
-    kind = w["excise_kind"]
-    liquor = kind.isin(["beer", "wine", "spirits"])
-    rate = pd.Series(0.0, index=w.index)
-    ref = pd.Series(None, index=w.index, dtype="object")
-    for k, name in (
-        ("wine", "liquor.wine_rate"),
-        ("spirits", "liquor.spirits_rate"),
-        ("beer", "liquor.beer_krw_per_litre"),
-    ):
-        m = kind == k
-        p[name].add_errors(errors, m)
-        rate[m], ref[m] = p[name]["value"][m], p[name]["reference"][m]
-    beer = kind == "beer"
-    errors.add(
-        beer & w["quantity"].isna(),
-        "quantity: litres are required for the beer liquor tax (specific per litre)",
-    )
-    w["liquor_rate"], w["liquor_reference"] = rate, ref
-    w["liquor_base"] = base.where(liquor & ~beer, w["quantity"].where(beer, 0.0))
-    w["liquor_amount"] = trunc(w["liquor_base"].fillna(0) * rate, unit)
-    high = (kind != "beer") & (rate > p["liquor.education_tax_high_above"]["value"])
-    edu = p["liquor.education_tax_rate"]
-    w["liquor_edu_rate"] = edu["value"].where(~high, p["liquor.education_tax_rate_high"]["value"])
-    w["liquor_edu_reference"] = edu["reference"].where(
-        ~high, p["liquor.education_tax_rate_high"]["reference"]
-    )
-    w["liquor_edu_rate"] = w["liquor_edu_rate"].where(liquor, 0.0)
-    w["liquor_edu_amount"] = trunc(w["liquor_amount"] * w["liquor_edu_rate"], unit)
 
 
 def _de_minimis(

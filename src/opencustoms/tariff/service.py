@@ -15,7 +15,8 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
-from opencustoms.tariff.engine import INPUT_COLUMNS, DatedParam, compute_frame
+from opencustoms.tariff.dated_params import DatedParam
+from opencustoms.tariff.engine import INPUT_COLUMNS, compute_frame
 from opencustoms.tariff.tables import load_tariff_data
 
 
