@@ -133,7 +133,8 @@ def score_frame(
     plain = dict(zip(unexplained, records(frame.iloc[unexplained]), strict=True))
     stats = model.history.lookup(frame.iloc[unexplained]) if unexplained else {}
     where = {i: k for k, i in enumerate(unexplained)}
-    rule_items = {r.id: rule_reasons((r.id,), rules)[0] for r in rules.rules}
+    ids = [r.id for r in rules.rules]
+    rule_items = dict(zip(ids, rule_reasons(ids, rules), strict=True))
     for i in range(n):
         if i in plain:
             notes = data_notes(plain[i], stats, where[i])
