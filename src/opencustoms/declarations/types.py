@@ -35,9 +35,13 @@ def check_hs_code(value: str) -> str:
     return value
 
 
+# Codes outside ISO 3166 that declarations use: Kosovo, the EU, unknown.
+EXTRA_COUNTRIES = frozenset({"XK", "EU", "ZZ"})
+
+
 @lru_cache(maxsize=512)
 def _country_ok(code: str) -> bool:
-    return pycountry.countries.get(alpha_2=code) is not None or code in {"XK", "EU", "ZZ"}
+    return pycountry.countries.get(alpha_2=code) is not None or code in EXTRA_COUNTRIES
 
 
 def check_country(value: str) -> str:

@@ -30,7 +30,7 @@ from opencustoms.declarations.schema import (
     constraint,
     python_type,
 )
-from opencustoms.declarations.types import check_hs_code
+from opencustoms.declarations.types import EXTRA_COUNTRIES, check_hs_code
 
 TEXT = pd.StringDtype("pyarrow")
 Reasons = list[dict[str, str]]
@@ -39,8 +39,8 @@ Message = str | Callable[[Any], str]
 
 @lru_cache(maxsize=1)
 def _countries() -> list[str]:
-    # Same list as types.check_country: ISO 3166 plus the user-assigned codes it allows.
-    return sorted({c.alpha_2 for c in pycountry.countries} | {"XK", "EU", "ZZ"})
+    # Same list as types.check_country: ISO 3166 plus the codes it allows besides.
+    return sorted({c.alpha_2 for c in pycountry.countries} | EXTRA_COUNTRIES)
 
 
 @lru_cache(maxsize=1)
