@@ -96,6 +96,13 @@ def score_batch(ws: WS, user: Staff, req: ScoreBatch) -> list[risk_store.ScoreOu
     return risk_store.score_many(ws=ws, declarations=req.declarations)
 
 
+def _known_office(ws: WS, user: User, office: str) -> None:
+    """404 for an unknown office and for an office the user may not read."""
+    if not risk_store.office_exists(engine=ws.engine, office=office):
+        raise HTTPException(404, detail="not found")
+    check_office(user, office)
+
+
 @router.get(
     "/offices/{office}/queue",
     summary="An office's queue: scored declarations with lane, score and reasons",
@@ -119,9 +126,7 @@ def queue(
     sort: Literal["score", "date", "revenue_at_risk", "price"] = "score",
     order: Literal["asc", "desc"] = "desc",
 ) -> Page[assessments.QueueItem]:
-    if not risk_store.office_exists(engine=ws.engine, office=office):
-        raise HTTPException(404, detail="not found")
-    check_office(user, office)
+    _known_office(ws, user, office)
     flt = assessments.QueueFilter(
         lane=lane,
         status=status,
@@ -254,9 +259,7 @@ class CapacityIn(BaseModel):
     responses={404: {"description": "Unknown office, or not yours"}},
 )
 def get_capacity(ws: WS, user: Staff, office: str) -> risk_store.CapacityOut:
-    if not risk_store.office_exists(engine=ws.engine, office=office):
-        raise HTTPException(404, detail="not found")
-    check_office(user, office)
+    _known_office(ws, user, office)
     return risk_store.capacity(ws=ws, office=office)
 
 
@@ -266,9 +269,7 @@ def get_capacity(ws: WS, user: Staff, office: str) -> risk_store.CapacityOut:
     responses={404: {"description": "Unknown office, or not yours"}},
 )
 def put_capacity(ws: WS, user: Supervisor, office: str, body: CapacityIn) -> risk_store.CapacityOut:
-    if not risk_store.office_exists(engine=ws.engine, office=office):
-        raise HTTPException(404, detail="not found")
-    check_office(user, office)
+    _known_office(ws, user, office)
     check_office_write(user, office)
     before = risk_store.capacity(ws=ws, office=office)
     after = risk_store.set_capacity(ws=ws, office=office, **body.model_dump())
