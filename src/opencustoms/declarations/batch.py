@@ -13,6 +13,7 @@ import pandas as pd
 from sqlalchemy import Connection, insert, select
 
 from opencustoms.db import bulk_insert, stored_hashes
+from opencustoms.declarations.io import rename_columns
 from opencustoms.declarations.models import declarations, quarantine
 from opencustoms.declarations.profiles import Profile
 from opencustoms.declarations.reader import Batch
@@ -29,16 +30,6 @@ class Counts:
     conflicts: int = 0
 
 
-def _canonical(raw: pd.DataFrame, prof: Profile) -> pd.DataFrame:
-    """Source columns renamed to canonical fields (missing ones are checked per row)."""
-    present = {src: dst for src, dst in prof.columns.items() if src in raw.columns}
-    frame = raw[list(present)].rename(columns=present)
-    for name, value in prof.constants.items():
-        if name not in frame.columns:
-            frame[name] = pd.Series([value] * len(frame), index=frame.index, dtype=object)
-    return frame
-
-
 def store_batch(
     conn: Connection, batch: Batch, prof: Profile, *, run_id: int, source: str
 ) -> Counts:
@@ -48,7 +39,8 @@ def store_batch(
     hash as the stored row, or as the key's first row in this batch) or a *conflict*
     (different content: quarantined with one reason per differing field)."""
     raw = batch.frame
-    canon = _canonical(raw, prof)
+    # missing fields are left to check_frame, which reports them per row
+    canon = rename_columns(raw, prof)
     positions = {int(n): i for i, n in enumerate(batch.row_numbers)}
     checked = check_frame(
         canon, {positions[n]: p for n, p in batch.problems.items() if n in positions}

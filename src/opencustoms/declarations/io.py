@@ -83,14 +83,21 @@ def check_columns(columns: list[str], profile: Profile, *, source: str = "input"
         )
 
 
-def to_canonical(raw: pd.DataFrame, profile: Profile, *, source: str = "input") -> pd.DataFrame:
-    """Rename a raw frame's columns to canonical fields; refuse missing required columns."""
-    check_columns(list(raw.columns), profile, source=source)
+def rename_columns(raw: pd.DataFrame, profile: Profile) -> pd.DataFrame:
+    """The profile's source columns present in ``raw``, renamed to canonical fields, plus
+    the profile's constants; absent fields stay absent."""
     present = {src: dst for src, dst in profile.columns.items() if src in raw.columns}
     frame = raw[list(present)].rename(columns=present)
     for name, value in profile.constants.items():
         if name not in frame.columns:
             frame[name] = pd.Series([value] * len(frame), index=frame.index, dtype=object)
+    return frame
+
+
+def to_canonical(raw: pd.DataFrame, profile: Profile, *, source: str = "input") -> pd.DataFrame:
+    """Rename a raw frame's columns to canonical fields; refuse missing required columns."""
+    check_columns(list(raw.columns), profile, source=source)
+    frame = rename_columns(raw, profile)
     for name in FIELD_NAMES:
         if name not in frame.columns:
             frame[name] = None
