@@ -47,7 +47,8 @@ def misclassification_flag(
         raise ValueError("declared_hs: at least 6 digits are needed")
     from opencustoms.hs.service import _rank
 
-    clf, scores, *_ = _rank(description, engine=engine)
+    ranking = _rank(description, engine=engine)
+    clf, scores = ranking.classifier, ranking.scores
     codes = clf.index.codes
     top = codes[int(np.argmax(scores))]
     hs6 = declared[:6]

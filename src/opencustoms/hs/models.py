@@ -53,6 +53,11 @@ class Candidate(BaseModel):
     chapter_description: str
     matched: str = Field(description="The knowledge-base text that matched best.")
     source: str = Field(description="Which signal put it first: lexical, dense, or feedback.")
+    facets: list[str] = Field(
+        default_factory=list,
+        description="Textile facts read from the text that moved this code: 'fits: cotton "
+        "(chief weight)', 'contradicts: for men', 'contradicts: knitted or crocheted'.",
+    )
 
 
 class FeedbackRecord(BaseModel):

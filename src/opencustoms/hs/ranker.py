@@ -87,6 +87,8 @@ class LinearRanker:
     # Hand-set weights of the multilingual model's signals, which only non-Latin queries
     # produce (the synthetic training queries are English, so they cannot learn these).
     multilingual: dict[str, float] = field(default_factory=dict)
+    # Weight of the trade-frequency prior (hs/prior.py), in units of the query's score spread.
+    prior_weight: float = 0.0
 
     def score(self, values: dict[str, np.ndarray], groups: Groups) -> np.ndarray:
         """Same result as ``features(...) @ weights`` plus the second pass, computing only
@@ -123,6 +125,7 @@ class LinearRanker:
             "chap_weight": self.chap_weight,
             "trained_on": self.trained_on,
             "multilingual": self.multilingual,
+            "prior_weight": self.prior_weight,
         }
         path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
 
@@ -139,4 +142,5 @@ def load_ranker(path: Path = RANKER_FILE) -> LinearRanker:
         chap_weight=float(data["chap_weight"]),
         trained_on=str(data["trained_on"]),
         multilingual={k: float(v) for k, v in data.get("multilingual", {}).items()},
+        prior_weight=float(data.get("prior_weight", 0.0)),
     )

@@ -15,9 +15,10 @@ from threadpoolctl import threadpool_limits
 
 from opencustoms.db import get_engine, session_scope
 from opencustoms.declarations.types import check_hs_code
+from opencustoms.hs.facets import CodeFacets, FacetLexicon, QueryFacets, apply_facets, load_facets
 from opencustoms.hs.index import HsIndex, Signals, build_index
-from opencustoms.hs.materials import MaterialLexicon, load_materials, material_lift
 from opencustoms.hs.models import Candidate, FeedbackRecord, HsFeedback
+from opencustoms.hs.prior import load_prior, prior_vector
 from opencustoms.hs.ranker import Groups, LinearRanker, load_ranker
 from opencustoms.hs.text import PreparedQuery, QueryError, prepare_query
 
@@ -40,6 +41,15 @@ INFORMATIVE_CHARS = 8
 
 
 @dataclass
+class _Ranking:
+    classifier: Classifier
+    scores: np.ndarray  # fused scores plus the feedback boost
+    boost: np.ndarray
+    signals: Signals
+    facets: QueryFacets
+
+
+@dataclass
 class _FeedbackMemory:
     key: tuple[int, int]
     vectors: dict[str, np.ndarray]  # model -> (n, 384) query embeddings of the stored texts
@@ -52,32 +62,40 @@ class Classifier:
     ranker: LinearRanker
     groups: Groups
     row_of: dict[str, int]
-    materials: MaterialLexicon
-    material_masks: dict[str, np.ndarray]
+    facets: FacetLexicon
+    code_facets: CodeFacets
+    prior: np.ndarray  # trade-frequency prior per code, 0..1
 
-    def scores(self, query: PreparedQuery) -> tuple[np.ndarray, Signals]:
-        """Ranker scores over all codes, and the signals they came from."""
+    def scores(self, query: PreparedQuery) -> tuple[np.ndarray, Signals, QueryFacets]:
+        """Ranker scores over all codes, the signals they came from and the textile facets
+        read from the query."""
         # numpy's BLAS and the encoders' thread pools fight over the 2 cores; one thread is
         # several times faster per query (measured 24 -> 111 ms when they compete).
         with threadpool_limits(limits=1):
             signals = self.index.signals(query)
         fused = self.ranker.score(signals.values, self.groups)
-        fused = material_lift(fused, query.english, self.materials, self.material_masks)
-        return fused, signals
+        spread = float(fused.max() - fused.mean())
+        facets = self.facets.read(query.english)
+        fused = apply_facets(fused, facets, self.facets, self.code_facets)
+        if self.ranker.prior_weight:
+            fused = fused + np.float32(self.ranker.prior_weight * spread) * self.prior
+        return fused, signals, facets
 
 
 @lru_cache(maxsize=1)
 def get_classifier() -> Classifier:
     """The process-wide classifier (index built once from the shipped files)."""
     index = build_index()
-    materials = load_materials()
+    facets = load_facets()
+    groups = Groups.of(index.codes)
     return Classifier(
         index=index,
         ranker=load_ranker(),
-        groups=Groups.of(index.codes),
+        groups=groups,
         row_of={c: i for i, c in enumerate(index.codes)},
-        materials=materials,
-        material_masks=materials.code_mask(index.kb, index.codes),
+        facets=facets,
+        code_facets=facets.code_facets(index.kb, index.codes),
+        prior=prior_vector(load_prior(), index.codes),
     )
 
 
@@ -134,12 +152,10 @@ def _feedback_boost(
     return boost
 
 
-def _rank(
-    text: str, *, engine: Engine | None, use_feedback: bool = True
-) -> tuple[Classifier, np.ndarray, np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def _rank(text: str, *, engine: Engine | None, use_feedback: bool = True) -> _Ranking:
     clf = get_classifier()
     query = prepare_query(text)
-    scores, signals = clf.scores(query)
+    scores, signals, facets = clf.scores(query)
     boost = np.zeros_like(scores)
     if use_feedback:
         memory = _feedback_memory(engine or get_engine())
@@ -148,7 +164,7 @@ def _rank(
         vec = signals.query_vectors.get(model)
         if memory is not None and vec is not None:
             boost = _feedback_boost(memory, model, vec, scores, clf.row_of)
-    return clf, scores + boost, boost, signals.best_line, signals.values
+    return _Ranking(clf, scores + boost, boost, signals, facets)
 
 
 def suggest(
@@ -161,7 +177,9 @@ def suggest(
     """
     if not 1 <= top <= MAX_TOP:
         raise ValueError(f"top: must be between 1 and {MAX_TOP}, got {top}")
-    clf, scores, boost, best_line, values = _rank(text, engine=engine, use_feedback=use_feedback)
+    ranking = _rank(text, engine=engine, use_feedback=use_feedback)
+    clf, scores, boost = ranking.classifier, ranking.scores, ranking.boost
+    best_line, values = ranking.signals.best_line, ranking.signals.values
     order = np.argsort(-scores, kind="stable")[: max(top, 20)]
     shares = np.exp((scores[order] - scores[order[0]]) / SOFTMAX_TEMPERATURE)
     shares /= shares.sum()
@@ -189,6 +207,7 @@ def suggest(
                 chapter_description=kb.chapters.get(code[:2], ""),
                 matched=matched,
                 source=source,
+                facets=clf.facets.explain(ranking.facets, clf.code_facets, int(row)),
             )
         )
     return out
@@ -196,8 +215,9 @@ def suggest(
 
 def ranked_codes(text: str, *, depth: int = 20, use_feedback: bool = False) -> list[str]:
     """Just the codes, best first (evaluation and batch use)."""
-    clf, scores, *_ = _rank(text, engine=None, use_feedback=use_feedback)
-    return [clf.index.codes[i] for i in np.argsort(-scores, kind="stable")[:depth]]
+    ranking = _rank(text, engine=None, use_feedback=use_feedback)
+    codes, scores = ranking.classifier.index.codes, ranking.scores
+    return [codes[i] for i in np.argsort(-scores, kind="stable")[:depth]]
 
 
 def record_feedback(
