@@ -48,6 +48,11 @@ class Settings(BaseSettings):
         default=PACKAGE_DATA_DIR / "offices.yaml",
         description="Office register (customs offices and support centres) seeded for users.",
     )
+    hs_prior_file: Path = Field(
+        default=BUNDLED_DATA_DIR / "hs" / "trade_prior.csv",
+        description="Declaration items per HS6 (trade-frequency prior of the HS classifier); "
+        "`opencustoms hs prior` writes one from the declaration store.",
+    )
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
     exploration_strategy: str = Field(default="random", pattern="^(random|uncertainty|both)$")
     seed: int = 42

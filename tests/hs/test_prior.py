@@ -40,3 +40,35 @@ def test_shipped_prior_covers_common_codes() -> None:
     counts = load_prior()
     assert len(counts) > 2000 and all(len(c) == 6 for c in counts)
     assert np.isfinite(list(counts.values())).all()
+
+
+def test_cli_counts_the_declaration_store(
+    database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from opencustoms.db import make_engine, migrate
+    from opencustoms.declarations.service import ingest_file
+    from opencustoms.hs.cli import app
+    from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
+
+    monkeypatch.setenv("OPENCUSTOMS_DATABASE_URL", database_url)
+    monkeypatch.setenv("OPENCUSTOMS_VAR_DIR", str(tmp_path))
+    get_settings.cache_clear()
+    runner = CliRunner()
+    engine = make_engine(database_url)
+    try:
+        migrate(engine)
+        empty = runner.invoke(app, ["prior"])
+        assert empty.exit_code == 2 and "declarations: the store holds no" in empty.output
+        rows = (BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv").read_text().splitlines()[:51]
+        sample = tmp_path / "fifty.csv"
+        sample.write_text("\n".join(rows) + "\n")
+        ingest_file(path=sample, engine=engine)
+        result = runner.invoke(app, ["prior"])
+    finally:
+        engine.dispose()
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    counts = load_prior(tmp_path / "hs" / "trade_prior.csv")
+    assert 0 < sum(counts.values()) <= 50 and "from 50 declaration items" in result.output

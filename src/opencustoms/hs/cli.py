@@ -115,3 +115,34 @@ def flag(
     typer.echo(f"suggested {result.suggested_hs6}: {result.suggested_description}")
     diff = "unknown" if result.rate_difference is None else f"{result.rate_difference:+.2f} pp"
     typer.echo(f"duty-rate difference (suggested - declared): {diff} [{result.rate_note}]")
+
+
+@app.command()
+def prior(
+    out: Path | None = typer.Option(
+        None, "--out", help="CSV to write (default: VAR_DIR/hs/trade_prior.csv)."
+    ),
+) -> None:
+    """Count declaration items per HS6 in the declaration store: the classifier's
+    trade-frequency prior (use it with OPENCUSTOMS_HS_PRIOR_FILE)."""
+    from sqlalchemy import select
+
+    from opencustoms.db import ensure_migrated, get_engine
+    from opencustoms.declarations.models import declarations
+    from opencustoms.hs.knowledge import load_knowledge
+    from opencustoms.hs.prior import count_codes, write_prior
+    from opencustoms.settings import get_settings
+
+    settings = get_settings()
+    engine = get_engine()
+    ensure_migrated(engine)
+    with engine.connect() as conn:
+        codes = [str(c)[:6] for c in conn.execute(select(declarations.c.hs_code)).scalars()]
+    if not codes:
+        _fail("declarations: the store holds no declarations to count")
+        return
+    counts = count_codes(codes, load_knowledge())
+    target = out or settings.var_dir / "hs" / "trade_prior.csv"
+    write_prior(counts, source=f"declaration store, {len(codes)} items", path=target)
+    typer.echo(f"{target}: {len(counts)} subheadings from {len(codes)} declaration items")
+    typer.echo(f"use it: OPENCUSTOMS_HS_PRIOR_FILE={target}")

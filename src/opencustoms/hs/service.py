@@ -21,6 +21,7 @@ from opencustoms.hs.models import Candidate, FeedbackRecord, HsFeedback
 from opencustoms.hs.prior import load_prior, prior_vector
 from opencustoms.hs.ranker import Groups, LinearRanker, load_ranker
 from opencustoms.hs.text import PreparedQuery, QueryError, prepare_query
+from opencustoms.settings import get_settings
 
 __all__ = [
     "QueryError",
@@ -95,7 +96,7 @@ def get_classifier() -> Classifier:
         row_of={c: i for i, c in enumerate(index.codes)},
         facets=facets,
         code_facets=facets.code_facets(index.kb, index.codes),
-        prior=prior_vector(load_prior(), index.codes),
+        prior=prior_vector(load_prior(get_settings().hs_prior_file), index.codes),
     )
 
 
