@@ -41,7 +41,16 @@ def suggest(
         typer.echo(json.dumps([c.model_dump() for c in candidates], ensure_ascii=False))
         return
     table = Table(title=escape(f"HS suggestions for {text[:60]!r}"))
-    for col in ("#", "HS6", "heading", "conf.", "description", "matched", "source"):
+    for col in (
+        "#",
+        "HS6",
+        "heading",
+        "conf.",
+        "description",
+        "matched",
+        "source",
+        "textile facts",
+    ):
         table.add_column(col, overflow="fold")
     for i, c in enumerate(candidates, 1):
         table.add_row(
@@ -52,6 +61,7 @@ def suggest(
             escape(c.description),
             escape(c.matched[:90]),
             c.source,
+            escape("; ".join(c.facets)),
         )
     Console().print(table)
 
