@@ -135,24 +135,29 @@ def prior(
 ) -> None:
     """Count declaration items per HS6 in the declaration store: the classifier's
     trade-frequency prior (use it with OPENCUSTOMS_HS_PRIOR_FILE)."""
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from opencustoms.db import ensure_migrated, get_engine
     from opencustoms.declarations.models import declarations
     from opencustoms.hs.knowledge import load_knowledge
-    from opencustoms.hs.prior import count_codes, write_prior
+    from opencustoms.hs.prior import carry_to_hs2022, write_prior
     from opencustoms.settings import get_settings
 
     settings = get_settings()
     engine = get_engine()
     ensure_migrated(engine)
+    code = declarations.c.hs_code
+    # Counted by the database: a national store holds tens of millions of items.
     with engine.connect() as conn:
-        codes = [str(c)[:6] for c in conn.execute(select(declarations.c.hs_code)).scalars()]
-    if not codes:
+        per_code = {
+            str(c): int(n) for c, n in conn.execute(select(code, func.count()).group_by(code))
+        }
+    items = sum(per_code.values())
+    if not items:
         _fail("declarations: the store holds no declarations to count")
         return
-    counts = count_codes(codes, load_knowledge())
+    counts = carry_to_hs2022(per_code, load_knowledge())
     target = out or settings.var_dir / "hs" / "trade_prior.csv"
-    write_prior(counts, source=f"declaration store, {len(codes)} items", path=target)
-    typer.echo(f"{target}: {len(counts)} subheadings from {len(codes)} declaration items")
+    write_prior(counts, source=f"declaration store, {items} items", path=target)
+    typer.echo(f"{target}: {len(counts)} subheadings from {items} declaration items")
     typer.echo(f"use it: OPENCUSTOMS_HS_PRIOR_FILE={target}")

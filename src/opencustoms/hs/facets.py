@@ -183,10 +183,9 @@ class FacetLexicon:
             construction=construction,
         )
 
-    def adjustment(self, facets: QueryFacets, codes: CodeFacets) -> np.ndarray | None:
-        """Per-code lift (+) or penalty (-) in units of the score spread; None if no facet."""
-        w = self.weights
-        adj = np.zeros(len(codes.wearer), dtype=np.float32)
+    def evidence(self, facets: QueryFacets, codes: CodeFacets) -> dict[str, np.ndarray]:
+        """Per facet the query states: +1 where a code fits it, -1 where it contradicts it."""
+        out: dict[str, np.ndarray] = {}
         if facets.fibre:
             named = codes.names_fibre[facets.fibre]
             residual = (
@@ -194,48 +193,53 @@ class FacetLexicon:
                 & codes.sibling_names_any
                 & ~codes.sibling_names_fibre[facets.fibre]
             )
-            adj += w["fibre"] * (named | residual)
+            fits = (named | residual).astype(np.int8)
             if facets.fibre_explicit:
-                adj -= w["other_fibre"] * (codes.names_any_fibre & ~named)
-        if facets.wearer:
-            want = WEARERS.index(facets.wearer)
-            adj -= w["wearer"] * ((codes.wearer >= 0) & (codes.wearer != want))
-        if facets.construction:
-            want = CONSTRUCTIONS.index(facets.construction)
-            adj -= w["construction"] * ((codes.construction >= 0) & (codes.construction != want))
+                fits -= codes.names_any_fibre & ~named
+            out["fibre"] = fits
+        for name, said, kinds, of_code in (
+            ("wearer", facets.wearer, WEARERS, codes.wearer),
+            ("construction", facets.construction, CONSTRUCTIONS, codes.construction),
+        ):
+            if said:
+                out[name] = -((of_code >= 0) & (of_code != kinds.index(said))).astype(np.int8)
+        return out
+
+    def adjustment(self, facets: QueryFacets, codes: CodeFacets) -> np.ndarray | None:
+        """Per-code lift (+) or penalty (-) in units of the score spread; None if no facet."""
+        w = self.weights
+        adj = np.zeros(len(codes.wearer), dtype=np.float32)
+        for name, signs in self.evidence(facets, codes).items():
+            # A contradicted fibre has its own weight; wearer/construction only penalise.
+            down = w["other_fibre"] if name == "fibre" else w[name]
+            adj += np.where(signs > 0, w[name], np.where(signs < 0, -down, 0.0))
         return adj if np.any(adj) else None
 
     def explain(self, facets: QueryFacets, codes: CodeFacets, row: int) -> list[str]:
         """Plain words for how the query's facets moved one code ("fits"/"contradicts")."""
-        out = []
         words = dict(zip(("fibre", "wearer", "construction"), facets.describe_each(), strict=True))
-        if facets.fibre and words["fibre"]:
-            named = codes.names_fibre[facets.fibre][row]
-            residual = (
-                not codes.names_any_fibre[row]
-                and codes.sibling_names_any[row]
-                and not codes.sibling_names_fibre[facets.fibre][row]
-            )
-            if named or residual:
-                out.append(f"fits: {words['fibre']}")
-            elif facets.fibre_explicit and codes.names_any_fibre[row]:
-                out.append(f"contradicts: {words['fibre']}")
-        wearer, built = int(codes.wearer[row]), int(codes.construction[row])
-        if facets.wearer and wearer >= 0 and WEARERS[wearer] != facets.wearer:
-            out.append(f"contradicts: {words['wearer']}")
-        if facets.construction and built >= 0 and CONSTRUCTIONS[built] != facets.construction:
-            out.append(f"contradicts: {words['construction']}")
-        return out
+        return [
+            f"{'fits' if signs[row] > 0 else 'contradicts'}: {words[name]}"
+            for name, signs in self.evidence(facets, codes).items()
+            if signs[row]
+        ]
 
 
 def apply_facets(
-    scores: np.ndarray, facets: QueryFacets, lexicon: FacetLexicon, codes: CodeFacets
+    scores: np.ndarray,
+    facets: QueryFacets,
+    lexicon: FacetLexicon,
+    codes: CodeFacets,
+    *,
+    spread: float | None = None,
 ) -> np.ndarray:
-    """Scores plus the facet adjustment scaled by the query's spread (best - mean score)."""
+    """Scores plus the facet adjustment scaled by the query's spread (best - mean score,
+    computed from ``scores`` unless the caller already has it)."""
     adj = lexicon.adjustment(facets, codes)
     if adj is None:
         return scores
-    spread = float(scores.max() - scores.mean())
+    if spread is None:
+        spread = float(scores.max() - scores.mean())
     return scores + np.float32(spread) * adj
 
 

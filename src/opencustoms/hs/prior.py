@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,19 +24,33 @@ import numpy as np
 
 from opencustoms.hs.knowledge import HS_DATA_DIR, KnowledgeBase
 
-__all__ = ["PRIOR_FILE", "count_codes", "load_prior", "prior_vector", "write_prior"]
+__all__ = [
+    "PRIOR_FILE",
+    "carry_to_hs2022",
+    "count_codes",
+    "load_prior",
+    "prior_vector",
+    "write_prior",
+]
 
 PRIOR_FILE = HS_DATA_DIR / "trade_prior.csv"
 
 
 def count_codes(hs6_codes: Iterable[str], kb: KnowledgeBase) -> dict[str, float]:
     """Declaration items per HS 2022 subheading (unknown codes are dropped)."""
-    counts: dict[str, float] = {}
-    for code, n in Counter(str(c).strip().zfill(6)[:6] for c in hs6_codes).items():
+    return carry_to_hs2022(Counter(str(c).strip().zfill(6)[:6] for c in hs6_codes), kb)
+
+
+def carry_to_hs2022(counts: Mapping[str, float], kb: KnowledgeBase) -> dict[str, float]:
+    """Items per declared code (6 or more digits) -> items per HS 2022 subheading; an HS 2017
+    code's items are spread evenly over its successors, unknown codes are dropped."""
+    out: dict[str, float] = {}
+    for declared, n in counts.items():
+        code = declared[:6]
         targets = [code] if code in kb.subheadings else kb.hs2017_to_2022.get(code, [])
         for target in targets:
-            counts[target] = counts.get(target, 0.0) + n / len(targets)
-    return counts
+            out[target] = out.get(target, 0.0) + n / len(targets)
+    return out
 
 
 def write_prior(counts: dict[str, float], *, source: str, path: Path = PRIOR_FILE) -> Path:

@@ -77,7 +77,7 @@ class Classifier:
         fused = self.ranker.score(signals.values, self.groups)
         spread = float(fused.max() - fused.mean())
         facets = self.facets.read(query.english)
-        fused = apply_facets(fused, facets, self.facets, self.code_facets)
+        fused = apply_facets(fused, facets, self.facets, self.code_facets, spread=spread)
         if self.ranker.prior_weight:
             fused = fused + np.float32(self.ranker.prior_weight * spread) * self.prior
         return fused, signals, facets
@@ -88,11 +88,10 @@ def get_classifier() -> Classifier:
     """The process-wide classifier (index built once from the shipped files)."""
     index = build_index()
     facets = load_facets()
-    groups = Groups.of(index.codes)
     return Classifier(
         index=index,
         ranker=load_ranker(),
-        groups=groups,
+        groups=Groups.of(index.codes),
         row_of={c: i for i, c in enumerate(index.codes)},
         facets=facets,
         code_facets=facets.code_facets(index.kb, index.codes),
