@@ -1,6 +1,6 @@
 from typer.testing import CliRunner
 
-from opencustoms.cli import app
+from opencustoms.cli.main import app
 
 
 def test_help_lists_every_domain_group() -> None:

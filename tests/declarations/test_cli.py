@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from opencustoms.cli import app
+from opencustoms.cli.main import app
 from opencustoms.db import make_engine
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 

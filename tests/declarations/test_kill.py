@@ -19,7 +19,7 @@ from opencustoms.declarations.service import ingest_file
 
 from .fuzzing import fuzzed_kcs_csv
 
-CLI = [sys.executable, "-c", "from opencustoms.cli import main; main()"]
+CLI = [sys.executable, "-c", "from opencustoms.cli.main import main; main()"]
 BATCH = 2_000
 
 

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from opencustoms.cli import app
+from opencustoms.cli.main import app
 
 RAW = Path(__file__).parents[2] / "data" / "kcs"
 runner = CliRunner()

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from opencustoms.cli import app
+from opencustoms.cli.main import app
 from opencustoms.tariff.parameters import ParameterError, ParameterNotInForce, ParameterSet
 from opencustoms.tariff.service import TariffInputError, batch, calculate
 

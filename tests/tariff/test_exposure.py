@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from opencustoms.cli import app
+from opencustoms.cli.main import app
 from opencustoms.tariff.exposure import exposure, generate_exports
 from opencustoms.tariff.us_schedule import korus_rate_text, load_us_schedule, parse_rate
 

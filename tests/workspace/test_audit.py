@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import Engine, text
 from typer.testing import CliRunner
 
-from opencustoms.cli import app
+from opencustoms.cli.main import app
 from opencustoms.db import get_engine
 from opencustoms.settings import get_settings
 from opencustoms.workspace import audit

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
-from opencustoms.cli import app
+from opencustoms.cli.main import app
 
 
 def test_users_create_and_errors() -> None:
@@ -84,7 +84,7 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            "from opencustoms.cli import main; main()",
+            "from opencustoms.cli.main import main; main()",
             "serve",
             "--host",
             "127.0.0.1",
