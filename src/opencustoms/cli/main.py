@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import typer
 
+from opencustoms.cli.cases import app as cases_app
 from opencustoms.declarations.cli import app as declarations_app
 from opencustoms.demo import demo
 from opencustoms.hs.cli import app as hs_app
@@ -26,6 +27,7 @@ app.add_typer(tariff_app, name="tariff")
 app.add_typer(hs_app, name="hs")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(cases_app, name="cases")
 app.command("serve")(serve)
 app.command("demo")(demo)
 
