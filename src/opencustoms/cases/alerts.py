@@ -222,13 +222,14 @@ def import_alerts(
             else:
                 _fold(target, rec, now)
                 if target.id not in seen_evidence:
-                    seen_evidence[target.id] = set(
-                        s.execute(
+                    seen_evidence[target.id] = {
+                        (k, r)
+                        for k, r in s.execute(
                             select(EvidenceRow.kind, EvidenceRow.ref_id).where(
                                 EvidenceRow.alert_id == target.id
                             )
-                        ).tuples()
-                    )
+                        )
+                    }
                 merged_ids.append(target.id)
             s.add(AlertRefRow(alert_id=target.id, source=source, external_id=rec.external_id,
                               imported_at=now))  # fmt: skip

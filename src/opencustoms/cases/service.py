@@ -226,7 +226,7 @@ def list_cases(
                 .where(AlertRow.case_id.in_(list(stats)))
                 .group_by(AlertRow.case_id)
             )
-            for c, n, a in s.execute(q).tuples():
+            for c, n, a in s.execute(q).all():
                 if c is not None:
                     stats[c] = (int(n), float(a or 0))
         return int(total), [_summary(r, *stats[r.id]) for r in rows]
