@@ -1,0 +1,1 @@
+"""The synthetic trade world: format, intake of a world folder, generator."""
