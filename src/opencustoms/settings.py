@@ -53,6 +53,10 @@ class Settings(BaseSettings):
         description="Declaration items per HS6 (trade-frequency prior of the HS classifier); "
         "`opencustoms hs prior` writes one from the declaration store.",
     )
+    parcels_screening_file: Path = Field(
+        default=PACKAGE_DATA_DIR / "parcels" / "screening.yaml",
+        description="Parcel screening thresholds, typology decisions and detector parameters.",
+    )
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
     exploration_strategy: str = Field(default="random", pattern="^(random|uncertainty|both)$")
     seed: int = 42

@@ -1,0 +1,1 @@
+"""E-commerce parcels: list clearance screening (see docs/parcels-typologies.md)."""
