@@ -1,0 +1,134 @@
+"""Blocking: find the few listed names worth comparing without comparing all pairs.
+
+Every list name and alias is indexed under keys made from its folded tokens:
+
+* each token (``kim``, ``hapalov``), and each pair of neighbouring tokens joined
+  (``jonkun``), so "Jong Un" and "Jongun" share a key and Korean/Chinese given names,
+  whose syllables are common alone, are found by their pair;
+* neighbouring triples too (three Hangul syllables against one romanised word);
+* the first and the last three letters of each token of four letters or more, and the
+  consonants of each token of five or more, so one typo still finds the word.
+
+A query sums the inverse document frequency of the keys it shares with each name
+(``numpy.bincount`` over posting arrays), keeps the best ``top_k``, then a cheap
+rapidfuzz pre-score keeps the ``keep`` best for the full matcher. Keys held by more than
+``max_share`` of all names (``kim``, ``trading``) are too common to block on and skipped.
+
+>>> from opencustoms.screening.lists import Entity
+>>> index = BlockingIndex([Entity("E1", "Person", "KIM Jong Un"),
+...     Entity("E2", "Person", "Sergei Petrovich IVANOV"), Entity("E3", "Company", "Orion LLC")])
+>>> [index.entities[i].entity_id for i in index.candidates(name_form("Gim Jongun"))]
+['E1']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from itertools import pairwise
+
+import numpy as np
+from rapidfuzz import fuzz
+
+from opencustoms.screening.lists import Entity
+from opencustoms.screening.normalize import NameForm, name_form
+
+_VOWELS = re.compile("[aeiou]")
+
+
+def block_keys(form: NameForm) -> set[str]:
+    """The keys a name is indexed and queried under.
+
+    >>> sorted(block_keys(name_form("Kim Jong-un")))
+    ['jonk', 'jonkun', 'kim', 'kimjonk', 'kimjonkun', 'n:kim', 'p:jon', 's:onk', 'un']
+    """
+    tokens = form.folded
+    keys = {t for t in tokens if len(t) >= 2 or len(tokens) == 1}
+    keys.update(a + b for a, b in pairwise(tokens))
+    keys.update(a + b + c for a, b, c in zip(tokens, tokens[1:], tokens[2:], strict=False))
+    keys.update(f"n:{key}" for key in form.surnames if key)
+    for token in tokens:
+        if len(token) >= 4:
+            keys.add(f"p:{token[:3]}")
+            keys.add(f"s:{token[-3:]}")
+        if len(token) >= 5:
+            keys.add("c:" + _VOWELS.sub("", token))
+    return keys
+
+
+def _cheap(query: NameForm, listed: NameForm) -> float:
+    # Two C-level rapidfuzz calls: word order (token sort) and spacing (joined names).
+    return max(
+        fuzz.token_sort_ratio(" ".join(query.folded), " ".join(listed.folded)),
+        fuzz.ratio(query.compact, listed.compact),
+    )
+
+
+class BlockingIndex:
+    """Inverted index over the folded names and aliases of a list."""
+
+    def __init__(
+        self,
+        entities: Sequence[Entity],
+        *,
+        top_k: int = 40,
+        keep: int = 6,
+        min_cheap: float = 50.0,
+        max_share: float = 0.05,
+    ) -> None:
+        self.entities = list(entities)
+        self.top_k, self.keep, self.min_cheap = top_k, keep, min_cheap
+        self.forms: list[NameForm] = []
+        self.owner: list[int] = []  # form index -> entity index
+        postings: dict[str, list[int]] = defaultdict(list)
+        for e_idx, entity in enumerate(self.entities):
+            for text in entity.names:
+                form = name_form(text)
+                if not form.folded:
+                    continue
+                f_idx = len(self.forms)
+                self.forms.append(form)
+                self.owner.append(e_idx)
+                for key in block_keys(form):
+                    postings[key].append(f_idx)
+        n_forms = max(len(self.forms), 1)
+        limit = max(int(max_share * n_forms), 50)
+        self._postings = {k: np.asarray(v, dtype=np.int32) for k, v in postings.items()}
+        # Whole words and joined neighbours say more than a prefix, suffix or skeleton.
+        self._idf = {
+            k: math.log(1 + n_forms / len(v)) * (0.5 if k[1:2] == ":" else 1.0)
+            for k, v in postings.items()
+            if len(v) <= limit
+        }
+        self._owner = np.asarray(self.owner, dtype=np.int32)
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def candidate_forms(self, query: NameForm) -> list[int]:
+        """Indexes of the listed names worth a full comparison, best first."""
+        keys = [k for k in block_keys(query) if k in self._idf]
+        if not keys:
+            return []
+        arrays = [self._postings[k] for k in keys]
+        weights = np.repeat([self._idf[k] for k in keys], [len(a) for a in arrays])
+        totals = np.bincount(np.concatenate(arrays), weights=weights, minlength=len(self.forms))
+        hit = np.flatnonzero(totals)
+        if len(hit) > self.top_k:
+            hit = hit[np.argpartition(-totals[hit], self.top_k)[: self.top_k]]
+        cheap = [(self._cheap_score(query, int(i)), int(i)) for i in hit]
+        cheap = [c for c in cheap if c[0] >= self.min_cheap]
+        cheap.sort(reverse=True)
+        return [i for _, i in cheap[: self.keep]]
+
+    def _cheap_score(self, query: NameForm, f_idx: int) -> float:
+        return _cheap(query, self.forms[f_idx])
+
+    def candidates(self, query: NameForm) -> list[int]:
+        """Entity indexes (each once) worth a full comparison, best first."""
+        seen: dict[int, None] = {}
+        for f_idx in self.candidate_forms(query):
+            seen.setdefault(int(self._owner[f_idx]), None)
+        return list(seen)

@@ -1,0 +1,222 @@
+"""Name normalisation across scripts: one comparable form for every way a name is written.
+
+A name goes through five steps, each driven by data under ``data/screening/``:
+
+1. **Transliteration** to ASCII with anyascii. Hangul and Han characters become one token
+   per syllable (``김정은`` -> ``gim jeong eun``; ``张伟`` -> ``zhang wei``) so that
+   syllables can meet a romanised name however it was spaced; Cyrillic words become one
+   token each.
+2. **Business words** in Hangul or Han characters (무역, 电子: ``business_words.yaml``)
+   become the English words lists use (trading, electronics).
+3. **Legal forms** (``legal_forms.yaml``: Co., Ltd., LLC, OOO, JSC, 주식회사, 有限公司 ...)
+   are removed at the start or end of the name; the form keeps a flag that the name is an
+   organisation.
+4. **Korean surname spellings** (``translit.yaml``) get one extra key (Ri/Yi/Lee -> lee).
+5. **Folding rules** (``translit.yaml``) reconcile romanisation systems token by token
+   (Jeong/Jong/Chong, Sergei/Sergey/Sergej, Khabarov/Habarov).
+
+>>> form = name_form("Kim Jong-un")
+>>> form.tokens, form.folded
+(('kim', 'jong', 'un'), ('kim', 'jonk', 'un'))
+>>> name_form("김정은").folded, name_form("RI Yong Chol").surnames
+(('kim', 'jonk', 'un'), ('lee', '', ''))
+>>> form = name_form("ООО «Техносфера»")
+>>> form.tokens, form.organisation, form.legal_forms
+(('tekhnosfera',), True, ('OOO',))
+>>> name_form("Shenzhen Huaxin Co., Ltd.").tokens
+('shenzhen', 'huaxin')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import yaml
+from anyascii import anyascii
+from rapidfuzz.distance import Indel
+
+from opencustoms.settings import PACKAGE_DATA_DIR
+
+DATA_DIR = PACKAGE_DATA_DIR / "screening"
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """One written name (a list name, an alias or a party name) ready to compare."""
+
+    text: str  # as written, for explanations
+    tokens: tuple[str, ...]  # ASCII, lower case, legal forms removed
+    folded: tuple[str, ...]  # matching keys, one per token
+    surnames: tuple[str, ...]  # Korean surname key per token ('' when not a surname spelling)
+    organisation: bool  # a legal form was found
+    legal_forms: tuple[str, ...]  # the legal forms removed, as listed in the data file
+    script: str  # latin, hangul, han, cyrillic or mixed
+
+    @property
+    def compact(self) -> str:
+        """Folded tokens without spaces: 'Jong Un' and 'Jongun' meet here."""
+        return "".join(self.folded)
+
+
+def _load_yaml(name: str) -> Any:
+    with (DATA_DIR / name).open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def _is_syllabic(char: str) -> bool:
+    code = ord(char)
+    return 0xAC00 <= code <= 0xD7A3 or 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF
+
+
+def script_of(text: str) -> str:
+    """The writing system of a name: ``latin``, ``hangul``, ``han``, ``cyrillic``, ``mixed``.
+
+    >>> script_of("김정은"), script_of("张伟"), script_of("Иван"), script_of("Ivan")
+    ('hangul', 'han', 'cyrillic', 'latin')
+    """
+    seen: set[str] = set()
+    for char in text:
+        code = ord(char)
+        if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF:
+            seen.add("hangul")
+        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
+            seen.add("han")
+        elif 0x0400 <= code <= 0x04FF:
+            seen.add("cyrillic")
+        elif char.isalpha():
+            seen.add("latin")
+    if len(seen) == 1:
+        return seen.pop()
+    return "mixed" if seen else "latin"
+
+
+_SPLIT = re.compile(r"[^a-z0-9]+")
+_APOSTROPHES = re.compile(r"['`\u2019\u02b9\u02ba]")
+
+
+def ascii_tokens(text: str) -> list[str]:
+    """Transliterate and split: one token per word, one per Hangul or Han syllable.
+
+    >>> ascii_tokens("Zhāng Wěi-Míng"), ascii_tokens("광명무역"), ascii_tokens("Ким Ир Сен")
+    (['zhang', 'wei', 'ming'], ['gwang', 'myeong', 'mu', 'yeog'], ['kim', 'ir', 'sen'])
+    """
+    # Syllables get spaces around them so each becomes its own token.
+    parts: list[str] = []
+    for char in text:
+        parts.append(f" {anyascii(char)} " if _is_syllabic(char) else char)
+    # Apostrophes render Cyrillic soft and hard signs (Yur'evich): part of the word.
+    latin = _APOSTROPHES.sub("", anyascii("".join(parts)).lower())
+    return [token for token in _SPLIT.split(latin) if token]
+
+
+@lru_cache(maxsize=1)
+def _legal_forms() -> tuple[tuple[tuple[str, ...], str], ...]:
+    forms = []
+    for entry in _load_yaml("legal_forms.yaml")["forms"]:
+        tokens = tuple(ascii_tokens(entry["form"]))
+        if tokens:
+            forms.append((tokens, entry["form"]))
+    # Longest first, so "Co., Ltd." is removed whole before "Co".
+    forms.sort(key=lambda item: -len(item[0]))
+    return tuple(forms)
+
+
+@lru_cache(maxsize=1)
+def _folding() -> tuple[dict[str, str], tuple[tuple[re.Pattern[str], str], ...]]:
+    data = _load_yaml("translit.yaml")
+    surnames = {
+        spelling: key
+        for key, spellings in data["korean_surnames"]["map"].items()
+        for spelling in spellings
+    }
+    rules = tuple((re.compile(rule["pattern"]), rule["replace"]) for rule in data["rules"])
+    return surnames, rules
+
+
+def surname_key(token: str) -> str:
+    """The Korean surname a spelling stands for, or '' (Ri, Yi, Lee -> lee).
+
+    Kept apart from the folded key: "yu" is a surname spelling of 류 but also a Chinese
+    syllable, so a surname key only ever adds a match, it never changes the folded token.
+
+    >>> surname_key("rhee"), surname_key("pak"), surname_key("sergei")
+    ('lee', 'park', '')
+    """
+    return _folding()[0].get(token, "")
+
+
+@lru_cache(maxsize=200_000)
+def fold_token(token: str) -> str:
+    """The matching key of one ASCII token.
+
+    >>> [fold_token(t) for t in ("jeong", "chong", "sergey", "sergej", "khabarov", "habarov")]
+    ['jonk', 'jonk', 'selki', 'selki', 'hapalov', 'hapalov']
+    """
+    rules = _folding()[1]
+    for pattern, replacement in rules:
+        token = pattern.sub(replacement, token)
+    return token
+
+
+def _same_form(tokens: list[str], form: tuple[str, ...]) -> bool:
+    # A typo in a long legal-form word ("Limiited") is still the legal form.
+    return all(
+        t == f or (len(f) >= 6 and Indel.normalized_similarity(t, f) >= 0.85)
+        for t, f in zip(tokens, form, strict=True)
+    )
+
+
+def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
+    """Remove legal forms at either end (repeatedly: 'OOO Tekhnosfera LLC')."""
+    removed: list[str] = []
+    changed = True
+    while changed and tokens:
+        changed = False
+        for form, label in _legal_forms():
+            size = len(form)
+            if size >= len(tokens):
+                continue  # never strip a name down to nothing
+            if _same_form(tokens[:size], form):
+                tokens, changed = tokens[size:], True
+            elif _same_form(tokens[-size:], form):
+                tokens, changed = tokens[:-size], True
+            if changed:
+                removed.append(label)
+                break
+    return tokens, removed
+
+
+@lru_cache(maxsize=1)
+def _business_words() -> tuple[tuple[str, str], ...]:
+    words = _load_yaml("business_words.yaml")["words"]
+    return tuple(sorted(words.items(), key=lambda item: -len(item[0])))
+
+
+def _translate_business_words(text: str) -> str:
+    if not any(_is_syllabic(char) for char in text):
+        return text
+    for native, english in _business_words():
+        text = text.replace(native, f" {english} ")
+    return text
+
+
+@lru_cache(maxsize=100_000)
+def name_form(text: str) -> NameForm:
+    """Normalise one written name (cached: lists repeat aliases and parties repeat names).
+
+    >>> name_form("광명무역 주식회사").tokens
+    ('gwang', 'myeong', 'trading')
+    """
+    tokens, removed = _strip_legal_forms(ascii_tokens(_translate_business_words(text)))
+    return NameForm(
+        text=text,
+        tokens=tuple(tokens),
+        folded=tuple(fold_token(t) for t in tokens),
+        surnames=tuple(surname_key(t) for t in tokens),
+        organisation=bool(removed),
+        legal_forms=tuple(removed),
+        script=script_of(text),
+    )
