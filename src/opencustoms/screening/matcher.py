@@ -21,7 +21,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -184,12 +184,14 @@ class NameMatcherV1:
         self.bias = file_bias if bias is None else bias
         self.weights = file_weights if weights is None else weights
 
-    def evidence(self, party: Party, entity: Entity) -> Evidence:
-        """The best-matching list name of ``entity`` for ``party``, with the other facts."""
+    def evidence(
+        self, party: Party, entity: Entity, forms: Sequence[NameForm] | None = None
+    ) -> Evidence:
+        """The best-matching list name of ``entity`` for ``party`` (among ``forms`` when
+        blocking already chose them), with the other facts."""
         party_form = name_form(party.name)
         best: tuple[float, NameForm, NameComparison] | None = None
-        for text in entity.names:
-            listed = name_form(text)
+        for listed in forms or [name_form(text) for text in entity.names]:
             names = compare_names(party_form, listed)
             key = names.similarity + 0.5 * names.coverage_short - 0.2 * names.conflicts
             if best is None or key > best[0]:
@@ -206,7 +208,7 @@ class NameMatcherV1:
         )
 
     def features(self, ev: Evidence) -> dict[str, float]:
-        return {f.name: round(float(f.compute(ev)), 4) for f in self.FEATURES}
+        return {f.name: float(f.compute(ev)) for f in self.FEATURES}
 
     def score(self, values: dict[str, float]) -> float:
         z = self.bias + sum(self.weights[k] * v for k, v in values.items())
@@ -217,10 +219,17 @@ class NameMatcherV1:
         assert match is not None  # every score is >= 0
         return match
 
-    def match(self, party: Party, entity: Entity, *, threshold: float) -> Match | None:
+    def match(
+        self,
+        party: Party,
+        entity: Entity,
+        *,
+        threshold: float,
+        forms: Sequence[NameForm] | None = None,
+    ) -> Match | None:
         """The match if it scores at least ``threshold`` (explanations cost time: only
         candidates that pass get one)."""
-        ev = self.evidence(party, entity)
+        ev = self.evidence(party, entity, forms)
         values = self.features(ev)
         score = self.score(values)
         if score < threshold:
@@ -230,7 +239,7 @@ class NameMatcherV1:
             entity_id=entity.entity_id,
             score=round(score, 4),
             matched_name=ev.listed_form.text,
-            features=values,
+            features={k: round(v, 4) for k, v in values.items()},
             explanation=explain(ev, score),
             algorithm=self.NAME,
             details={"pairs": [list(p) for p in ev.names.pairs]},

@@ -37,8 +37,9 @@ def screen(
         form = name_form(party.name)
         matches = [
             m
-            for i in index.candidates(form)
-            if (m := matcher.match(party, index.entities[i], threshold=threshold)) is not None
+            for i, forms in index.candidates(form).items()
+            if (m := matcher.match(party, index.entities[i], threshold=threshold, forms=forms))
+            is not None
         ]
         found.extend(sorted(matches, key=lambda m: -m.score))
         if progress and (n % 500 == 0 or n == total):

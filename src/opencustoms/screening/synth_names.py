@@ -9,7 +9,7 @@ form (the styles of ``docs/screening-typologies.md``).
 >>> import random
 >>> base = korean_person(random.Random(3))
 >>> base.native, rr_person(base) != mr_person(base)
-('하정민', True)
+('윤만기', True)
 """
 
 from __future__ import annotations
