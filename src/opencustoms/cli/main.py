@@ -11,6 +11,7 @@ from opencustoms.cli.cases import app as cases_app
 from opencustoms.declarations.cli import app as declarations_app
 from opencustoms.demo import demo
 from opencustoms.hs.cli import app as hs_app
+from opencustoms.cli.parcels import app as parcels_app
 from opencustoms.risk.cli import app as risk_app
 from opencustoms.tariff.cli import app as tariff_app
 from opencustoms.workspace.cli import audit_app, serve, users_app
@@ -25,6 +26,7 @@ app.add_typer(declarations_app, name="declarations")
 app.add_typer(risk_app, name="risk")
 app.add_typer(tariff_app, name="tariff")
 app.add_typer(hs_app, name="hs")
+app.add_typer(parcels_app, name="parcels")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
 app.add_typer(cases_app, name="cases")

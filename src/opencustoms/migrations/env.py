@@ -17,6 +17,7 @@ MODEL_MODULES = (
     "opencustoms.risk.models",
     "opencustoms.hs.models",
     "opencustoms.workspace.models",
+    "opencustoms.parcels.models",
     "opencustoms.cases.models",
 )
 for _module in MODEL_MODULES:

@@ -8,11 +8,13 @@ Labels are read here only, never by a detector.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from opencustoms.parcels import features as feat
 from opencustoms.parcels.screen import TYPOLOGIES
 
 
@@ -93,3 +95,19 @@ def evaluate(
             "flag_rate": round(float(hit.mean()), 4),
         }
     return out
+
+
+def evaluate_files(manifest: Path, labels: Path) -> dict[str, Any]:
+    """Screen ``manifest`` and compare with ``labels`` (model and baseline, same run)."""
+    from opencustoms.parcels.manifest import read_manifest
+    from opencustoms.parcels.screen import _dedupe, screen_frame
+
+    raw = read_manifest(manifest)
+    result = screen_frame(raw)
+    valid, _, _ = _dedupe(raw)
+    p = feat.prepare(valid)
+    lab = pd.read_parquet(labels) if labels.suffix == ".parquet" else pd.read_csv(labels, dtype=str)
+    report = evaluate(result.decisions, lab, baseline(valid, p))
+    report["parcels"] = result.screened
+    report["seconds"] = round(result.seconds, 2)
+    return report

@@ -28,7 +28,7 @@ FEATURES = {
         "codes_per_phone",
     ],
     "commercial_resale": ["same_goods_z", "same_goods_qty_z", "parcel_qty_z"],
-    "undervaluation": ["price_z", "price_z_hs"],
+    "undervaluation": ["price_z", "price_z_hs", "price_log_ratio"],
     "prohibited_goods": ["exact", "fuzzy", "counterfeit"],
 }
 MAD_TO_SIGMA = 1.4826  # as in valuation.service: MAD of a normal x this = its std deviation
@@ -191,6 +191,8 @@ def undervaluation(p: pd.DataFrame) -> pd.DataFrame:
     med = lp.groupby(p["desc_key"]).transform("median").where(z_desc.notna())
     med = med.fillna(lp.groupby(p["hs6"].fillna("")).transform("median"))
     f["typical_unit_usd"] = np.exp(med)
+    # how far below the typical price, unscaled: wide-spread goods get no excuse from MAD
+    f["price_log_ratio"] = (lp - med).fillna(0.0).clip(-10, 10)
     return f
 
 

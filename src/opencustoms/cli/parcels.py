@@ -1,0 +1,155 @@
+"""`opencustoms parcels` commands: generate, screen, calibrate, evaluate, ingest."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from opencustoms.errors import DomainError
+
+app = typer.Typer(
+    help="E-commerce parcels: list clearance manifests, screening and synthetic data.",
+    no_args_is_help=True,
+)
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+    return typer.Exit(2)
+
+
+@app.command()
+def generate(
+    days: int = typer.Option(30, "--days", help="Arrival days."),
+    parcels_per_day: int = typer.Option(1000, "--parcels-per-day", help="Parcels per day."),
+    seed: int = typer.Option(1, "--seed", help="Random seed."),
+    out: Path = typer.Option(..., "--out", help="Manifest file (.csv or .parquet)."),
+    labels: Path | None = typer.Option(
+        None, "--labels", help="Labels file; default OUT with '.labels' before the extension."
+    ),
+) -> None:
+    """Write a synthetic manifest with planted typologies and a separate labels file."""
+    from opencustoms.parcels.generator import default_labels_path, generate, write_generated
+
+    try:
+        manifest, truth = generate(days=days, parcels_per_day=parcels_per_day, seed=seed)
+    except DomainError as exc:
+        raise _fail(exc) from None
+    labels_path = labels or default_labels_path(out)
+    write_generated(manifest, truth, out, labels_path)
+    typer.echo(f"{out}: {len(manifest):,} parcels; labels: {labels_path}")
+
+
+@app.command()
+def screen(
+    manifest: Path = typer.Argument(..., help="Manifest file (.csv or .parquet)."),
+    out: Path = typer.Option(..., "--out", help="Decisions file (.csv or .parquet)."),
+    as_json: bool = typer.Option(False, "--json", help="End stdout with one JSON summary."),
+) -> None:
+    """Screen every parcel: decision, typologies, calibrated score, reasons, duty and VAT.
+
+    Exit 0 when the file was read (quarantined rows are counted); 2 with one `error:` line
+    when the file is unusable (e.g. a required column is missing: it is named).
+    """
+    from opencustoms.parcels.screen import screen_file, write_decisions
+
+    try:
+        result = screen_file(manifest)
+    except DomainError as exc:
+        raise _fail(exc) from None
+    write_decisions(result.decisions, out)
+    summary = result.summary()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    typer.echo(
+        f"{manifest}: input {summary['input']:,} = screened {summary['screened']:,} + "
+        f"quarantined {summary['quarantined']:,} + duplicates {summary['duplicates']:,} "
+        f"[{summary['seconds']:.1f} s] -> {out}"
+    )
+    for name in ("decisions", "typologies"):
+        typer.echo(f"{name}: " + ", ".join(f"{k} {v:,}" for k, v in summary[name].items()))
+
+
+@app.command()
+def calibrate(
+    manifest: Path = typer.Argument(..., help="Generated manifest of a TUNING seed."),
+    labels: Path = typer.Argument(..., help="Its labels file."),
+    seed: int = typer.Option(..., "--seed", help="The generator seed (recorded)."),
+) -> None:
+    """Fit the score calibration (data/parcels/calibration.yaml) on a tuning manifest."""
+    from opencustoms.parcels.scoring import calibrate_files, save_calibration
+
+    try:
+        cal = calibrate_files(
+            manifest, labels, source={"generator_seed": seed, "file": manifest.name}
+        )
+    except DomainError as exc:
+        raise _fail(exc) from None
+    save_calibration(cal)
+    for code, c in cal["typologies"].items():
+        typer.echo(f"{code}: {c['positives']:,} positives of {c['rows']:,}")
+
+
+@app.command()
+def evaluate(
+    manifest: Path = typer.Argument(..., help="Generated manifest (a seed never tuned on)."),
+    labels: Path = typer.Argument(..., help="Its labels file."),
+    as_json: bool = typer.Option(False, "--json", help="Print the JSON report only."),
+) -> None:
+    """Precision and recall per typology, model next to the fixed-threshold baseline."""
+    from opencustoms.parcels.evaluate import evaluate_files
+
+    try:
+        report = evaluate_files(manifest, labels)
+    except DomainError as exc:
+        raise _fail(exc) from None
+    if as_json:
+        typer.echo(json.dumps(report))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{manifest.name}: precision / recall per typology")
+    for col in ("typology", "positives", "model P", "model R", "baseline P", "baseline R"):
+        table.add_column(col, justify="left" if col == "typology" else "right")
+    for code, row in report["typologies"].items():
+        m, b = row["model"], row["baseline"]
+        table.add_row(code, f"{m['positives']:,}", f"{m['precision']:.3f}", f"{m['recall']:.3f}",
+                      f"{b['precision']:.3f}", f"{b['recall']:.3f}")  # fmt: skip
+    Console().print(table)
+    for tag, h in report["hard_negatives"].items():
+        typer.echo(f"hard negative {tag}: {h['parcels']:,} parcels, flagged {h['flag_rate']:.2%}")
+
+
+@app.command()
+def ingest(
+    manifest: Path = typer.Argument(..., help="Manifest file (.csv or .parquet)."),
+    as_json: bool = typer.Option(False, "--json", help="End stdout with one JSON object."),
+) -> None:
+    """Store the manifest's parcels in the database, loss-free and resumable.
+
+    Exit 0 when the file was read; 2 with one `error:` line when it is unusable (nothing is
+    written); 3 when another process is ingesting the same file.
+    """
+    from opencustoms.errors import Conflict
+    from opencustoms.parcels.intake import ingest_manifest
+
+    try:
+        s = ingest_manifest(path=manifest)
+    except Conflict as exc:
+        typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
+        raise typer.Exit(3) from None
+    except DomainError as exc:
+        raise _fail(exc) from None
+    counts = {k: getattr(s, k) for k in ("input", "stored", "quarantined", "duplicates")}
+    if as_json:
+        typer.echo(json.dumps({**counts, "ingest_id": s.ingest_id, "seconds": s.seconds}))
+        return
+    typer.echo(
+        f"{manifest}: input {s.input:,} = stored {s.stored:,} + quarantined {s.quarantined:,} "
+        f"+ duplicates {s.duplicates:,} [run {s.ingest_id}{', resumed' if s.resumed else ''}, "
+        f"{s.seconds:.1f} s]"
+    )
