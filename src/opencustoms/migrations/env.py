@@ -19,6 +19,7 @@ MODEL_MODULES = (
     "opencustoms.workspace.models",
     "opencustoms.parcels.models",
     "opencustoms.cases.models",
+    "opencustoms.screening.models",
 )
 for _module in MODEL_MODULES:
     importlib.import_module(_module)
