@@ -25,7 +25,7 @@ def weekly_rates() -> pd.DataFrame:
         PACKAGE_DATA_DIR / "tariff" / "exchange_rates.csv",
         usecols=["week_start", "currency", "krw_per_unit"],
     )
-    rates["week_start"] = pd.to_datetime(rates["week_start"])
+    rates["week_start"] = pd.to_datetime(rates["week_start"]).astype("datetime64[ns]")
     return rates.sort_values("week_start", ignore_index=True)
 
 
@@ -49,7 +49,7 @@ def to_krw(amount: pd.Series, currency: pd.Series, date: pd.Series) -> pd.Series
             "pos": np.arange(len(amount)),
             "amount": amount.to_numpy(dtype=float),
             "currency": currency.astype(str).to_numpy(),
-            "date": pd.to_datetime(date).to_numpy(),
+            "date": pd.to_datetime(date).to_numpy().astype("datetime64[ns]"),
         }
     ).sort_values("date")
     rates = weekly_rates()

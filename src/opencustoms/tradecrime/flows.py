@@ -1,0 +1,185 @@
+"""Money against goods: export proceeds never received, payments abroad above the imports,
+and listed firms whose export boom goes to related buyers who do not pay.
+
+Every detector returns *candidates* (``CANDIDATE_COLUMNS``) with a raw score that
+``calibration.py`` turns into a probability; none reads labels.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from opencustoms.tradecrime.params import param
+from opencustoms.tradecrime.prepare import TradeData
+
+CANDIDATE_COLUMNS = ["subject_id", "typology", "raw", "period_start", "period_end",
+                     "amount_krw", "evidence", "explanation"]  # fmt: skip
+MAX_IDS = 200  # evidence ids per kind kept on an alert (the rest is in the data)
+
+
+def ids(values: pd.Series | list[str]) -> list[str]:
+    return [str(v) for v in list(pd.unique(pd.Series(values).dropna()))[:MAX_IDS]]
+
+
+def _lags(data: TradeData, direction: str) -> pd.DataFrame:
+    """Per firm: days from declaration to a payment that cites it (median and 90th pct)."""
+    purpose = "goods_export" if direction == "export" else "goods_import"
+    heads = data.decl[data.decl["direction"] == direction].groupby("declaration_id")["date"].min()
+    p = data.pay[(data.pay["purpose"] == purpose) & data.pay["declaration_ref"].notna()]
+    lag = (p["date"] - p["declaration_ref"].map(heads)).dt.days
+    frame = pd.DataFrame({"company_id": p["company_id"], "lag": lag}).dropna()
+    return frame.groupby("company_id")["lag"].agg(median="median", q90=lambda s: s.quantile(0.9))
+
+
+def allowance(data: TradeData) -> pd.Series:
+    """Days after an export before its proceeds are expected, per exporter."""
+    lo, hi = param("payments.min_lag_allowance_days"), param("payments.max_lag_allowance_days")
+    q90 = _lags(data, "export")["q90"]
+    return (1.2 * q90).clip(lower=lo, upper=hi).rename("allowance")
+
+
+def _sum_by(frame: pd.DataFrame, value: str) -> pd.Series:
+    return frame.groupby("company_id")[value].sum()
+
+
+def unrepatriated(data: TradeData) -> pd.DataFrame:
+    """Exports whose proceeds never came back, allowing each firm its own payment lag,
+    instalments (they arrive within the lag) and netting against its unpaid imports."""
+    d, p = data.decl, data.pay
+    exp = d[d["direction"] == "export"]
+    allow = (
+        allowance(data)
+        .reindex(exp["company_id"].unique())
+        .fillna(param("payments.min_lag_allowance_days"))
+    )
+    cutoff = data.end - pd.to_timedelta(allow, unit="D")
+    due = exp[exp["date"] <= exp["company_id"].map(cutoff)]
+    e = _sum_by(due, "value_krw")
+    received = p[(p["direction"] == "in") & (p["purpose"] == "goods_export")]
+    r = _sum_by(received, "amount_krw").reindex(e.index).fillna(0)
+    imp = d[(d["direction"] == "import") & (d["date"] <= d["company_id"].map(cutoff))]
+    paid = p[(p["direction"] == "out") & (p["purpose"] == "goods_import")]
+    unpaid_imports = (_sum_by(imp, "value_krw") - _sum_by(paid, "amount_krw")).clip(lower=0)
+    offset = unpaid_imports.reindex(e.index).fillna(0)
+    short = (e - r - offset).clip(lower=0)
+    ratio = short / e
+    keep = (e >= param("flows.min_amount_krw")) & (ratio > 0.05)
+    cited = set(received["declaration_ref"].dropna())
+    rows = []
+    for company in e.index[keep]:
+        mine = due[due["company_id"] == company]
+        rows.append({
+            "subject_id": company, "typology": "export_proceeds_unrepatriated",
+            "raw": float(ratio[company]), "period_start": mine["date"].min(),
+            "period_end": cutoff[company], "amount_krw": float(short[company]),
+            "evidence": {
+                "declarations": ids(mine.loc[~mine["declaration_id"].isin(cited), "declaration_id"]),
+                "settlements": ids(received.loc[received["company_id"] == company, "settlement_id"]),
+            },
+            "explanation": (
+                f"Exports of KRW {e[company]:,.0f} declared up to {cutoff[company]:%Y-%m-%d} "
+                f"({allow[company]:.0f} days before the data ends: the firm's own payment lag); "
+                f"KRW {r[company]:,.0f} received and KRW {offset[company]:,.0f} nettable against "
+                f"unpaid imports; {ratio[company]:.0%} of the value never came back."
+            ),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+def overpayment(data: TradeData) -> pd.DataFrame:
+    """Goods payments abroad well above the goods imported, on the firm's own payment
+    timeline (prepayers and slow payers compared with the imports their payments follow)."""
+    d, p = data.decl, data.pay
+    imp = d[d["direction"] == "import"]
+    paid = p[(p["direction"] == "out") & (p["purpose"] == "goods_import")].copy()
+    lag = _lags(data, "import")["median"].reindex(paid["company_id"].unique()).fillna(30.0)
+    paid["aligned"] = paid["date"] - pd.to_timedelta(paid["company_id"].map(lag), unit="D")
+    min_amount = float(param("flows.min_amount_krw"))
+    last = data.end - pd.Timedelta(days=120)  # late imports may still be unpaid
+    rows = []
+    imp_by = dict(tuple(imp.groupby("company_id")))
+    for company, mine_p in paid.groupby("company_id"):
+        mine_i = imp_by.get(company)
+        if mine_i is None:
+            continue
+        best: tuple[float, pd.Timestamp, float, float] | None = None
+        for months in (6, 12, 24):
+            w0 = max(last - pd.DateOffset(months=months), data.start + pd.Timedelta(days=60))
+            i_w = mine_i.loc[mine_i["date"].between(w0, last), "value_krw"].sum()
+            p_w = mine_p.loc[mine_p["aligned"].between(w0, last), "amount_krw"].sum()
+            if i_w < min_amount / 4:
+                continue
+            if best is None or p_w / i_w > best[0]:
+                best = (p_w / i_w, w0, p_w, i_w)
+        if best is None or best[0] <= 1.05:
+            continue
+        ratio, w0, p_w, i_w = best
+        in_w = mine_p["aligned"].between(w0, last)
+        rows.append({
+            "subject_id": company, "typology": "import_overpayment", "raw": float(np.log(ratio)),
+            "period_start": w0, "period_end": last, "amount_krw": float(p_w - i_w),
+            "evidence": {
+                "settlements": ids(mine_p.loc[in_w, "settlement_id"]),
+                "declarations": ids(mine_i.loc[mine_i["date"].between(w0, last), "declaration_id"]),
+            },
+            "explanation": (
+                f"From {w0:%Y-%m-%d} to {last:%Y-%m-%d} the firm paid KRW {p_w:,.0f} abroad for "
+                f"goods ({ratio:.2f}x) against KRW {i_w:,.0f} of goods declared on import "
+                f"(payments aligned by its usual lag of {lag[company]:.0f} days)."
+            ),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+def inflated(data: TradeData) -> pd.DataFrame:
+    """Listed exporters growing far faster than their industry, selling the growth to
+    related buyers (entity graph) who leave the receivables unpaid."""
+    d, p, c = data.decl, data.pay, data.companies
+    exp = d[d["direction"] == "export"]
+    y1 = data.end - pd.Timedelta(days=365)
+    y0 = y1 - pd.Timedelta(days=365)
+    e0 = _sum_by(exp[exp["date"].between(y0, y1, inclusive="right")], "value_krw")
+    e1 = _sum_by(exp[exp["date"] > y1], "value_krw")
+    both = pd.concat([e0.rename("e0"), e1.rename("e1")], axis=1).fillna(0)
+    both = both[both["e0"] >= 5e7]
+    growth = np.log((both["e1"] + 1) / both["e0"])
+    industry = c.set_index("company_id")["industry"].reindex(both.index)
+    med = growth.groupby(industry).transform("median")
+    mad = (growth - med).abs().groupby(industry).transform("median").clip(lower=0.1)
+    z = (growth - med) / (1.4826 * mad)
+    listed = set(c.loc[c["listed"] == 1, "company_id"].astype(str))
+    allow = allowance(data)
+    received = p[(p["direction"] == "in") & (p["purpose"] == "goods_export")]
+    rows = []
+    for company in both.index[(z > 2) & both.index.isin(listed)]:
+        mine = exp[(exp["company_id"] == company) & (exp["date"] > y1)]
+        related = data.graph.related(str(company), 3)
+        to_rel = mine["partner_id"].isin(related)
+        rel_share = float(mine.loc[to_rel, "value_krw"].sum() / mine["value_krw"].sum())
+        a = float(allow.get(company, param("payments.min_lag_allowance_days")))
+        due = mine.loc[mine["date"] <= data.end - pd.Timedelta(days=a), "value_krw"].sum()
+        got = received.loc[
+            (received["company_id"] == company) & (received["date"] > y1 + pd.Timedelta(days=30)),
+            "amount_krw",
+        ].sum()
+        unsettled = float(np.clip(1 - got / due, 0, 1)) if due > 0 else 0.0
+        raw = rel_share * unsettled * min(1.0, float(z[company]) / 4)
+        rows.append({
+            "subject_id": company, "typology": "inflated_exports", "raw": raw,
+            "period_start": y0, "period_end": data.end,
+            "amount_krw": float(mine.loc[to_rel, "value_krw"].sum()),
+            "evidence": {
+                "declarations": ids(mine.loc[to_rel, "declaration_id"]),
+                "settlements": ids(received.loc[received["company_id"] == company, "settlement_id"]),
+                "links": ids([" - ".join(data.graph.path(str(company), str(f)))
+                              for f in mine.loc[to_rel, "partner_id"].unique()]),
+            },
+            "explanation": (
+                f"Listed; exports KRW {both.at[company, 'e0']:,.0f} -> {both.at[company, 'e1']:,.0f} "
+                f"in a year (robust z {z[company]:.1f} against its industry); "
+                f"{rel_share:.0%} of the last year's exports went to related buyers; "
+                f"{unsettled:.0%} of the exports due by now unpaid."
+            ),
+        })  # fmt: skip
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

@@ -1,0 +1,121 @@
+"""Over- and under-invoicing: a trader's unit values, repeatedly, far from what *other*
+traders pay for the same HS6 from the same partner country.
+
+Benchmark: per (direction, HS6, partner country, measure) cell, each trader's median log
+unit price; a trader is compared with the median of the *other* traders' medians (leave
+one trader out), so neither its own volume nor a few traders alike can set the norm, and
+each trader weighs the same whatever its size. A cell with fewer than
+``pricing.min_other_traders`` other traders falls back to the HS6 cell over all partners.
+Genuine luxury (Italian bags, Swiss watches) is priced like its peers from the same country
+and stays unflagged; a one-off odd item does not move a trader's median.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from opencustoms.tradecrime.flows import CANDIDATE_COLUMNS, ids
+from opencustoms.tradecrime.params import param
+from opencustoms.tradecrime.prepare import TradeData
+
+MAD_TO_SIGMA = 1.4826
+SHIFT = 0.3  # least |log price level| difference (about x1.35) that makes a candidate
+
+
+def _loo_medians(values: np.ndarray) -> np.ndarray:
+    """Median of the other values, for each value (NaN when alone)."""
+    k = len(values)
+    if k < 2:
+        return np.full(k, np.nan)
+    order = np.argsort(values)
+    s = values[order]
+    out = np.empty(k)
+    for r in range(k):
+        rest = np.delete(s, r)
+        out[order[r]] = np.median(rest)
+    return out
+
+
+def _cell_benchmarks(items: pd.DataFrame, cell: list[str], min_others: int) -> pd.DataFrame:
+    tm = items.groupby([*cell, "company_id"], observed=True)["lp"].agg(["median", "size"])
+    tm = tm.reset_index()
+    tm["loo"] = np.nan
+    tm["others"] = 0
+    for _, g in tm.groupby(cell, observed=True, sort=False):
+        tm.loc[g.index, "loo"] = _loo_medians(g["median"].to_numpy())
+        tm.loc[g.index, "others"] = len(g) - 1
+    tm.loc[tm["others"] < min_others, "loo"] = np.nan
+    spread = items.groupby(cell, observed=True)["lp"].agg(
+        lambda s: MAD_TO_SIGMA * float(np.median(np.abs(s - s.median())))
+    )
+    tm = tm.merge(spread.rename("sigma").reset_index(), on=cell, how="left")
+    tm["sigma"] = tm["sigma"].clip(lower=0.1)
+    return tm
+
+
+def price_levels(data: TradeData) -> pd.DataFrame:
+    """Per item: log unit price, the leave-one-trader-out benchmark, its z and the
+    benchmark value in KRW (NaN where no benchmark)."""
+    d = data.decl
+    per_kg = d["net_mass_kg"] > 0
+    denom = d["net_mass_kg"].where(per_kg, d["quantity"])
+    ok = (d["value_krw"] > 0) & (denom > 0)
+    items = d.loc[ok, ["declaration_id", "item_no", "company_id", "direction", "hs6",
+                       "counterparty_country", "date", "value_krw"]].copy()  # fmt: skip
+    items["measure"] = np.where(per_kg[ok], "kg", "unit")
+    items["denom"] = denom[ok]
+    items["lp"] = np.log(items["value_krw"] / items["denom"])
+    items["partner"] = items["counterparty_country"].fillna("ZZ")
+    min_others = int(param("pricing.min_other_traders"))
+    fine = ["direction", "hs6", "partner", "measure"]
+    coarse = ["direction", "hs6", "measure"]
+    b1 = _cell_benchmarks(items, fine, min_others)
+    b2 = _cell_benchmarks(items, coarse, min_others)
+    items = items.merge(
+        b1[[*fine, "company_id", "loo", "sigma", "median"]], on=[*fine, "company_id"], how="left"
+    )
+    items = items.merge(
+        b2[[*coarse, "company_id", "loo", "sigma"]].rename(columns={"loo": "loo2", "sigma": "sigma2"}),
+        on=[*coarse, "company_id"], how="left",
+    )  # fmt: skip
+    fallback = items["loo"].isna()
+    items["bench"] = items["loo"].where(~fallback, items["loo2"])
+    items["sigma"] = items["sigma"].where(~fallback, items["sigma2"])
+    items["level"] = np.where(fallback, "hs6", "hs6_partner")
+    items["z"] = (items["lp"] - items["bench"]) / items["sigma"]
+    items["shift"] = items["median"] - items["bench"]  # the trader's level in the cell
+    items["bench_krw"] = np.exp(items["bench"]) * items["denom"]
+    return items.drop(columns=["loo", "loo2", "sigma2"])
+
+
+def invoicing(data: TradeData, items: pd.DataFrame) -> pd.DataFrame:
+    """``over_invoicing`` and ``under_invoicing`` candidates, one per trader and side."""
+    usable = items.dropna(subset=["bench"])
+    min_items = int(param("pricing.min_items"))
+    z_item = float(param("pricing.z_item"))
+    rows = []
+    for (company, direction), g in usable.groupby(["company_id", "direction"]):
+        if len(g) < min_items:
+            continue
+        level = float(np.average(g["shift"], weights=np.ones(len(g))))
+        for typology, sign in (("over_invoicing", 1), ("under_invoicing", -1)):
+            if sign * level < SHIFT:
+                continue
+            side = g[sign * g["shift"] >= SHIFT]
+            flagged = side[sign * side["z"] >= z_item]
+            gap = float((side["value_krw"] - side["bench_krw"]).abs().sum())
+            word = "above" if sign > 0 else "below"
+            rows.append({
+                "subject_id": company, "typology": typology, "raw": sign * level,
+                "period_start": side["date"].min(), "period_end": side["date"].max(),
+                "amount_krw": gap,
+                "evidence": {"declarations": ids(flagged["declaration_id"]) or ids(side["declaration_id"])},
+                "explanation": (
+                    f"{len(side)} of {len(g)} {direction} items priced {np.exp(sign * level):.1f}x "
+                    f"{word} what other traders pay for the same HS6 from the same partner "
+                    f"({len(flagged)} items beyond robust z {z_item}); KRW {gap:,.0f} between "
+                    f"the declared and the benchmark values."
+                ),
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
