@@ -3,22 +3,30 @@ evidence seeds, and tables that do not exist."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import Engine
 
 from opencustoms.cases.network import build_network, seeds_from_evidence
+from opencustoms.db import make_engine
 
-from .conftest import make_world
+from .conftest import fill, make_world
 
 
 def _edges(net: object) -> set[tuple[str, str, str]]:
     return {(e.source, e.relation, e.target) for e in net.edges}  # type: ignore[attr-defined]
 
 
-def test_no_world_tables_gives_just_the_seeds(engine: Engine) -> None:
+def test_missing_tables_and_columns_are_skipped(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bare.sqlite'}")
     net = build_network(engine=engine, seeds=["C1"], hops=2)
-    assert [n.id for n in net.nodes] == ["C1"] and net.edges == []
-    # The declaration store exists after migration; its edge sources are found, not used.
-    assert "importer_declaration" in net.sources and "links" not in net.sources
+    assert [n.id for n in net.nodes] == ["C1"] and net.edges == [] and net.sources == []
+    # A links table without a relation column cannot say what the edge is: not used.
+    fill(engine, "world_links", [{"source_id": "P1", "target_id": "C1"}])
+    fill(engine, "world_wallets", [{"wallet_id": "W1", "exchange": "Upbit", "owner_id": "C1"}])
+    net = build_network(engine=engine, seeds=["C1"], hops=1)
+    assert net.sources == ["wallet_owner"]
+    assert {(e.source, e.relation, e.target) for e in net.edges} == {("C1", "owns_wallet", "W1")}
 
 
 def test_hops_types_labels_and_amounts(engine: Engine) -> None:
@@ -51,7 +59,7 @@ def test_hops_types_labels_and_amounts(engine: Engine) -> None:
 def test_a_hub_is_summarised_and_the_node_cap_holds(engine: Engine) -> None:
     make_world(engine, hub_declarations=300)
     net = build_network(engine=engine, seeds=["C1"], hops=1, max_neighbours=10)
-    declared = [e for e in net.edges if e.relation == "declared_export" and e.target != ""]
+    declared = [e for e in net.edges if e.relation == "imported"]
     drawn = [e for e in declared if not e.target.startswith("more:")]
     summary = next(n for n in net.nodes if n.type == "summary")
     assert len(drawn) == 10 and summary.count == 290

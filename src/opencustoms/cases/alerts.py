@@ -19,20 +19,25 @@ from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 from pydantic import BaseModel
-from sqlalchemy import Engine, MetaData, Table, inspect, select
+from sqlalchemy import Engine, MetaData, Table, insert, inspect, select
 
 from opencustoms.cases.access import SYSTEM, ActorLike, require_staff
 from opencustoms.cases.history import ALERT, record
 from opencustoms.cases.models import AlertRefRow, AlertRow, EvidenceRow
 from opencustoms.cases.policy import Policy, load_policy
-from opencustoms.db import session_scope
+from opencustoms.db import bulk_insert, session_scope
 from opencustoms.errors import InvalidInput
 
 _CHUNK = 500
 _MAX_EXPLANATION = 4000
-# Tables whose ``office_id`` tells which office owns an alert about their declarations.
-_DECLARATION_TABLES = ("declarations", "world_declarations")
+# Where an evidence id's office is found: evidence kind -> (table, id column, office column).
+# The office that handled most of an alert's declarations or parcels owns the alert.
+_OFFICE_SOURCES = {
+    "declarations": ("declarations", "declaration_id", "office_id"),
+    "parcels": ("parcels", "parcel_id", "office_code"),
+}
 
 
 class ImportResult(BaseModel):
@@ -73,24 +78,23 @@ def _evidence_ids(value: Any, *, row: int) -> dict[str, list[str]]:
     return out
 
 
-def _office_from_evidence(engine: Engine, ids: set[str]) -> dict[str, str]:
-    """Declaration id -> office, from whichever declaration tables exist."""
-    if not ids:
-        return {}
+def _office_from_evidence(
+    engine: Engine, alerts: list[IncomingAlert]
+) -> dict[tuple[str, str], str]:
+    """(evidence kind, id) -> office, from whichever of the tables exist."""
     present = set(inspect(engine).get_table_names())
-    found: dict[str, str] = {}
+    found: dict[tuple[str, str], str] = {}
     with engine.connect() as conn:
-        for name in _DECLARATION_TABLES:
-            if name not in present:
+        for kind, (name, id_col, office_col) in _OFFICE_SOURCES.items():
+            ids = sorted({i for a in alerts for i in a.evidence.get(kind, [])})
+            if not ids or name not in present:
                 continue
             table = Table(name, MetaData(), autoload_with=conn)
-            if "office_id" not in table.c or "declaration_id" not in table.c:
+            if id_col not in table.c or office_col not in table.c:
                 continue
-            for chunk in _chunks(sorted(ids - found.keys())):
-                q = select(table.c.declaration_id, table.c.office_id).where(
-                    table.c.declaration_id.in_(chunk)
-                )
-                found.update({str(d): str(o) for d, o in conn.execute(q) if o is not None})
+            for chunk in _chunks(ids):
+                q = select(table.c[id_col], table.c[office_col]).where(table.c[id_col].in_(chunk))
+                found.update({(kind, str(i)): str(o) for i, o in conn.execute(q) if o is not None})
     return found
 
 
@@ -126,6 +130,29 @@ def incoming_from_frame(frame: pd.DataFrame) -> list[IncomingAlert]:
     return out
 
 
+@dataclass
+class _Pending:
+    """A new alert built in memory; all of them are inserted in one statement at the end."""
+
+    fields: dict[str, Any]
+    evidence: set[tuple[str, str]]
+    refs: list[str]
+    id: int | None = None
+
+    # The attributes ``_fold`` updates, shared with ``AlertRow``.
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.__dict__["fields"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("fields", "evidence", "refs", "id"):
+            object.__setattr__(self, name, value)
+        else:
+            self.fields[name] = value
+
+
 def import_alerts(
     *,
     engine: Engine,
@@ -140,7 +167,7 @@ def import_alerts(
     """Store detector alerts, folding duplicates into existing matters (one transaction).
 
     ``office`` assigns every alert to one office; otherwise an alert's own ``office``, else
-    the office that handled most of its evidence declarations, else none (analysts triage
+    the office that handled most of its evidence declarations or parcels, else none (analysts triage
     unassigned alerts). Returns ``{"input", "new", "merged"}``.
     """
     require_staff(actor)
@@ -150,10 +177,8 @@ def import_alerts(
     policy = policy or load_policy()
     now = now or dt.datetime.now(dt.UTC)
     window = policy.dedup_window_days(on=now.date())
-    decl_ids = {i for a in alerts for i in a.evidence.get("declarations", [])}
-    offices = _office_from_evidence(engine, decl_ids) if office is None else {}
-    new_ids: list[int] = []
-    merged_ids: list[int] = []
+    offices = _office_from_evidence(engine, alerts) if office is None else {}
+    merged = 0
     with session_scope(engine) as s:
         known: set[str] = set()
         for chunk in _chunks(sorted({a.external_id for a in alerts})):
@@ -165,7 +190,7 @@ def import_alerts(
                 )
             )
         # Open matters on the same subjects: the candidates to fold into.
-        matters: dict[tuple[str, str], list[AlertRow]] = defaultdict(list)
+        matters: dict[tuple[str, str], list[Any]] = defaultdict(list)
         for chunk in _chunks(sorted({a.subject_id for a in alerts})):
             for row in s.scalars(
                 select(AlertRow).where(
@@ -173,14 +198,17 @@ def import_alerts(
                 )
             ):
                 matters[(row.subject_id, row.typology)].append(row)
-        seen_evidence: dict[int, set[tuple[str, str]]] = {}
+        pending: list[_Pending] = []
+        # Existing alerts that received something: their evidence and new refs.
+        touched: dict[int, tuple[set[tuple[str, str]], set[tuple[str, str]], list[str]]] = {}
         for n, rec in enumerate(sorted(alerts, key=lambda a: (a.period_start, a.external_id))):
             if progress and n % 1000 == 0:
                 progress(n, len(alerts))
             if rec.external_id in known:
-                merged_ids.append(-1)  # re-delivery: already folded in, nothing to change
+                merged += 1  # re-delivery: already folded in, nothing to change
                 continue
             known.add(rec.external_id)
+            fresh = {(k, r) for k, refs in rec.evidence.items() for r in refs}
             target = next(
                 (
                     m
@@ -193,59 +221,98 @@ def import_alerts(
             )
             if target is None:
                 votes = Counter(
-                    offices[d] for d in rec.evidence.get("declarations", []) if d in offices
+                    offices[(k, i)]
+                    for k in _OFFICE_SOURCES
+                    for i in rec.evidence.get(k, [])
+                    if (k, i) in offices
                 )
                 hours = policy.sla_hours(source=source, typology=rec.typology, on=now.date())
-                target = AlertRow(
-                    source=source,
-                    typology=rec.typology,
-                    subject_type=rec.subject_type
-                    or policy.subject_type(rec.typology, on=now.date()),
-                    subject_id=rec.subject_id,
-                    score=rec.score,
-                    amount_krw=rec.amount_krw,
-                    period_start=rec.period_start,
-                    period_end=rec.period_end,
-                    explanation=rec.explanation[:_MAX_EXPLANATION],
-                    office=office or rec.office or (votes.most_common(1)[0][0] if votes else None),
-                    state="new",
-                    merged_count=1,
-                    created_at=now,
-                    due_at=now + dt.timedelta(hours=hours),
-                    updated_at=now,
+                item = _Pending(
+                    fields={
+                        "source": source,
+                        "typology": rec.typology,
+                        "subject_type": rec.subject_type
+                        or policy.subject_type(rec.typology, on=now.date()),
+                        "subject_id": rec.subject_id,
+                        "score": rec.score,
+                        "amount_krw": rec.amount_krw,
+                        "period_start": rec.period_start,
+                        "period_end": rec.period_end,
+                        "explanation": rec.explanation[:_MAX_EXPLANATION],
+                        "office": office
+                        or rec.office
+                        or (votes.most_common(1)[0][0] if votes else None),
+                        "state": "new",
+                        "merged_count": 1,
+                        "created_at": now,
+                        "due_at": now + dt.timedelta(hours=hours),
+                        "updated_at": now,
+                    },
+                    evidence=fresh,
+                    refs=[rec.external_id],
                 )
-                s.add(target)
-                s.flush()
-                matters[(rec.subject_id, rec.typology)].append(target)
-                seen_evidence[target.id] = set()
-                new_ids.append(target.id)
-            else:
-                _fold(target, rec, now)
-                if target.id not in seen_evidence:
-                    seen_evidence[target.id] = {
-                        (k, r)
-                        for k, r in s.execute(
-                            select(EvidenceRow.kind, EvidenceRow.ref_id).where(
-                                EvidenceRow.alert_id == target.id
-                            )
+                pending.append(item)
+                matters[(rec.subject_id, rec.typology)].append(item)
+                continue
+            merged += 1
+            _fold(target, rec, now)
+            if isinstance(target, _Pending):
+                target.evidence |= fresh
+                target.refs.append(rec.external_id)
+                continue
+            if target.id not in touched:
+                have = {
+                    (k, r)
+                    for k, r in s.execute(
+                        select(EvidenceRow.kind, EvidenceRow.ref_id).where(
+                            EvidenceRow.alert_id == target.id
                         )
-                    }
-                merged_ids.append(target.id)
-            s.add(AlertRefRow(alert_id=target.id, source=source, external_id=rec.external_id,
-                              imported_at=now))  # fmt: skip
-            have = seen_evidence[target.id]
-            fresh = [
-                (kind, ref)
-                for kind, refs in rec.evidence.items()
-                for ref in refs
-                if (kind, ref) not in have
-            ]
-            have.update(fresh)
-            s.add_all(EvidenceRow(alert_id=target.id, kind=k, ref_id=r) for k, r in fresh)
-            s.flush()
+                    )
+                }
+                touched[target.id] = (have, set(), [])
+            have, add, refs = touched[target.id]
+            add |= fresh - have
+            refs.append(rec.external_id)
+        s.flush()
+        # Bulk inserts: one statement per table instead of a round trip per alert.
+        if pending:
+            ids = s.scalars(
+                insert(AlertRow).returning(AlertRow.id, sort_by_parameter_order=True),
+                [p.fields for p in pending],
+            ).all()
+            for p, new_id in zip(pending, ids, strict=True):
+                p.id = new_id
+        evidence_rows = [
+            {"alert_id": p.id, "kind": k, "ref_id": r} for p in pending for k, r in p.evidence
+        ]
+        evidence_rows += [
+            {"alert_id": i, "kind": k, "ref_id": r} for i, (_, add, _) in touched.items()
+            for k, r in add
+        ]  # fmt: skip
+        ref_rows = [
+            {"alert_id": p.id, "source": source, "external_id": e, "imported_at": now}
+            for p in pending
+            for e in p.refs
+        ]
+        ref_rows += [
+            {"alert_id": i, "source": source, "external_id": e, "imported_at": now}
+            for i, (_, _, refs) in touched.items()
+            for e in refs
+        ]
+        # Evidence is the bulk of an import (ids by the thousand): COPY on PostgreSQL.
+        for i in range(0, len(evidence_rows), 50_000):
+            part = evidence_rows[i : i + 50_000]
+            bulk_insert(
+                s.connection(),
+                EvidenceRow.__tablename__,
+                pa.table({c: [r[c] for r in part] for c in ("alert_id", "kind", "ref_id")}),
+            )
+        for i in range(0, len(ref_rows), 20_000):
+            s.execute(insert(AlertRefRow), ref_rows[i : i + 20_000])
+        new_ids = [p.id for p in pending]
     if progress:
         progress(len(alerts), len(alerts))
-    result = ImportResult(input=len(alerts), new=len(new_ids), merged=len(merged_ids))
+    result = ImportResult(input=len(alerts), new=len(new_ids), merged=merged)
     record(
         engine=engine,
         actor=actor,
@@ -257,13 +324,13 @@ def import_alerts(
             **result.model_dump(),
             "source": source,
             "new_alerts": new_ids,
-            "merged_into": sorted({i for i in merged_ids if i > 0}),
+            "merged_into": sorted(touched),
         },
     )
     return result
 
 
-def _fold(target: AlertRow, rec: IncomingAlert, now: dt.datetime) -> None:
+def _fold(target: Any, rec: IncomingAlert, now: dt.datetime) -> None:
     """Fold one detector alert into an existing matter (see the module docstring)."""
     disjoint = rec.period_start > target.period_end or rec.period_end < target.period_start
     target.amount_krw = (
