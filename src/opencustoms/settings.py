@@ -57,6 +57,27 @@ class Settings(BaseSettings):
         default=PACKAGE_DATA_DIR / "parcels" / "screening.yaml",
         description="Parcel screening thresholds, typology decisions and detector parameters.",
     )
+    portal_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Public address of the portal, used in links sent by e-mail.",
+    )
+    mail_sender: str = Field(
+        default="no-reply@customs.example", description="From address of portal e-mails."
+    )
+    smtp_host: str = Field(
+        default="", description="SMTP server for portal e-mails; empty writes .eml files "
+        "under var_dir/mail instead."
+    )
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
+    smtp_user: str = Field(default="", description="SMTP login; empty sends without login.")
+    smtp_password: str = Field(default="", description="SMTP password.")
+    smtp_tls: str = Field(
+        default="starttls", pattern="^(starttls|ssl|none)$", description="SMTP transport security."
+    )
+    portal_limits_file: Path = Field(
+        default=PACKAGE_DATA_DIR / "portal" / "limits.yaml",
+        description="Per-IP and per-account rate limits of logins and public forms.",
+    )
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
     exploration_strategy: str = Field(default="random", pattern="^(random|uncertainty|both)$")
     seed: int = 42

@@ -19,7 +19,9 @@ MODEL_MODULES = (
     "opencustoms.workspace.models",
     "opencustoms.parcels.models",
     "opencustoms.cases.models",
+    "opencustoms.portal.models",
     "opencustoms.screening.models",
+    "opencustoms.world.models",
 )
 for _module in MODEL_MODULES:
     importlib.import_module(_module)
