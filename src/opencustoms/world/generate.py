@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.errors import InvalidInput
-from opencustoms.screening import synth_exports as screening_world
 
 START = dt.date(2023, 1, 1)
 END = dt.date(2024, 12, 31)
@@ -137,7 +136,7 @@ def _core(world: GeneratedWorld, rng: np.random.Generator, scale: float) -> None
 
 
 # Called after the core world exists; append your module's function here (see docstring).
-EXTENSIONS: tuple[Extension, ...] = (screening_world.extend_world,)
+EXTENSIONS: tuple[Extension, ...] = ()
 
 
 def generate(
