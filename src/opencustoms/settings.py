@@ -80,6 +80,13 @@ class Settings(BaseSettings):
     )
     exploration_share: float = Field(default=0.10, ge=0.0, le=1.0)
     exploration_strategy: str = Field(default="random", pattern="^(random|uncertainty|both)$")
+    screening_review_threshold: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Party-screening matches at or above this score go to the review queue; "
+        "empty = the threshold fitted with the matcher (data/screening/matcher_v1.yaml).",
+    )
     seed: int = 42
 
     @model_validator(mode="after")
