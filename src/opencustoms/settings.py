@@ -53,6 +53,21 @@ class Settings(BaseSettings):
         description="Declaration items per HS6 (trade-frequency prior of the HS classifier); "
         "`opencustoms hs prior` writes one from the declaration store.",
     )
+    dask_scheduler: str = Field(
+        default="",
+        description="Dask scheduler address (tcp://host:8786) for --engine dask; empty "
+        "starts a LocalCluster sized by the dask_* settings below.",
+    )
+    dask_workers: int = Field(
+        default=0, ge=0, description="LocalCluster worker processes; 0 = one per core."
+    )
+    dask_threads_per_worker: int = Field(
+        default=1, ge=1, description="Threads per LocalCluster worker process."
+    )
+    dask_memory_limit: str = Field(
+        default="auto",
+        description="Memory limit per LocalCluster worker ('4GiB', or 'auto' = RAM / workers).",
+    )
     parcels_screening_file: Path = Field(
         default=PACKAGE_DATA_DIR / "parcels" / "screening.yaml",
         description="Parcel screening thresholds, typology decisions and detector parameters.",
