@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from opencustoms.parcels import normalise
 from opencustoms.parcels.money import to_usd
@@ -34,11 +36,28 @@ FEATURES = {
 MAD_TO_SIGMA = 1.4826  # as in valuation.service: MAD of a normal x this = its std deviation
 
 
-def _keys(values: pd.Series, fn: Callable[[list[str]], list[str]]) -> pd.Series:
-    """Apply a per-value key function once per distinct value."""
-    codes, uniq = pd.factorize(values.astype(object).fillna(""))
-    keys = np.array(fn([str(u) for u in uniq]), dtype=object)
-    return pd.Series(keys[codes], index=values.index)
+def _codes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(code per row, -1 when missing; distinct values) through Arrow dictionary encoding."""
+    arr = pa.array(values.astype("string[pyarrow]"))
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    enc = pc.dictionary_encode(arr)
+    return pc.fill_null(enc.indices, -1).to_numpy().astype(np.int64), enc.dictionary.to_pylist()
+
+
+def _key_ids(values: pd.Series, fn: Callable[[list[str]], list[str]]) -> np.ndarray:
+    """Integer id of each row's key (``fn`` runs once per distinct value); -1 = no key."""
+    idx, uniq = _codes(values)
+    keys = np.array(fn([u or "" for u in uniq]), dtype=object)
+    kid, _ = pd.factorize(keys)
+    kid = np.where(keys == "", -1, kid)
+    return np.where(idx < 0, -1, kid[np.maximum(idx, 0)]).astype(np.int64)
+
+
+def _pair_ids(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Id of each (a, b) pair; -1 when either is -1."""
+    ids, _ = pd.factorize(a * (int(b.max(initial=0)) + 2) + b)
+    return np.where((a < 0) | (b < 0), -1, ids).astype(np.int64)
 
 
 def desc_keys(values: list[str]) -> list[str]:
@@ -52,91 +71,127 @@ def desc_keys(values: list[str]) -> list[str]:
 
 
 def prepare(valid: pd.DataFrame) -> pd.DataFrame:
-    """Keys and derived values per parcel (same index as ``valid``)."""
+    """Keys (integer ids, -1 = none) and derived values per parcel (same index)."""
     p = pd.DataFrame(index=valid.index)
     p["date"] = valid["arrival_date"]
-    p["pccc"] = valid["recipient_pccc"].astype(object)
-    p["name_key"] = _keys(valid["recipient_name"], normalise.name_keys)
-    p["addr_key"] = _keys(valid["recipient_address"], normalise.address_keys)
-    p["phone_key"] = _keys(valid["recipient_phone"], normalise.phone_keys)
-    p["person"] = (p["name_key"] + "@" + p["addr_key"]).where(
-        (p["name_key"] != "") & (p["addr_key"] != ""), None
-    )
-    p["desc_key"] = _keys(valid["description"], desc_keys)
+    p["day"] = valid["arrival_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    p["pccc"], _ = _codes(valid["recipient_pccc"])
+    p["name"] = _key_ids(valid["recipient_name"], normalise.name_keys)
+    p["addr"] = _key_ids(valid["recipient_address"], normalise.address_keys)
+    p["phone"] = _key_ids(valid["recipient_phone"], normalise.phone_keys)
+    p["person"] = _pair_ids(p["name"].to_numpy(), p["addr"].to_numpy())
+    desc_idx, desc_uniq = _codes(valid["description"])
+    dkeys = np.array(desc_keys([u or "" for u in desc_uniq]), dtype=object)
+    did, _ = pd.factorize(dkeys)
+    p["desc"] = did[desc_idx]
     p["qty"] = valid["quantity"].to_numpy(dtype=float)
     p["value_usd"] = to_usd(
         valid["declared_value"].astype(float), valid["currency"].astype(object), p["date"]
     )
     p["unit_usd"] = p["value_usd"] / p["qty"]
     # HS code: as given, else the most common one given for the same description.
-    hs = valid["hs_code"].astype(object)
-    p["hs6"] = hs.str[:6]
-    known = p.dropna(subset=["hs6"])
-    usual = known.groupby("desc_key")["hs6"].agg(lambda s: s.value_counts().index[0])
-    p["hs6"] = p["hs6"].fillna(p["desc_key"].map(usual))
-    p["hs_filled"] = hs.isna() & p["hs6"].notna()
+    hs6_idx, hs6_uniq = _codes(valid["hs_code"].astype("string[pyarrow]").str[:6])
+    given = hs6_idx >= 0
+    pairs = pd.Series(1, index=pd.MultiIndex.from_arrays([p["desc"][given], hs6_idx[given]]))
+    top = pairs.groupby(level=[0, 1]).size().sort_values().groupby(level=0).tail(1)
+    usual = pd.Series(top.index.get_level_values(1), index=top.index.get_level_values(0))
+    filled = p["desc"].map(usual).fillna(-1).to_numpy(dtype=np.int64)
+    p["hs"] = np.where(given, hs6_idx, filled)
+    p["hs_filled"] = ~given & (p["hs"] >= 0)
+    names = np.array([*hs6_uniq, None], dtype=object)
+    p["hs6"] = names[np.where(p["hs"] >= 0, p["hs"], len(hs6_uniq))]
     p["departure"] = valid["departure_country"].astype(object)
-    chapter = pd.to_numeric(p["hs6"].str[:2], errors="coerce")
-    limits = {d: de_minimis_usd(d) for d in p["date"].dropna().dt.date.unique()}
-    day = p["date"].dt.date
-    general = day.map({d: v["general"] for d, v in limits.items()})
-    us = day.map({d: v["us"] for d, v in limits.items()})
-    food = day.map({d: v["food"] for d, v in limits.items()})
-    p["limit"] = np.where(
-        chapter.isin(list(food_chapters())), food, np.where(p["departure"] == "US", us, general)
-    ).astype(float)
+    # limits per (day, food chapter, shipped from the US): a handful of combinations
+    food_ch = {f"{c:02d}" for c in food_chapters()}
+    is_food = np.array([h is not None and h[:2] in food_ch for h in names])[
+        np.where(p["hs"] >= 0, p["hs"], len(hs6_uniq))
+    ]
+    days = p["day"].to_numpy()
+    limit = np.zeros(len(p))
+    for d in np.unique(days):
+        lim = de_minimis_usd(np.datetime64(int(d), "D").astype(object))
+        on = days == d
+        us = (p["departure"] == "US").to_numpy()
+        limit[on] = np.where(is_food[on], lim["food"], np.where(us[on], lim["us"], lim["general"]))
+    p["limit"] = limit
     return p
+
+
+def _group_min(ids: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Minimum of ``values`` within each id (ids 0..k-1), gathered back to rows."""
+    out = np.full(int(ids.max(initial=-1)) + 1, np.inf)
+    np.minimum.at(out, ids, values)
+    return out[ids]
 
 
 def split_shipment(p: pd.DataFrame) -> pd.DataFrame:
     """Same-day parcels of one recipient (same PCCC, or same name and address under other
     codes), each within its limit, added up: log(total / lowest limit of the group)."""
-    eligible = p["value_usd"] <= p["limit"]
-    e = p.loc[eligible, ["date", "pccc", "person", "value_usd", "limit"]]
-    # Connected components of "same day and same code" or "same day and same person".
-    comp = e.groupby(["date", "pccc"], sort=False).ngroup().astype(float)
-    for _ in range(4):
-        by_person = comp.groupby([e["date"], e["person"]], dropna=True).transform("min")
-        new = pd.Series(
-            np.minimum(comp, by_person.reindex(comp.index).fillna(comp)), index=comp.index
-        )
-        new = new.groupby([e["date"], e["pccc"]]).transform("min")
-        if (new == comp).all():
+    eligible = (p["value_usd"] <= p["limit"]).to_numpy()
+    idx = np.flatnonzero(eligible)
+    day = p["day"].to_numpy()[idx]
+    by_code = _pair_ids(day, p["pccc"].to_numpy()[idx])
+    person = p["person"].to_numpy()[idx]
+    by_person = _pair_ids(day, person)
+    # Connected components of "same day and same code" or "same day and same person":
+    # propagate the smallest code-group id through person groups until stable.
+    comp = by_code.astype(float)
+    has_person = by_person >= 0
+    for _ in range(6):
+        new = comp.copy()
+        if has_person.any():
+            pid, _ = pd.factorize(by_person[has_person])
+            new[has_person] = _group_min(pid, comp[has_person])
+        cid, _ = pd.factorize(by_code)
+        new = _group_min(cid, new)
+        if np.array_equal(new, comp):
             break
         comp = new
-    g = e.assign(comp=comp).groupby("comp")
-    n = g["value_usd"].transform("size")
-    total = g["value_usd"].transform("sum")
-    lowest = g["limit"].transform("min")
-    codes = g["pccc"].transform("nunique")
+    gid, _ = pd.factorize(comp)
+    value = p["value_usd"].to_numpy()[idx]
+    limit = p["limit"].to_numpy()[idx]
+    n = np.bincount(gid)[gid]
+    total = np.bincount(gid, value)[gid]
+    lowest = _group_min(gid, limit)
+    width = int(p["pccc"].max()) + 2
+    code_pairs = pd.unique(gid.astype(np.int64) * width + p["pccc"].to_numpy()[idx])
+    codes = np.bincount(code_pairs // width, minlength=len(gid))[gid]
+    grouped = n >= 2
     f = pd.DataFrame(index=p.index)
     f["log_over_limit"] = -3.0
-    f.loc[e.index, "log_over_limit"] = np.where(n >= 2, np.log(total / lowest).clip(-3, 3), -3.0)
     f["linked_by_name"] = 0.0
-    f.loc[e.index, "linked_by_name"] = (codes > 1).astype(float)
-    f["group"] = pd.Series(np.nan, index=p.index)
-    f.loc[e.index, "group"] = np.where(n >= 2, comp, np.nan)
+    f["group"] = np.nan
     f["group_total_usd"] = np.nan
-    f.loc[e.index, "group_total_usd"] = np.where(n >= 2, total, np.nan)
     f["group_limit_usd"] = np.nan
-    f.loc[e.index, "group_limit_usd"] = lowest
+    rows = f.index[idx]
+    over = np.where(grouped, np.clip(np.log(total / lowest), -3, 3), -3.0)
+    f.loc[rows, "log_over_limit"] = over
+    f.loc[rows, "linked_by_name"] = (codes > 1).astype(float)
+    f.loc[rows, "group"] = np.where(grouped, gid, np.nan)
+    f.loc[rows, "group_total_usd"] = np.where(grouped, total, np.nan)
+    f.loc[rows, "group_limit_usd"] = lowest
     return f
 
 
 def _distinct(p: pd.DataFrame, by: str, what: str) -> pd.Series:
-    ok = p[by].notna() & (p[by] != "") & p[what].notna() & (p[what] != "")
-    counts = p.loc[ok].groupby(by)[what].nunique()
-    return pd.Series(np.log(p[by].map(counts).fillna(1.0).astype(float)), index=p.index)
+    """log(number of distinct ``what`` per ``by``), gathered to rows (0 when unknown)."""
+    b, w = p[by].to_numpy(), p[what].to_numpy()
+    ok = (b >= 0) & (w >= 0)
+    width = int(w.max(initial=0)) + 2
+    pairs = pd.unique(b[ok] * width + w[ok])
+    counts = np.bincount(pairs // width, minlength=int(b.max(initial=0)) + 1).astype(float)
+    out = np.where(b >= 0, counts[np.maximum(b, 0)], 1.0)
+    return pd.Series(np.log(np.maximum(out, 1.0)), index=p.index)
 
 
 def pccc_misuse(p: pd.DataFrame) -> pd.DataFrame:
     """Distinct names/addresses/phones per code and distinct codes per person/phone (log)."""
     f = pd.DataFrame(index=p.index)
-    f["names_per_code"] = _distinct(p, "pccc", "name_key")
-    f["addresses_per_code"] = _distinct(p, "pccc", "addr_key")
-    f["phones_per_code"] = _distinct(p, "pccc", "phone_key")
+    f["names_per_code"] = _distinct(p, "pccc", "name")
+    f["addresses_per_code"] = _distinct(p, "pccc", "addr")
+    f["phones_per_code"] = _distinct(p, "pccc", "phone")
     f["codes_per_person"] = _distinct(p, "person", "pccc")
-    f["codes_per_phone"] = _distinct(p, "phone_key", "pccc")
+    f["codes_per_phone"] = _distinct(p, "phone", "pccc")
     return f
 
 
@@ -145,34 +200,53 @@ def _robust_z(x: Any, median: Any, high: Any) -> Any:
     return (x - median) / np.maximum(high - median, 0.5)
 
 
+def _goods(p: pd.DataFrame) -> np.ndarray:
+    """Goods id: the HS6 (given or filled), else the normalised description."""
+    hs, desc = p["hs"].to_numpy(), p["desc"].to_numpy()
+    return np.where(hs >= 0, hs, int(hs.max(initial=0)) + 1 + desc)
+
+
 def commercial_resale(p: pd.DataFrame) -> pd.DataFrame:
     """How far a recipient's count and quantity of the same goods (HS6, else description)
     lie in the upper tail of the population of (recipient, goods) pairs of the manifest."""
-    goods = p["hs6"].fillna("d:" + p["desc_key"])
-    pair = p.groupby(["pccc", goods])
-    count = np.log(pair["qty"].transform("size").astype(float))
-    qty = np.log(pair["qty"].transform("sum"))
-    pairs = pd.DataFrame({"c": count, "q": qty}).groupby([p["pccc"], goods]).first()
+    goods = _goods(p)
+    pair = _pair_ids(p["pccc"].to_numpy(), goods)
+    qty = p["qty"].to_numpy()
+    n_pair = np.bincount(pair)
+    q_pair = np.bincount(pair, qty)
+    lc, lq = np.log(n_pair), np.log(q_pair)
     f = pd.DataFrame(index=p.index)
-    f["same_goods_z"] = _robust_z(count, pairs["c"].median(), pairs["c"].quantile(0.99))
-    f["same_goods_qty_z"] = _robust_z(qty, pairs["q"].median(), pairs["q"].quantile(0.99))
-    lq = np.log(p["qty"])
-    by_goods = lq.groupby(goods)
+    f["same_goods_z"] = _robust_z(lc[pair], np.median(lc), np.quantile(lc, 0.99))
+    f["same_goods_qty_z"] = _robust_z(lq[pair], np.median(lq), np.quantile(lq, 0.99))
+    lqty = pd.Series(np.log(qty), index=p.index)
+    by = lqty.groupby(goods)
+    med = by.median()
+    high = by.quantile(0.99)
     f["parcel_qty_z"] = _robust_z(
-        lq, by_goods.transform("median"), by_goods.transform(lambda s: s.quantile(0.99))
+        lqty.to_numpy(), med.reindex(goods).to_numpy(), high.reindex(goods).to_numpy()
     )
-    f["same_goods_parcels"] = np.exp(count).round()
-    f["same_goods_quantity"] = np.exp(qty).round()
+    f["same_goods_parcels"] = n_pair[pair]
+    f["same_goods_quantity"] = q_pair[pair]
     return f
 
 
-def _price_z(lp: pd.Series, key: pd.Series, min_n: int, floor: float) -> pd.Series:
-    g = lp.groupby(key)
-    med = g.transform("median")
-    mad = (lp - med).abs().groupby(key).transform("median")
-    n = g.transform("size")
-    z = pd.Series((lp - med) / np.maximum(MAD_TO_SIGMA * mad, floor), index=lp.index)
-    return z.where(n >= min_n)
+def _price_stats(
+    lp: np.ndarray, key: np.ndarray, min_n: int, floor: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(robust z, group median) of log prices within each key (NaN: key -1 or small group)."""
+    ok = key >= 0
+    s = pd.Series(lp[ok])
+    k = key[ok]
+    med = s.groupby(k).median()
+    m = med.reindex(k).to_numpy()
+    mad = pd.Series(np.abs(lp[ok] - m)).groupby(k).median().reindex(k).to_numpy()
+    n = np.bincount(k)[k]
+    z = np.full(len(lp), np.nan)
+    median = np.full(len(lp), np.nan)
+    big = n >= min_n
+    z[np.flatnonzero(ok)[big]] = ((lp[ok] - m) / np.maximum(MAD_TO_SIGMA * mad, floor))[big]
+    median[np.flatnonzero(ok)[big]] = m[big]
+    return z, median
 
 
 def undervaluation(p: pd.DataFrame) -> pd.DataFrame:
@@ -181,18 +255,19 @@ def undervaluation(p: pd.DataFrame) -> pd.DataFrame:
     ref = load_reference()
     min_n = int(ref.param("detector", "price_min_group"))
     floor = float(ref.param("detector", "price_sigma_floor"))
-    lp = np.log(p["unit_usd"].clip(lower=0.01))
-    z_desc = _price_z(lp, p["desc_key"], min_n, floor)
-    z_hs = _price_z(lp, p["hs6"].fillna(""), min_n, floor).where(p["hs6"].notna())
+    lp = np.log(p["unit_usd"].clip(lower=0.01).to_numpy())
+    z_desc, m_desc = _price_stats(lp, p["desc"].to_numpy(), min_n, floor)
+    z_hs, m_hs = _price_stats(lp, p["hs"].to_numpy(), min_n, floor)
     f = pd.DataFrame(index=p.index)
-    f["price_z"] = z_desc.fillna(z_hs).fillna(0.0).clip(-10, 10)
-    f["price_z_hs"] = z_hs.fillna(0.0).clip(-10, 10)
-    f["price_level"] = np.where(z_desc.notna(), "description", np.where(z_hs.notna(), "HS6", ""))
-    med = lp.groupby(p["desc_key"]).transform("median").where(z_desc.notna())
-    med = med.fillna(lp.groupby(p["hs6"].fillna("")).transform("median"))
+    f["price_z"] = np.clip(np.where(np.isnan(z_desc), np.nan_to_num(z_hs), z_desc), -10, 10)
+    f["price_z_hs"] = np.clip(np.nan_to_num(z_hs), -10, 10)
+    f["price_level"] = np.where(
+        ~np.isnan(z_desc), "description", np.where(~np.isnan(z_hs), "HS6", "")
+    )
+    med = np.where(np.isnan(m_desc), m_hs, m_desc)
     f["typical_unit_usd"] = np.exp(med)
     # how far below the typical price, unscaled: wide-spread goods get no excuse from MAD
-    f["price_log_ratio"] = (lp - med).fillna(0.0).clip(-10, 10)
+    f["price_log_ratio"] = np.clip(np.nan_to_num(lp - med), -10, 10)
     return f
 
 

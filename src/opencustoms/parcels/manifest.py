@@ -17,6 +17,7 @@ resolved by the callers (screening within a file, intake against the store).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -115,8 +117,36 @@ class Checked:
 def _text(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame:
         return pd.Series(pd.NA, index=frame.index, dtype="string[pyarrow]")
-    s = frame[name].astype("string[pyarrow]").str.strip()
-    return s.mask(s == "")
+    col = frame[name]
+    if not isinstance(col.dtype, pd.StringDtype) or col.dtype.storage != "pyarrow":
+        col = col.astype("string[pyarrow]")
+    arr = pa.array(col)
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    trimmed = pc.utf8_trim_whitespace(arr)
+    clean = pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    return pd.Series(pd.arrays.ArrowStringArray(clean), index=frame.index)
+
+
+def _per_value(col: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Series:
+    """``fn`` applied to the distinct values only (dates, codes, currencies repeat)."""
+    codes, uniq = pd.factorize(col, use_na_sentinel=False)
+    done = fn(pd.Series(uniq, dtype=col.dtype)).reset_index(drop=True)
+    return pd.Series(done.take(codes).to_numpy(), index=col.index)
+
+
+def _number(frame: pd.DataFrame, name: str) -> tuple[pd.Series, pd.Series]:
+    """(parsed numbers, given-but-not-a-number mask); the Arrow cast is the fast path."""
+    col = frame[name]
+    if pd.api.types.is_numeric_dtype(col.dtype):
+        num = pd.Series(col.to_numpy(dtype=float, na_value=np.nan), index=frame.index)
+        return num, pd.Series(False, index=frame.index)
+    text = _text(frame, name)
+    try:
+        arr = pc.cast(pa.array(text), pa.float64())
+        num = pd.Series(arr.to_numpy(zero_copy_only=False), index=frame.index)
+    except pa.ArrowInvalid:
+        num = pd.to_numeric(text, errors="coerce").astype(float)
+    return num, text.notna() & num.isna()
 
 
 def validate(frame: pd.DataFrame, *, first_row: int = 1) -> Checked:
@@ -131,25 +161,28 @@ def validate(frame: pd.DataFrame, *, first_row: int = 1) -> Checked:
         if m.any():
             problems.append((m, name, why))
 
+    numbers = ("quantity", "declared_value", "gross_weight_kg")
     for name in COLUMNS:
-        out[name] = _text(frame, name)
+        if name not in numbers:
+            out[name] = _text(frame, name)
     for name in REQUIRED:
-        bad(out[name].isna(), name, "missing")
+        if name not in numbers:
+            bad(out[name].isna(), name, "missing")
     for name, limit in TEXT_LIMITS.items():
         bad(out[name].str.len() > limit, name, f"longer than {limit} characters")
-    date = pd.to_datetime(out["arrival_date"], format="%Y-%m-%d", errors="coerce")
+    date = _per_value(
+        out["arrival_date"], lambda u: pd.to_datetime(u, format="%Y-%m-%d", errors="coerce")
+    )
     bad(out["arrival_date"].notna() & date.isna(), "arrival_date", "not a date in YYYY-MM-DD form")
-    out["arrival_date"] = date
+    out["arrival_date"] = date.astype("datetime64[ns]")
     for name in ("departure_country", "origin_country", "seller_country"):
-        codes = out[name].str.upper()
-        uniq = codes.dropna().unique()
-        ok = {c: len(c) == 2 and _country_ok(c) for c in uniq}
-        bad(
-            codes.notna() & ~codes.map(ok).fillna(True).astype(bool),
-            name,
-            "not an ISO 3166 alpha-2 country code",
+        codes = _per_value(out[name], lambda u: u.str.upper())
+        ok = _per_value(
+            codes.astype("string[pyarrow]"),
+            lambda u: u.map(lambda c: c is pd.NA or (len(c) == 2 and _country_ok(c))),
         )
-        out[name] = codes
+        bad(~ok.astype(bool), name, "not an ISO 3166 alpha-2 country code")
+        out[name] = codes.astype("string[pyarrow]")
     pccc = out["recipient_pccc"].str.upper()
     bad(
         pccc.notna() & ~pccc.str.match(PCCC_RE).fillna(False).astype(bool),
@@ -157,21 +190,27 @@ def validate(frame: pd.DataFrame, *, first_row: int = 1) -> Checked:
         "not a PCCC (P + 12 digits) nor a business registration number (10 digits)",
     )
     out["recipient_pccc"] = pccc.str.replace("-", "", regex=False)
-    hs = out["hs_code"].str.replace(r"[.\s-]", "", regex=True)
-    hs_ok = hs.str.match(r"^\d{2,10}$").fillna(False).astype(bool)
-    bad(hs.notna() & ~hs_ok, "hs_code", "not an HS code of 2 to 10 digits")
-    hs = hs.where(hs.str.len() % 2 == 0, "0" + hs)
-    out["hs_code"] = hs.where(hs_ok)
-    qty = pd.to_numeric(out["quantity"], errors="coerce")
-    bad(out["quantity"].notna() & ~(qty > 0), "quantity", "must be a positive number")
-    bad((qty > 0) & (qty % 1 != 0), "quantity", "must be a whole number of units")
-    out["quantity"] = qty
-    for name in ("declared_value", "gross_weight_kg"):
-        num = pd.to_numeric(out[name], errors="coerce")
-        bad(out[name].notna() & num.isna(), name, "not a number")
-        bad(num < 0, name, "negative")
+
+    def hs_clean(u: pd.Series) -> pd.Series:
+        hs = u.str.replace(r"[.\s-]", "", regex=True)
+        ok = hs.str.match(r"^\d{2,10}$").fillna(False).astype(bool)
+        hs = hs.where(hs.str.len() % 2 == 0, "0" + hs)
+        return hs.where(ok | u.isna(), "!")
+
+    hs = _per_value(out["hs_code"], hs_clean).astype("string[pyarrow]")
+    bad(hs == "!", "hs_code", "not an HS code of 2 to 10 digits")
+    out["hs_code"] = hs.mask(hs == "!")
+    for name in numbers:
+        num, not_number = _number(frame, name)
+        bad(num.isna() & ~not_number, name, "missing")
+        bad(not_number, name, "not a number")
         out[name] = num
-    cur = out["currency"].str.upper()
+    qty = out["quantity"]
+    bad(qty.notna() & ~(qty > 0), "quantity", "must be a positive number")
+    bad((qty > 0) & (qty % 1 != 0), "quantity", "must be a whole number of units")
+    for name in ("declared_value", "gross_weight_kg"):
+        bad(out[name] < 0, name, "negative")
+    cur = _per_value(out["currency"], lambda u: u.str.upper()).astype("string[pyarrow]")
     known = known_currencies()
     bad(cur.notna() & ~cur.isin(known), "currency", "unknown currency (no customs exchange rate)")
     out["currency"] = cur
