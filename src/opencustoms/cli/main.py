@@ -13,6 +13,7 @@ from opencustoms.demo import demo
 from opencustoms.hs.cli import app as hs_app
 from opencustoms.cli.parcels import app as parcels_app
 from opencustoms.risk.cli import app as risk_app
+from opencustoms.cli.screening import app as screening_app
 from opencustoms.tariff.cli import app as tariff_app
 from opencustoms.workspace.cli import audit_app, serve, users_app
 
@@ -29,6 +30,7 @@ app.add_typer(hs_app, name="hs")
 app.add_typer(parcels_app, name="parcels")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")
+app.add_typer(screening_app, name="screening")
 app.add_typer(cases_app, name="cases")
 app.command("serve")(serve)
 app.command("demo")(demo)

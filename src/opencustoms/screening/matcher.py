@@ -173,6 +173,12 @@ def load_weights(path: Path | None = None) -> tuple[float, dict[str, float]]:
     return float(data["bias"]), weights
 
 
+def load_review_threshold(path: Path | None = None) -> float:
+    """The review threshold fitted with the weights (``review_threshold`` in the file)."""
+    with (path or DATA_DIR / "matcher_v1.yaml").open(encoding="utf-8") as handle:
+        return float(yaml.safe_load(handle)["review_threshold"])
+
+
 class NameMatcherV1:
     """Names across scripts plus birth date, country and schema as evidence."""
 

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.screening import synth_names as sn
+from opencustoms.screening.frames import entities_frame, parties_frame
 from opencustoms.screening.lists import Entity
 from opencustoms.screening.strategic import (
     ALERT_TYPOLOGY,
@@ -241,40 +242,8 @@ def extend_world(world: Any, rng: np.random.Generator, scale: float) -> None:
         hard_per_kind=max(6, round(30 * scale)),
         background=max(20, round(200 * scale)),
     )
-    world.add_rows(
-        "sanctions",
-        pd.DataFrame(
-            [
-                {
-                    "entity_id": e.entity_id,
-                    "schema": e.schema,
-                    "name": e.name,
-                    "aliases": ";".join(e.aliases),
-                    "country": ";".join(e.countries),
-                    "birth_date": ";".join(e.birth_dates),
-                    "program": e.program,
-                    "listed_on": e.listed_on,
-                }
-                for e in data.entities
-            ]
-        ),
-    )
-    world.add_rows(
-        "parties",
-        pd.DataFrame(
-            [
-                {
-                    "party_id": p.party_id,
-                    "name": p.name,
-                    "country": p.country,
-                    "birth_date": p.birth_date,
-                    "role": p.role,
-                    "declaration_id": "",
-                }
-                for p in data.parties
-            ]
-        ),
-    )
+    world.add_rows("sanctions", entities_frame(data.entities))
+    world.add_rows("parties", parties_frame(data.parties))
     world.add_rows("screening_truth", data.truth)
     goods = bundled_goods()
     world.add_rows("strategic_goods", goods[["hs_code", "list", "tier", "note", "reference"]])
