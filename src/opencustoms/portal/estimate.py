@@ -23,9 +23,10 @@ False
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -131,7 +132,6 @@ def _thresholds(day: dt.date) -> dict[str, dict[str, Any]]:
     return out
 
 
-@lru_cache(maxsize=8192)
 def _estimate(q: EstimateQuery) -> Estimate:
     try:
         comp = calculate(
@@ -155,7 +155,28 @@ def _estimate(q: EstimateQuery) -> Estimate:
 
 def estimate(q: EstimateQuery) -> Estimate:
     """The itemised estimate of ``q`` (memoised; treat the result as read-only)."""
-    return _estimate(q)
+    hit = cached(q)
+    if hit is not None:
+        return hit
+    result = _estimate(q)
+    with _recent_lock:
+        _recent[q] = result
+        _recent.move_to_end(q)
+        if len(_recent) > _RECENT_MAX:
+            _recent.popitem(last=False)
+    return result
+
+
+def cached(q: EstimateQuery) -> Estimate | None:
+    """The estimate of ``q`` if it was computed recently, without computing it (a caller
+    that must not block, like an event loop, asks this first)."""
+    with _recent_lock:
+        return _recent.get(q)
+
+
+_RECENT_MAX = 8192
+_recent: OrderedDict[EstimateQuery, Estimate] = OrderedDict()
+_recent_lock = threading.Lock()
 
 
 def suggest_codes(description: str, *, top: int = 5) -> list[dict[str, Any]]:

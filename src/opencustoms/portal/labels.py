@@ -54,6 +54,37 @@ LABELS: dict[str, str] = {
     "export_us_tariff": N_("Exports and US tariffs"),
     "website": N_("This website"),
     "other": N_("Anything else"),
+    # Identity link states.
+    "pending": N_("waiting for a check"),
+    "verified": N_("verified"),
+    "rejected": N_("rejected"),
+    # Form fields named by InvalidInput errors.
+    "hs": N_("HS code"),
+    "origin": N_("Country of origin"),
+    "value": N_("Value"),
+    "currency": N_("Currency"),
+    "date": N_("Date"),
+    "description": N_("Description"),
+    "email": N_("E-mail"),
+    "contact_email": N_("E-mail for the answer"),
+    "password": N_("Password"),
+    "display_name": N_("Name"),
+    "language": N_("Language"),
+    "kind": N_("Kind"),
+    "topic": N_("Topic"),
+    "text": N_("Message"),
+    "subject_type": N_("About"),
+    "applicant": N_("Applicant"),
+    "proposed_hs": N_("Proposed code"),
+    "parcel_ids": N_("Parcels"),
+    "note": N_("Note"),
+    "file": N_("File"),
+    "what_if_rate": N_("What-if rate"),
+    "what_if_scope": N_("What-if HS prefixes"),
+    "token": N_("Confirmation link"),
+    "satisfaction": N_("Satisfaction"),
+    # Messages shown instead of a domain error's English text.
+    "login_failed": N_("E-mail or password wrong, or the address is not confirmed yet."),
 }
 
 
