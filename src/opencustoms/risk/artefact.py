@@ -20,8 +20,17 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from opencustoms.risk.content import (
+    CONTENT_FEATURES,
+    blend,
+    blend_weight,
+    cell_posterior,
+    content_predict,
+    fit_content,
+    posterior_k,
+)
 from opencustoms.risk.features import CATEGORICAL_FEATURES, FEATURES, build_features, fit_vocab
-from opencustoms.risk.history import History, derive_columns, prior_stats, revenue_label
+from opencustoms.risk.history import History, S, derive_columns, prior_stats, revenue_label
 from opencustoms.risk.metrics import at_k
 
 FORMAT_VERSION = 1
@@ -102,6 +111,8 @@ class RiskModel:
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+    # Scarce labels only (``risk.content``): blended into the fraud score.
+    content: lgb.Booster | None = None
 
     @property
     def version(self) -> str:
@@ -122,6 +133,15 @@ class RiskModel:
 
     def predict_x(self, x: np.ndarray, duty_at_stake: np.ndarray) -> dict[str, np.ndarray]:
         p = self.raw_predict("fraud", x)
+        if self.content is not None:
+            threads = int(self.metadata.get("n_threads", 1))
+            weight = float(self.metadata.get("blend_weight", 1.0))
+            p = blend(p, content_predict(self.content, x, threads), weight)
+        k = self.metadata.get("posterior_k")
+        if k:
+            total = self.history.total
+            g = total[S["fraud"]] / total[S["n_insp"]] if total[S["n_insp"]] else 0.0
+            p = cell_posterior(p, x, float(g), float(k))
         crit = self.raw_predict("critical", x) if self.critical is not None else np.zeros(len(x))
         stake = duty_at_stake
         if self.revenue is not None:
@@ -149,7 +169,7 @@ class RiskModel:
         (several seconds) instead of at the first large batch."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        for name in ("fraud", "critical", "revenue"):
+        for name in ("fraud", "critical", "revenue", "content"):
             booster = getattr(self, name)
             target = out / f"{name}.txt"
             if booster is not None:
@@ -178,9 +198,16 @@ def train(
     n_threads: int = 1,
     sources: list[str] | None = None,
     with_critical: bool = True,
+    ipw: bool = False,
+    params: dict[str, Any] | None = None,
+    rounds: dict[str, int] | None = None,
 ) -> RiskModel:
     """Fit history, vocabulary and models on ``frame`` (rows without ``fraud`` count as
-    uninspected declarations: they feed counts, never labels)."""
+    uninspected declarations: they feed counts, never labels). ``ipw`` weights labelled
+    rows by their inverse inspection propensity (``labels.ipw_weights``: the ``propensity``
+    column a label protocol records); ``params``/``rounds`` override ``PARAMS``/``ROUNDS``."""
+    from opencustoms.risk.labels import ipw_weights
+
     frame = derive_columns(frame)
     frame = frame.sort_values("declaration_date", kind="stable").reset_index(drop=True)
     labelled = _labelled(frame)
@@ -193,22 +220,29 @@ def train(
     x, part = x_all[labelled], frame.loc[labelled]
     y = part["fraud"].to_numpy(dtype="float64")
     y_crit = (part["critical_fraud"].fillna(0).to_numpy(dtype="float64") == 2).astype(float)
-    params = {**PARAMS, "seed": seed, "num_threads": n_threads}
+    params = {**PARAMS, **(params or {}), "seed": seed, "num_threads": n_threads}
+    n_rounds = {**ROUNDS, **(rounds or {})}
+    weight = ipw_weights(frame) if ipw else None
 
     def fit(target: np.ndarray, extra: dict[str, Any], rounds: int) -> lgb.Booster:
         ds = lgb.Dataset(
             x,
             target,
+            weight=weight,
             feature_name=list(FEATURES),
             categorical_feature=list(CATEGORICAL_FEATURES),
             free_raw_data=True,
         )
         return lgb.train({**params, **extra}, ds, num_boost_round=rounds)
 
-    fraud = fit(y, {}, ROUNDS["fraud"])
+    fraud = fit(y, {}, n_rounds["fraud"])
+    weight_h = blend_weight(float(labelled.mean()))
+    content = None
+    if weight_h < 1.0:
+        content = fit_content(x, y, seed=seed, n_threads=n_threads, weight=weight)
     critical = None
     if with_critical and y_crit.sum() >= 5:
-        critical = fit(y_crit, CRITICAL_PARAMS, ROUNDS["critical"])
+        critical = fit(y_crit, CRITICAL_PARAMS, n_rounds["critical"])
     revenue = None
     if "additional_duty" in part.columns:
         duty = pd.to_numeric(part["additional_duty"], errors="coerce").astype("float64")
@@ -222,7 +256,7 @@ def train(
             feature_name=list(FEATURES),
             categorical_feature=list(CATEGORICAL_FEATURES),
         )
-        revenue = lgb.train({**params, "objective": "regression"}, ds, ROUNDS["revenue"])
+        revenue = lgb.train({**params, "objective": "regression"}, ds, n_rounds["revenue"])
     dates = pd.to_datetime(frame["declaration_date"])
     in_sample = at_k(y, np.asarray(fraud.predict(x, num_threads=n_threads)), revenue_label(part))
     digest = data_hash(frame)
@@ -241,14 +275,18 @@ def train(
         "data_hash": digest,
         "sources": sources or [],
         "params": params,
-        "rounds": ROUNDS,
+        "rounds": n_rounds,
+        "ipw": bool(ipw),
+        "labelled_share": float(labelled.mean()),
+        "blend_weight": weight_h,
+        "posterior_k": posterior_k(float(labelled.mean())),
         "n_threads": n_threads,
         "seed": seed,
         "metrics": {"train_in_sample_fraud": in_sample},
         "revenue": {"model": revenue is not None, "note": REVENUE_PROXY_NOTE},
         "lightgbm_version": lgb.__version__,
     }
-    return RiskModel(fraud, critical, revenue, History.fit(frame), vocab, metadata)
+    return RiskModel(fraud, critical, revenue, History.fit(frame), vocab, metadata, content=content)
 
 
 def load(path: Path | str, *, n_threads: int | None = None) -> RiskModel:
@@ -280,10 +318,21 @@ def load(path: Path | str, *, n_threads: int | None = None) -> RiskModel:
             raise ArtefactError(f"{file}: model features differ from metadata.json features")
     if boosters["fraud"] is None:
         raise ArtefactError(f"{path}: fraud.txt missing")
+    content_file = path / "content.txt"
+    content = lgb.Booster(model_file=str(content_file)) if content_file.is_file() else None
+    if content is not None and content.feature_name() != list(CONTENT_FEATURES):
+        raise ArtefactError(f"{content_file}: content model features differ from the code's")
     if n_threads is not None:
         meta["n_threads"] = n_threads
     vocab = meta.pop("vocab", {})
     history = History.load(path / "history.parquet")
     return RiskModel(
-        boosters["fraud"], boosters["critical"], boosters["revenue"], history, vocab, meta, path
+        boosters["fraud"],
+        boosters["critical"],
+        boosters["revenue"],
+        history,
+        vocab,
+        meta,
+        path,
+        content=content,
     )

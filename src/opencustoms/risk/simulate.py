@@ -8,6 +8,16 @@ inspected items only, add the whole batch (uninspected items without labels: the
 count in history features) and retrain. Per week: precision (frauds found / inspected),
 recall (frauds found / frauds in the batch) and revenue (recoverable revenue caught / all
 recoverable revenue in the batch; KCS: the duty-at-stake proxy).
+
+Scarce labels: ``labels`` (a ``LabelProtocol``) hides all but a share of the labels of the
+rows before ``start`` when the run begins, as a real inspection history would. The
+``frozen`` strategy never retrains (its first-week model scores every week), so
+``feedback_gain`` per week (a strategy's precision minus the frozen model's that week)
+shows what each week's revealed labels add. ``model+thompson`` spends its exploration on
+a bandit-style draw: each candidate's fraud probability is sampled from a Beta posterior
+whose width shrinks with the inspections already made in its HS6 x origin cell.
+Each week also carries the drift watch of its batch (``risk.drift``) against the
+training window: PSI of the main features and the score, hit rate against expectation.
 """
 
 from __future__ import annotations
@@ -20,7 +30,9 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.risk.artefact import train
-from opencustoms.risk.history import revenue_label
+from opencustoms.risk.drift import weekly_drift
+from opencustoms.risk.history import S, derive_columns, prior_stats, revenue_label
+from opencustoms.risk.labels import PROTOCOL_COLUMNS, LabelProtocol, apply_label_share
 from opencustoms.risk.lanes import _explore
 
 # name -> (exploration share of the budget, exploration method)
@@ -28,13 +40,18 @@ STRATEGIES: dict[str, tuple[float, str]] = {
     "model": (0.0, "random"),
     "model+random": (0.10, "random"),
     "model+uncertainty": (0.10, "uncertainty"),
+    "model+thompson": (0.10, "thompson"),
+    "frozen": (0.0, "random"),
 }
+# Pseudo-count of the Thompson draw's Beta prior around the model's probability.
+THOMPSON_PRIOR = 2.0
 
 
 @dataclass
 class StrategyResult:
     name: str
     weeks: list[dict[str, Any]] = field(default_factory=list)
+    drift: list[dict[str, Any]] = field(default_factory=list)
 
     def summary(self) -> dict[str, float | int]:
         df = pd.DataFrame(self.weeks)
@@ -42,9 +59,11 @@ class StrategyResult:
             "precision": float(df["precision"].mean()),
             "recall": float(df["recall"].mean()),
             "revenue": float(df["revenue"].mean(skipna=True)),
+            "mean_weekly_precision": float(df["precision"].mean()),
             "weeks": len(df),
             "inspected": int(df["inspected"].sum()),
             "frauds_found": int(df["found"].sum()),
+            "alerts": int(df["alert"].isin(["retrain", "review"]).sum()) if "alert" in df else 0,
         }
 
 
@@ -58,8 +77,11 @@ def simulate(
     n_threads: int = 1,
     weeks: int | None = None,
     progress: Callable[[str], None] | None = None,
+    labels: LabelProtocol | None = None,
+    drift: bool = True,
 ) -> dict[str, StrategyResult]:
-    """Replay ``frame`` from ``start`` week by week for each strategy."""
+    """Replay ``frame`` from ``start`` week by week for each strategy (``labels``: the
+    label protocol applied to the rows before ``start``; default fully labelled)."""
     if not 0 < budget <= 1:
         raise ValueError(f"budget must be a fraction in (0, 1], got {budget}")
     unknown = [s for s in strategies if s not in STRATEGIES]
@@ -68,6 +90,8 @@ def simulate(
     dates = pd.to_datetime(frame["declaration_date"])
     t0 = pd.Timestamp(start)
     past = frame.loc[dates < t0]
+    if labels is not None:
+        past = apply_label_share(past, labels).drop(columns=list(PROTOCOL_COLUMNS))
     future = frame.loc[dates >= t0].copy()
     if past["fraud"].notna().sum() < 20:
         raise ValueError(f"need labelled declarations before {start} to train on")
@@ -81,13 +105,24 @@ def simulate(
         rng = np.random.default_rng(seed)
         known = past
         model = train(known, seed=seed, n_threads=n_threads, with_critical=False)
+        # Reference scores as at training: each past row over the history of earlier days
+        # only (the stored history would score past rows with their own labels).
+        ref_score = None
+        if drift:
+            ref = derive_columns(past)
+            ref_score = model.predict(ref, model.features_from(ref, prior_stats(ref)))["fraud"]
         res = StrategyResult(name)
         for w in range(n_weeks):
             batch = future.loc[week_no == w].reset_index(drop=True)
             if batch.empty:
                 continue
             score = model.predict(batch)["fraud"]
-            picked = select(score, budget=budget, share=share, method=method, rng=rng)
+            cells = None
+            if method == "thompson":
+                cells = model.history.lookup(batch)["hs6_origin"][:, S["n_insp"]]
+            picked = select(
+                score, budget=budget, share=share, method=method, rng=rng, cell_inspections=cells
+            )
             y = batch["fraud"].to_numpy(dtype="float64", na_value=np.nan)
             rev = np.nan_to_num(revenue_label(batch))
             found = np.nansum(y[picked])
@@ -104,13 +139,24 @@ def simulate(
                     "revenue": float(rev[picked].sum() / rev.sum()) if rev.sum() else float("nan"),
                 }
             )
+            if drift and ref_score is not None:
+                mask = np.zeros(len(batch), dtype=bool)
+                mask[picked] = True
+                rows = weekly_drift(
+                    past, ref_score, batch, score, week=res.weeks[-1]["start"], inspected=mask
+                )
+                res.drift.extend(rows)
+                overall = next((r for r in rows if r["office"] == "ALL"), None)
+                res.weeks[-1]["psi_score"] = overall["psi_score"] if overall else float("nan")
+                res.weeks[-1]["hit_rate_z"] = overall["hit_rate_z"] if overall else float("nan")
+                res.weeks[-1]["alert"] = _worst_alert(rows)
             revealed = batch.copy()
             hidden = np.ones(len(batch), dtype=bool)
             hidden[picked] = False
             for col in ("fraud", "critical_fraud", "additional_duty"):
                 revealed[col] = revealed[col].where(~hidden)
             known = pd.concat([known, revealed], ignore_index=True)
-            if w + 1 < n_weeks:
+            if w + 1 < n_weeks and name != "frozen":
                 model = train(known, seed=seed, n_threads=n_threads, with_critical=False)
             if progress:
                 last = res.weeks[-1]
@@ -119,17 +165,55 @@ def simulate(
                     f"recall {last['recall']:.3f} revenue {last['revenue']:.3f}"
                 )
         results[name] = res
+    if "frozen" in results:
+        frozen = {w["week"]: w["precision"] for w in results["frozen"].weeks}
+        for res in results.values():
+            for wk in res.weeks:
+                wk["feedback_gain"] = wk["precision"] - frozen.get(wk["week"], float("nan"))
     return results
 
 
+def _worst_alert(rows: list[dict[str, Any]]) -> str | None:
+    order = {None: 0, "watch": 1, "review": 2, "retrain": 3}
+    return max((r["alert"] for r in rows), key=lambda a: order[a], default=None)
+
+
 def select(
-    score: np.ndarray, *, budget: float, share: float, method: str, rng: np.random.Generator
+    score: np.ndarray,
+    *,
+    budget: float,
+    share: float,
+    method: str,
+    rng: np.random.Generator,
+    cell_inspections: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Indices inspected: top scores plus ``share`` of the budget explored by ``method``."""
+    """Indices inspected: top scores plus ``share`` of the budget explored by ``method``
+    (``thompson`` needs ``cell_inspections``: past inspections of each row's cell)."""
     n = len(score)
     k = max(1, round(budget * n))
     n_explore = round(share * k)
     order = np.argsort(-score, kind="stable")
     top = order[: k - n_explore]
-    picks = _explore(order[k - n_explore :], score, n_explore, method, rng)
+    rest = order[k - n_explore :]
+    if method == "thompson":
+        if cell_inspections is None:
+            raise ValueError("thompson exploration needs cell_inspections")
+        draw = thompson_draw(score[rest], cell_inspections[rest], rng)
+        picks = rest[np.argsort(-draw, kind="stable")[:n_explore]]
+    else:
+        picks = _explore(rest, score, n_explore, method, rng)
     return np.concatenate([top, picks]).astype(np.int64)
+
+
+def thompson_draw(p: np.ndarray, n_insp: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """One posterior draw per row: Beta with mean ``p`` and ``THOMPSON_PRIOR + n_insp``
+    pseudo-observations, so rows of rarely inspected cells get optimistic draws more often.
+
+    >>> rng = np.random.default_rng(0)
+    >>> d = thompson_draw(np.full(2000, 0.2), np.r_[np.zeros(1000), np.full(1000, 500)], rng)
+    >>> bool(d[:1000].std() > 3 * d[1000:].std())
+    True
+    """
+    conc = THOMPSON_PRIOR + np.maximum(n_insp, 0.0)
+    pc = np.clip(p, 1e-3, 1 - 1e-3)
+    return rng.beta(pc * conc, (1 - pc) * conc)
