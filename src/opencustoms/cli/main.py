@@ -15,6 +15,8 @@ from opencustoms.cli.parcels import app as parcels_app
 from opencustoms.risk.cli import app as risk_app
 from opencustoms.cli.screening import app as screening_app
 from opencustoms.tariff.cli import app as tariff_app
+from opencustoms.cli.tradecrime import app as tradecrime_app
+from opencustoms.cli.world import app as world_app
 from opencustoms.workspace.cli import audit_app, serve, users_app
 
 app = typer.Typer(
@@ -27,6 +29,8 @@ app.add_typer(declarations_app, name="declarations")
 app.add_typer(risk_app, name="risk")
 app.add_typer(tariff_app, name="tariff")
 app.add_typer(hs_app, name="hs")
+app.add_typer(world_app, name="world")
+app.add_typer(tradecrime_app, name="tradecrime")
 app.add_typer(parcels_app, name="parcels")
 app.add_typer(users_app, name="users")
 app.add_typer(audit_app, name="audit")

@@ -40,7 +40,14 @@ from opencustoms.declarations.schema import (
 )
 
 # Value types without a max_length in the model have a fixed width by definition.
-_FIXED_WIDTH = {"hs_code": 10, "departure_country": 2, "origin_country": 2, "currency": 3}
+_FIXED_WIDTH = {
+    "hs_code": 10,
+    "departure_country": 2,
+    "origin_country": 2,
+    "currency": 3,
+    "counterparty_country": 2,
+    "destination_country": 2,
+}
 
 
 def _sql_type(name: str) -> TypeEngine[Any]:

@@ -58,7 +58,25 @@ CANONICAL = Profile(
     columns={name: name for name in FIELD_NAMES},
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (KCS, CANONICAL)}
+# A trade-world folder's declarations.csv (docs/world-format.md): imports and exports.
+WORLD = Profile(
+    name="world",
+    description="Trade world declarations.csv (imports and exports, docs/world-format.md)",
+    columns={
+        **{
+            name: name
+            for name in (
+                "declaration_id", "item_no", "direction", "declaration_date", "office_id",
+                "company_id", "counterparty_name", "counterparty_country", "hs_code",
+                "goods_description", "quantity", "quantity_unit", "net_mass_kg", "currency",
+                "origin_country", "departure_country", "destination_country",
+            )
+        },
+        "value": "invoice_value",
+    },
+)  # fmt: skip
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (KCS, CANONICAL, WORLD)}
 
 
 def get_profile(name: str) -> Profile:

@@ -69,15 +69,36 @@ class Declaration(BaseModel):
     fraud: int | None = Field(default=None, ge=0, le=1)
     critical_fraud: int | None = Field(default=None, ge=0, le=2)
     additional_duty: NonNegative | None = Field(default=None, description="KRW found due.")
+    # Trade-world fields (exports and trade-crime analytics; migration 0006_tradecrime).
+    company_id: str | None = Field(
+        default=None, max_length=64, description="Korean declaring trader (importer/exporter)."
+    )
+    counterparty_name: str | None = Field(default=None, max_length=200)
+    counterparty_country: CountryCode | None = None
+    destination_country: CountryCode | None = None
+    invoice_value: NonNegative | None = Field(
+        default=None, description="Invoice value of the item in ``currency``."
+    )
 
     @model_validator(mode="after")
     def _values_need_currency(self) -> Declaration:
         if (self.fob_value is not None or self.cif_value is not None) and self.currency is None:
             raise ValueError("currency is required when fob_value or cif_value is given")
+        if self.invoice_value is not None and self.currency is None:
+            raise ValueError("currency is required when invoice_value is given")
         return self
 
 
 LABEL_FIELDS = ("fraud", "critical_fraud", "additional_duty")
+# Added after rows were stored: the content hash ignores them while they are all empty, so
+# a row stored before they existed keeps its hash (re-delivery stays a duplicate).
+TRADE_FIELDS = (
+    "company_id",
+    "counterparty_name",
+    "counterparty_country",
+    "destination_country",
+    "invoice_value",
+)
 KEY_FIELDS = ("declaration_id", "item_no")
 FIELD_NAMES: tuple[str, ...] = tuple(Declaration.model_fields)
 REQUIRED_FIELDS: tuple[str, ...] = tuple(

@@ -24,6 +24,7 @@ import pycountry
 from opencustoms.declarations.schema import (
     FIELD_NAMES,
     REQUIRED_FIELDS,
+    TRADE_FIELDS,
     Declaration,
     Direction,
     arrow_schema,
@@ -214,7 +215,7 @@ def check_frame(frame: pd.DataFrame, problems: dict[int, Reasons] | None = None)
         kind = python_type(name)
         if name == "hs_code":
             out[name] = _hs(c)
-        elif name in ("departure_country", "origin_country"):
+        elif name.endswith("_country"):
             out[name] = c.code(name, _countries(), "an ISO 3166 alpha-2 country code")
         elif name == "currency":
             out[name] = c.code(name, _currencies(), "an ISO 4217 currency code")
@@ -240,6 +241,14 @@ def check_frame(frame: pd.DataFrame, problems: dict[int, Reasons] | None = None)
         "currency",
         (out["fob_value"].notna() | out["cif_value"].notna()) & frame["currency"].isna(),
         "is required when fob_value or cif_value is given",
+    )
+    c.fail(
+        "currency",
+        out["invoice_value"].notna()
+        & out["fob_value"].isna()
+        & out["cif_value"].isna()
+        & frame["currency"].isna(),
+        "is required when invoice_value is given",
     )
     reasons: dict[int, Reasons] = {int(k): list(v) for k, v in (problems or {}).items()}
     if c.fails:
@@ -308,10 +317,18 @@ def content_hashes(table: pa.Table) -> np.ndarray:
     Computed from typed values, so the same item read from CSV, Parquet or JSON gets the
     same digest; it is part of the stored data, hence a fixed algorithm, not ``hash()``.
     """
-    cols = [pc.cast(table.column(n), pa.string()) for n in FIELD_NAMES]
-    joined = pc.binary_join_element_wise(
-        *cols, "\x1f", null_handling="replace", null_replacement="\x00"
-    )
+
+    def join(names: tuple[str, ...]) -> pa.Array:
+        cols = [pc.cast(table.column(n), pa.string()) for n in names]
+        return pc.binary_join_element_wise(
+            *cols, "\x1f", null_handling="replace", null_replacement="\x00"
+        )
+
+    joined = join(tuple(n for n in FIELD_NAMES if n not in TRADE_FIELDS))
+    trade = join(TRADE_FIELDS)
+    # rows without any trade field hash exactly as before those fields existed
+    empty = pc.equal(trade, "\x1f".join(["\x00"] * len(TRADE_FIELDS)))
+    joined = pc.if_else(empty, joined, pc.binary_join_element_wise(joined, trade, "\x1f"))
     return np.fromiter(
         (
             int.from_bytes(blake2b(v.encode(), digest_size=8).digest(), "little", signed=True)

@@ -1,1 +1,2 @@
-"""Trade-crime analytics: illegal FX, TBML, hwanchigi, inflated and circular trade, origin rerouting."""
+"""Trade-crime analytics: illegal FX, trade-based money laundering, hwanchigi crypto
+laundering, inflated and circular trade, origin rerouting."""

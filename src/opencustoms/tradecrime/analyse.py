@@ -22,9 +22,15 @@ from opencustoms.tradecrime.prepare import TradeData, prepare
 from opencustoms.world.read import World, read_world
 
 TYPOLOGIES = (
-    "export_proceeds_unrepatriated", "import_overpayment", "over_invoicing",
-    "under_invoicing", "circular_trade", "inflated_exports", "hwanchigi", "origin_rerouting",
-)  # fmt: skip
+    "export_proceeds_unrepatriated",
+    "import_overpayment",
+    "over_invoicing",
+    "under_invoicing",
+    "circular_trade",
+    "inflated_exports",
+    "hwanchigi",
+    "origin_rerouting",
+)
 
 
 @dataclass

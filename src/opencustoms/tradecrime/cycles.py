@@ -22,8 +22,17 @@ from opencustoms.tradecrime.flows import CANDIDATE_COLUMNS, ids
 from opencustoms.tradecrime.params import param
 from opencustoms.tradecrime.prepare import TradeData
 
-_COLS = ["declaration_id", "company_id", "partner_id", "hs6", "date", "quantity", "value_krw",
-         "origin_country", "destination_country"]  # fmt: skip
+_COLS = [
+    "declaration_id",
+    "company_id",
+    "partner_id",
+    "hs6",
+    "date",
+    "quantity",
+    "value_krw",
+    "origin_country",
+    "destination_country",
+]
 
 
 def _related_foreign(data: TradeData, exporters: list[str]) -> pd.DataFrame:
@@ -67,7 +76,7 @@ def circular(data: TradeData) -> pd.DataFrame:
                           AND k.other = i.company_id))
           AND EXISTS (SELECT 1 FROM rel_f f WHERE f.company_id = o.company_id
                       AND f.other = i.partner_id)
-    """).df()  # fmt: skip
+    """).df()
     con.close()
     # one re-import closes one cycle: keep the nearest export before it
     pairs = pairs.sort_values("d_out").drop_duplicates("import_id", keep="last")
@@ -78,21 +87,31 @@ def circular(data: TradeData) -> pd.DataFrame:
         if n < 2:
             continue
         importers = sorted(set(g["importer"]))
-        links = {" - ".join(data.graph.path(str(exporter), str(x)))
-                 for x in [*importers, *g["shell_out"], *g["shell_in"]] if x != exporter}  # fmt: skip
+        links = {
+            " - ".join(data.graph.path(str(exporter), str(x)))
+            for x in [*importers, *g["shell_out"], *g["shell_in"]]
+            if x != exporter
+        }
         for subject in dict.fromkeys([str(exporter), *map(str, importers)]):
-            rows.append({
-                "subject_id": subject, "typology": "circular_trade", "raw": float(n),
-                "period_start": g["d_out"].min(), "period_end": g["d_in"].max(),
-                "amount_krw": float(g["v_out"].sum()),
-                "evidence": {"declarations": ids([*g["export_id"], *g["import_id"]]),
-                             "links": ids(sorted(links))},
-                "explanation": (
-                    f"{n} cycles: {exporter} exported goods to related foreign firms and "
-                    f"{', '.join(importers)} re-imported the same HS6 in similar quantities "
-                    f"within {days} days (KRW {g['v_out'].sum():,.0f} exported)."
-                ),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "subject_id": subject,
+                    "typology": "circular_trade",
+                    "raw": float(n),
+                    "period_start": g["d_out"].min(),
+                    "period_end": g["d_in"].max(),
+                    "amount_krw": float(g["v_out"].sum()),
+                    "evidence": {
+                        "declarations": ids([*g["export_id"], *g["import_id"]]),
+                        "links": ids(sorted(links)),
+                    },
+                    "explanation": (
+                        f"{n} cycles: {exporter} exported goods to related foreign firms and "
+                        f"{', '.join(importers)} re-imported the same HS6 in similar quantities "
+                        f"within {days} days (KRW {g['v_out'].sum():,.0f} exported)."
+                    ),
+                }
+            )
     out = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
     # a firm in two schemes: its strongest one
     return out.sort_values("raw").drop_duplicates("subject_id", keep="last")
@@ -104,8 +123,12 @@ def rerouting(data: TradeData) -> pd.DataFrame:
     lo, hi = param("rerouting.qty_band")
     days, va = int(param("rerouting.max_days")), float(param("rerouting.max_value_added"))
     imp = d.loc[(d["direction"] == "import") & ~d["origin_country"].isin(["KR", *dests]), _COLS]
-    exp = d.loc[(d["direction"] == "export") & d["destination_country"].isin(dests)
-                & d["origin_country"].fillna("KR").eq("KR"), _COLS]  # fmt: skip
+    exp = d.loc[
+        (d["direction"] == "export")
+        & d["destination_country"].isin(dests)
+        & d["origin_country"].fillna("KR").eq("KR"),
+        _COLS,
+    ]
     con = duckdb.connect()
     con.register("imp", imp)
     con.register("exp", exp)
@@ -118,24 +141,36 @@ def rerouting(data: TradeData) -> pd.DataFrame:
          AND e.date >= i.date AND e.date <= i.date + INTERVAL {days} DAY
          AND e.quantity BETWEEN {lo} * i.quantity AND {hi} * i.quantity
          AND e.value_krw <= {va} * i.value_krw AND e.value_krw >= 0.8 * i.value_krw
-    """).df()  # fmt: skip
+    """).df()
     con.close()
     pairs = pairs.sort_values("d_out").drop_duplicates("import_id").drop_duplicates("export_id")
+    # the share of the firm's exports there (same HS6 as a foreign-origin import) that are
+    # such pass-throughs: a distributor who also exports sometimes matches by chance
+    imported = imp[["company_id", "hs6"]].drop_duplicates()
+    base = exp.merge(imported, on=["company_id", "hs6"]).groupby("company_id").size()
     rows = []
     for company, g in pairs.groupby("company_id"):
         n = len(g)
         if n < 2:
             continue
+        share = n / float(base.get(company, n))
         added = float(np.median(g["v_out"] / g["v_in"]) - 1)
-        rows.append({
-            "subject_id": company, "typology": "origin_rerouting", "raw": float(n),
-            "period_start": g["d_in"].min(), "period_end": g["d_out"].max(),
-            "amount_krw": float(g["v_out"].sum()),
-            "evidence": {"declarations": ids([*g["import_id"], *g["export_id"]])},
-            "explanation": (
-                f"{n} times goods imported from {', '.join(sorted(set(g['origin'])))} left for "
-                f"{', '.join(sorted(set(g['dest'])))} within {days} days as Korean-origin goods, "
-                f"same HS6 and quantity, {added:.0%} value added (median)."
-            ),
-        })  # fmt: skip
+        rows.append(
+            {
+                "subject_id": company,
+                "typology": "origin_rerouting",
+                "raw": share * min(1.0, n / 3),
+                "period_start": g["d_in"].min(),
+                "period_end": g["d_out"].max(),
+                "amount_krw": float(g["v_out"].sum()),
+                "evidence": {"declarations": ids([*g["import_id"], *g["export_id"]])},
+                "explanation": (
+                    f"{n} times goods imported from {', '.join(sorted(set(g['origin'])))} left for "
+                    f"{', '.join(sorted(set(g['dest'])))} within {days} days as Korean-origin "
+                    f"goods, "
+                    f"same HS6 and quantity, {added:.0%} value added (median); {share:.0%} of its "
+                    f"exports of those goods there."
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

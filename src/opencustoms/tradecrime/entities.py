@@ -28,11 +28,41 @@ from anyascii import anyascii
 from rapidfuzz import fuzz, process
 
 _EXPAND = {
-    "LTD": "LIMITED", "CO": "COMPANY", "TRDG": "TRADING", "INTL": "INTERNATIONAL",
-    "IND": "INDUSTRIES", "CORP": "CORPORATION", "ENT": "ENTERPRISE", "MFG": "MANUFACTURING",
-}  # fmt: skip
+    "LTD": "LIMITED",
+    "CO": "COMPANY",
+    "TRDG": "TRADING",
+    "INTL": "INTERNATIONAL",
+    "IND": "INDUSTRIES",
+    "CORP": "CORPORATION",
+    "ENT": "ENTERPRISE",
+    "MFG": "MANUFACTURING",
+}
 _LEGAL = frozenset(
-    ["LIMITED", "COMPANY", "CORPORATION", "INC", "LLC", "GMBH", "PTE", "SRL", "SPA", "SAS", "SA", "AG", "KK", "JSC", "FZE", "PLC", "BV", "NV", "YOUXIANGONGSI", "GONGSI", "JUSIKHOESA", "JUSIGHOESA", "JU"]
+    [
+        "LIMITED",
+        "COMPANY",
+        "CORPORATION",
+        "INC",
+        "LLC",
+        "GMBH",
+        "PTE",
+        "SRL",
+        "SPA",
+        "SAS",
+        "SA",
+        "AG",
+        "KK",
+        "JSC",
+        "FZE",
+        "PLC",
+        "BV",
+        "NV",
+        "YOUXIANGONGSI",
+        "GONGSI",
+        "JUSIKHOESA",
+        "JUSIGHOESA",
+        "JU",
+    ]
 )
 _PUNCT = re.compile(r"[^A-Z0-9 ]+")
 _SUFFIXES = ("YOUXIANGONGSI", "JUSIKHOESA", "JUSIGHOESA")
@@ -59,9 +89,12 @@ class Resolver:
     def __init__(self, companies: pd.DataFrame) -> None:
         rows: list[tuple[str, str, str]] = []
         for cid, name, local, country in zip(
-            companies["company_id"], companies["name"], companies["name_local"],
-            companies["country"], strict=True,
-        ):  # fmt: skip
+            companies["company_id"],
+            companies["name"],
+            companies["name_local"],
+            companies["country"],
+            strict=True,
+        ):
             for n in (name, local):
                 if isinstance(n, str) and n.strip():
                     rows.append((normalise(n), str(country), str(cid)))

@@ -48,12 +48,19 @@ def evaluate(
         hit = [s in truth for s in flagged]
         top = hit[: len(truth)]
         neg = set(negatives.loc[negatives["typology"] == t, "subject_id"].astype(str))
-        rows.append({
-            "typology": t, "labelled": len(truth), "alerts": len(flagged),
-            "true_alerts": int(sum(hit)),
-            "precision": round(sum(hit) / len(flagged), 3) if flagged else float("nan"),
-            "recall": round(len(truth & set(flagged)) / len(truth), 3) if truth else float("nan"),
-            "p_at_n": round(sum(top) / len(truth), 3) if truth else float("nan"),
-            "hard_negatives": len(neg), "hard_negatives_flagged": len(neg & set(flagged)),
-        })  # fmt: skip
+        rows.append(
+            {
+                "typology": t,
+                "labelled": len(truth),
+                "alerts": len(flagged),
+                "true_alerts": int(sum(hit)),
+                "precision": round(sum(hit) / len(flagged), 3) if flagged else float("nan"),
+                "recall": round(len(truth & set(flagged)) / len(truth), 3)
+                if truth
+                else float("nan"),
+                "p_at_n": round(sum(top) / len(truth), 3) if truth else float("nan"),
+                "hard_negatives": len(neg),
+                "hard_negatives_flagged": len(neg & set(flagged)),
+            }
+        )
     return pd.DataFrame(rows)

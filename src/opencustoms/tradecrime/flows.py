@@ -13,8 +13,16 @@ import pandas as pd
 from opencustoms.tradecrime.params import param
 from opencustoms.tradecrime.prepare import TradeData
 
-CANDIDATE_COLUMNS = ["subject_id", "typology", "raw", "period_start", "period_end",
-                     "amount_krw", "evidence", "explanation"]  # fmt: skip
+CANDIDATE_COLUMNS = [
+    "subject_id",
+    "typology",
+    "raw",
+    "period_start",
+    "period_end",
+    "amount_krw",
+    "evidence",
+    "explanation",
+]
 MAX_IDS = 200  # evidence ids per kind kept on an alert (the rest is in the data)
 
 
@@ -29,7 +37,8 @@ def _lags(data: TradeData, direction: str) -> pd.DataFrame:
     p = data.pay[(data.pay["purpose"] == purpose) & data.pay["declaration_ref"].notna()]
     lag = (p["date"] - p["declaration_ref"].map(heads)).dt.days
     frame = pd.DataFrame({"company_id": p["company_id"], "lag": lag}).dropna()
-    return frame.groupby("company_id")["lag"].agg(median="median", q90=lambda s: s.quantile(0.9))
+    g = frame.groupby("company_id")["lag"]
+    return pd.DataFrame({"median": g.median(), "q90": g.quantile(0.9)})
 
 
 def allowance(data: TradeData) -> pd.Series:
@@ -66,24 +75,35 @@ def unrepatriated(data: TradeData) -> pd.DataFrame:
     ratio = short / e
     keep = (e >= param("flows.min_amount_krw")) & (ratio > 0.05)
     cited = set(received["declaration_ref"].dropna())
+    due_by = dict(tuple(due.groupby("company_id")))
+    got_by = received.groupby("company_id")["settlement_id"].agg(list)
     rows = []
     for company in e.index[keep]:
-        mine = due[due["company_id"] == company]
-        rows.append({
-            "subject_id": company, "typology": "export_proceeds_unrepatriated",
-            "raw": float(ratio[company]), "period_start": mine["date"].min(),
-            "period_end": cutoff[company], "amount_krw": float(short[company]),
-            "evidence": {
-                "declarations": ids(mine.loc[~mine["declaration_id"].isin(cited), "declaration_id"]),
-                "settlements": ids(received.loc[received["company_id"] == company, "settlement_id"]),
-            },
-            "explanation": (
-                f"Exports of KRW {e[company]:,.0f} declared up to {cutoff[company]:%Y-%m-%d} "
-                f"({allow[company]:.0f} days before the data ends: the firm's own payment lag); "
-                f"KRW {r[company]:,.0f} received and KRW {offset[company]:,.0f} nettable against "
-                f"unpaid imports; {ratio[company]:.0%} of the value never came back."
-            ),
-        })  # fmt: skip
+        mine = due_by[company]
+        rows.append(
+            {
+                "subject_id": company,
+                "typology": "export_proceeds_unrepatriated",
+                "raw": float(ratio[company]),
+                "period_start": mine["date"].min(),
+                "period_end": cutoff[company],
+                "amount_krw": float(short[company]),
+                "evidence": {
+                    "declarations": ids(
+                        mine.loc[~mine["declaration_id"].isin(cited), "declaration_id"]
+                    ),
+                    "settlements": ids(got_by.get(company, [])),
+                },
+                "explanation": (
+                    f"Exports of KRW {e[company]:,.0f} declared up to {cutoff[company]:%Y-%m-%d} "
+                    f"({allow[company]:.0f} days before the data ends: the firm's own payment "
+                    f"lag); "
+                    f"KRW {r[company]:,.0f} received and KRW {offset[company]:,.0f} nettable "
+                    f"against "
+                    f"unpaid imports; {ratio[company]:.0%} of the value never came back."
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 
@@ -97,6 +117,8 @@ def overpayment(data: TradeData) -> pd.DataFrame:
     paid["aligned"] = paid["date"] - pd.to_timedelta(paid["company_id"].map(lag), unit="D")
     min_amount = float(param("flows.min_amount_krw"))
     last = data.end - pd.Timedelta(days=120)  # late imports may still be unpaid
+    # imports a little either side of the window count: a lag is a habit, not a rule
+    pad_before, pad_after = pd.Timedelta(days=60), pd.Timedelta(days=30)
     rows = []
     imp_by = dict(tuple(imp.groupby("company_id")))
     for company, mine_p in paid.groupby("company_id"):
@@ -104,11 +126,12 @@ def overpayment(data: TradeData) -> pd.DataFrame:
         if mine_i is None:
             continue
         best: tuple[float, pd.Timestamp, float, float] | None = None
-        for months in (6, 12, 24):
+        for months in (12, 24):
             w0 = max(last - pd.DateOffset(months=months), data.start + pd.Timedelta(days=60))
-            i_w = mine_i.loc[mine_i["date"].between(w0, last), "value_krw"].sum()
-            p_w = mine_p.loc[mine_p["aligned"].between(w0, last), "amount_krw"].sum()
-            if i_w < min_amount / 4:
+            in_i = mine_i["date"].between(w0 - pad_before, last + pad_after)
+            i_w = float(mine_i.loc[in_i, "value_krw"].sum())
+            p_w = float(mine_p.loc[mine_p["aligned"].between(w0, last), "amount_krw"].sum())
+            if i_w < min_amount / 2:
                 continue
             if best is None or p_w / i_w > best[0]:
                 best = (p_w / i_w, w0, p_w, i_w)
@@ -116,19 +139,28 @@ def overpayment(data: TradeData) -> pd.DataFrame:
             continue
         ratio, w0, p_w, i_w = best
         in_w = mine_p["aligned"].between(w0, last)
-        rows.append({
-            "subject_id": company, "typology": "import_overpayment", "raw": float(np.log(ratio)),
-            "period_start": w0, "period_end": last, "amount_krw": float(p_w - i_w),
-            "evidence": {
-                "settlements": ids(mine_p.loc[in_w, "settlement_id"]),
-                "declarations": ids(mine_i.loc[mine_i["date"].between(w0, last), "declaration_id"]),
-            },
-            "explanation": (
-                f"From {w0:%Y-%m-%d} to {last:%Y-%m-%d} the firm paid KRW {p_w:,.0f} abroad for "
-                f"goods ({ratio:.2f}x) against KRW {i_w:,.0f} of goods declared on import "
-                f"(payments aligned by its usual lag of {lag[company]:.0f} days)."
-            ),
-        })  # fmt: skip
+        rows.append(
+            {
+                "subject_id": company,
+                "typology": "import_overpayment",
+                "raw": float(np.log(ratio)),
+                "period_start": w0,
+                "period_end": last,
+                "amount_krw": p_w - i_w,
+                "evidence": {
+                    "settlements": ids(mine_p.loc[in_w, "settlement_id"]),
+                    "declarations": ids(
+                        mine_i.loc[mine_i["date"].between(w0, last), "declaration_id"]
+                    ),
+                },
+                "explanation": (
+                    f"From {w0:%Y-%m-%d} to {last:%Y-%m-%d} the firm paid KRW {p_w:,.0f} "
+                    f"abroad for "
+                    f"goods, {ratio:.2f}x the KRW {i_w:,.0f} of goods it declared on import "
+                    f"(payments aligned by its usual lag of {lag[company]:.0f} days)."
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 
@@ -143,7 +175,7 @@ def inflated(data: TradeData) -> pd.DataFrame:
     e1 = _sum_by(exp[exp["date"] > y1], "value_krw")
     both = pd.concat([e0.rename("e0"), e1.rename("e1")], axis=1).fillna(0)
     both = both[both["e0"] >= 5e7]
-    growth = np.log((both["e1"] + 1) / both["e0"])
+    growth = pd.Series(np.log((both["e1"] + 1) / both["e0"]), index=both.index)
     industry = c.set_index("company_id")["industry"].reindex(both.index)
     med = growth.groupby(industry).transform("median")
     mad = (growth - med).abs().groupby(industry).transform("median").clip(lower=0.1)
@@ -152,8 +184,9 @@ def inflated(data: TradeData) -> pd.DataFrame:
     allow = allowance(data)
     received = p[(p["direction"] == "in") & (p["purpose"] == "goods_export")]
     rows = []
+    last_year = dict(tuple(exp[exp["date"] > y1].groupby("company_id")))
     for company in both.index[(z > 2) & both.index.isin(listed)]:
-        mine = exp[(exp["company_id"] == company) & (exp["date"] > y1)]
+        mine = last_year[company]
         related = data.graph.related(str(company), 3)
         to_rel = mine["partner_id"].isin(related)
         rel_share = float(mine.loc[to_rel, "value_krw"].sum() / mine["value_krw"].sum())
@@ -165,21 +198,33 @@ def inflated(data: TradeData) -> pd.DataFrame:
         ].sum()
         unsettled = float(np.clip(1 - got / due, 0, 1)) if due > 0 else 0.0
         raw = rel_share * unsettled * min(1.0, float(z[company]) / 4)
-        rows.append({
-            "subject_id": company, "typology": "inflated_exports", "raw": raw,
-            "period_start": y0, "period_end": data.end,
-            "amount_krw": float(mine.loc[to_rel, "value_krw"].sum()),
-            "evidence": {
-                "declarations": ids(mine.loc[to_rel, "declaration_id"]),
-                "settlements": ids(received.loc[received["company_id"] == company, "settlement_id"]),
-                "links": ids([" - ".join(data.graph.path(str(company), str(f)))
-                              for f in mine.loc[to_rel, "partner_id"].unique()]),
-            },
-            "explanation": (
-                f"Listed; exports KRW {both.at[company, 'e0']:,.0f} -> {both.at[company, 'e1']:,.0f} "
-                f"in a year (robust z {z[company]:.1f} against its industry); "
-                f"{rel_share:.0%} of the last year's exports went to related buyers; "
-                f"{unsettled:.0%} of the exports due by now unpaid."
-            ),
-        })  # fmt: skip
+        rows.append(
+            {
+                "subject_id": company,
+                "typology": "inflated_exports",
+                "raw": raw,
+                "period_start": y0,
+                "period_end": data.end,
+                "amount_krw": float(mine.loc[to_rel, "value_krw"].sum()),
+                "evidence": {
+                    "declarations": ids(mine.loc[to_rel, "declaration_id"]),
+                    "settlements": ids(
+                        received.loc[received["company_id"] == company, "settlement_id"]
+                    ),
+                    "links": ids(
+                        [
+                            " - ".join(data.graph.path(str(company), str(f)))
+                            for f in mine.loc[to_rel, "partner_id"].unique()
+                        ]
+                    ),
+                },
+                "explanation": (
+                    f"Listed; exports KRW {float(both.loc[company, 'e0']):,.0f} -> "
+                    f"{float(both.loc[company, 'e1']):,.0f} "
+                    f"in a year (robust z {z[company]:.1f} against its industry); "
+                    f"{rel_share:.0%} of the last year's exports went to related buyers; "
+                    f"{unsettled:.0%} of the exports due by now unpaid."
+                ),
+            }
+        )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

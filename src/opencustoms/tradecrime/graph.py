@@ -27,9 +27,13 @@ class EntityGraph:
         edges = links[["source_id", "target_id", "relation"]].astype(str)
         if wallets is not None:
             owned = wallets.dropna(subset=["owner_id"])
-            extra = pd.DataFrame({"source_id": owned["owner_id"].astype(str),
-                                  "target_id": owned["wallet_id"].astype(str),
-                                  "relation": "wallet"})  # fmt: skip
+            extra = pd.DataFrame(
+                {
+                    "source_id": owned["owner_id"].astype(str),
+                    "target_id": owned["wallet_id"].astype(str),
+                    "relation": "wallet",
+                }
+            )
             edges = pd.concat([edges, extra], ignore_index=True)
         for node in pd.unique(pd.concat([edges["source_id"], edges["target_id"]])):
             self.index[str(node)] = self.g.add_node(str(node))
@@ -54,11 +58,16 @@ class EntityGraph:
         if a not in self.index or b not in self.index:
             return []
         paths = rx.graph_dijkstra_shortest_paths(
-            self.g, self.index[a], target=self.index[b], weight_fn=lambda _: 1.0
+            self.g,  # type: ignore[arg-type]  # the stub names only PyDiGraph
+            self.index[a],
+            target=self.index[b],
+            weight_fn=lambda _: 1.0,
         )
         return [self.g[j] for j in paths[self.index[b]]] if self.index[b] in paths else []
 
-    def neighbourhood(self, nodes: list[str], hops: int = 2) -> tuple[list[str], list[tuple[str, str, str]]]:  # fmt: skip
+    def neighbourhood(
+        self, nodes: list[str], hops: int = 2
+    ) -> tuple[list[str], list[tuple[str, str, str]]]:
         """(nodes, edges as (source, target, relation)) around ``nodes``, for the alert view."""
         keep = set(n for n in nodes if n in self.index)
         for n in list(keep):

@@ -18,7 +18,7 @@ import pandas as pd
 from opencustoms.tradecrime.flows import CANDIDATE_COLUMNS, ids
 from opencustoms.tradecrime.params import param
 from opencustoms.tradecrime.prepare import TradeData
-from opencustoms.tradecrime.pricing import SHIFT
+from opencustoms.tradecrime.pricing import SHIFT, trader_levels
 
 MIN_STRUCTURED = 3  # structured transfers before a person counts
 
@@ -42,7 +42,13 @@ def hwanchigi(data: TradeData, items: pd.DataFrame) -> pd.DataFrame:
     per["krw_struct"] = out[out["structured"]].groupby("person")["krw_value"].sum()
     per = per.fillna({"krw_struct": 0.0})
     movers = per[per["n_struct"] >= MIN_STRUCTURED]
-    under = items[(items["direction"] == "import") & (items["shift"] <= -SHIFT)].copy()
+    level = trader_levels(items)
+    low = {
+        str(k[0])
+        for k, v in level.items()
+        if isinstance(k, tuple) and k[1] == "import" and v <= -SHIFT
+    }
+    under = items[(items["direction"] == "import") & items["company_id"].isin(low)].copy()
     under["gap"] = (under["bench_krw"] - under["value_krw"]).clip(lower=0)
     gap = under.groupby("company_id")["gap"].sum()
     importers = set(data.decl.loc[data.decl["direction"] == "import", "company_id"].astype(str))
@@ -68,13 +74,23 @@ def hwanchigi(data: TradeData, items: pd.DataFrame) -> pd.DataFrame:
             f"outflows cover {cover:.0%} of the gap."
         )
         links = [" - ".join(data.graph.path(p, company)) for p in people]
-        evidence = {"declarations": ids(decl["declaration_id"]), "va_transfers": ids(mine["tx_id"]),
-                    "links": ids(links)}  # fmt: skip
+        evidence = {
+            "declarations": ids(decl["declaration_id"]),
+            "va_transfers": ids(mine["tx_id"]),
+            "links": ids(links),
+        }
         for subject in [company, *people]:
-            rows.append({
-                "subject_id": subject, "typology": "hwanchigi", "raw": cover,
-                "period_start": start, "period_end": end, "amount_krw": min(s, g),
-                "evidence": evidence, "explanation": why,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "subject_id": subject,
+                    "typology": "hwanchigi",
+                    "raw": cover,
+                    "period_start": start,
+                    "period_end": end,
+                    "amount_krw": min(s, g),
+                    "evidence": evidence,
+                    "explanation": why,
+                }
+            )
     frame = pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
     return frame.sort_values("raw").drop_duplicates("subject_id", keep="last")

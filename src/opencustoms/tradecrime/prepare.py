@@ -48,7 +48,13 @@ def prepare(world: World) -> TradeData:
     start = min(d["date"].min(), p["date"].min())
     end = max(d["date"].max(), p["date"].max())
     return TradeData(
-        decl=d, pay=p, tx=tx, wallets=world["wallets"], companies=companies,
-        links=world["links"], graph=EntityGraph(world["links"], world["wallets"]),
-        start=pd.Timestamp(start), end=pd.Timestamp(end),
-    )  # fmt: skip
+        decl=d,
+        pay=p,
+        tx=tx,
+        wallets=world["wallets"],
+        companies=companies,
+        links=world["links"],
+        graph=EntityGraph(world["links"], world["wallets"]),
+        start=pd.Timestamp(start),
+        end=pd.Timestamp(end),
+    )

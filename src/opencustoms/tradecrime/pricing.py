@@ -20,7 +20,7 @@ from opencustoms.tradecrime.params import param
 from opencustoms.tradecrime.prepare import TradeData
 
 MAD_TO_SIGMA = 1.4826
-SHIFT = 0.3  # least |log price level| difference (about x1.35) that makes a candidate
+SHIFT = 0.4  # least |log price level| difference (about x1.5) that makes a candidate
 
 
 def _loo_medians(values: np.ndarray) -> np.ndarray:
@@ -61,8 +61,19 @@ def price_levels(data: TradeData) -> pd.DataFrame:
     per_kg = d["net_mass_kg"] > 0
     denom = d["net_mass_kg"].where(per_kg, d["quantity"])
     ok = (d["value_krw"] > 0) & (denom > 0)
-    items = d.loc[ok, ["declaration_id", "item_no", "company_id", "direction", "hs6",
-                       "counterparty_country", "date", "value_krw"]].copy()  # fmt: skip
+    items = d.loc[
+        ok,
+        [
+            "declaration_id",
+            "item_no",
+            "company_id",
+            "direction",
+            "hs6",
+            "counterparty_country",
+            "date",
+            "value_krw",
+        ],
+    ].copy()
     items["measure"] = np.where(per_kg[ok], "kg", "unit")
     items["denom"] = denom[ok]
     items["lp"] = np.log(items["value_krw"] / items["denom"])
@@ -73,20 +84,31 @@ def price_levels(data: TradeData) -> pd.DataFrame:
     b1 = _cell_benchmarks(items, fine, min_others)
     b2 = _cell_benchmarks(items, coarse, min_others)
     items = items.merge(
-        b1[[*fine, "company_id", "loo", "sigma", "median"]], on=[*fine, "company_id"], how="left"
+        b1[[*fine, "company_id", "loo", "sigma"]], on=[*fine, "company_id"], how="left"
     )
     items = items.merge(
-        b2[[*coarse, "company_id", "loo", "sigma"]].rename(columns={"loo": "loo2", "sigma": "sigma2"}),
-        on=[*coarse, "company_id"], how="left",
-    )  # fmt: skip
+        b2[[*coarse, "company_id", "loo", "sigma"]].rename(
+            columns={"loo": "loo2", "sigma": "sigma2"}
+        ),
+        on=[*coarse, "company_id"],
+        how="left",
+    )
     fallback = items["loo"].isna()
     items["bench"] = items["loo"].where(~fallback, items["loo2"])
     items["sigma"] = items["sigma"].where(~fallback, items["sigma2"])
     items["level"] = np.where(fallback, "hs6", "hs6_partner")
     items["z"] = (items["lp"] - items["bench"]) / items["sigma"]
-    items["shift"] = items["median"] - items["bench"]  # the trader's level in the cell
+    items["dev"] = items["lp"] - items["bench"]
     items["bench_krw"] = np.exp(items["bench"]) * items["denom"]
     return items.drop(columns=["loo", "loo2", "sigma2"])
+
+
+def trader_levels(items: pd.DataFrame) -> pd.Series:
+    """Median log deviation from the benchmark per (company, direction), enough items only."""
+    usable = items.dropna(subset=["bench"])
+    g = usable.groupby(["company_id", "direction"])["dev"]
+    level = g.median()
+    return level[g.size() >= int(param("pricing.min_items"))]
 
 
 def invoicing(data: TradeData, items: pd.DataFrame) -> pd.DataFrame:
@@ -98,24 +120,33 @@ def invoicing(data: TradeData, items: pd.DataFrame) -> pd.DataFrame:
     for (company, direction), g in usable.groupby(["company_id", "direction"]):
         if len(g) < min_items:
             continue
-        level = float(np.average(g["shift"], weights=np.ones(len(g))))
+        level = float(g["dev"].median())  # one odd item cannot move it
         for typology, sign in (("over_invoicing", 1), ("under_invoicing", -1)):
             if sign * level < SHIFT:
                 continue
-            side = g[sign * g["shift"] >= SHIFT]
+            side = g[sign * g["dev"] >= SHIFT]
             flagged = side[sign * side["z"] >= z_item]
             gap = float((side["value_krw"] - side["bench_krw"]).abs().sum())
             word = "above" if sign > 0 else "below"
-            rows.append({
-                "subject_id": company, "typology": typology, "raw": sign * level,
-                "period_start": side["date"].min(), "period_end": side["date"].max(),
-                "amount_krw": gap,
-                "evidence": {"declarations": ids(flagged["declaration_id"]) or ids(side["declaration_id"])},
-                "explanation": (
-                    f"{len(side)} of {len(g)} {direction} items priced {np.exp(sign * level):.1f}x "
-                    f"{word} what other traders pay for the same HS6 from the same partner "
-                    f"({len(flagged)} items beyond robust z {z_item}); KRW {gap:,.0f} between "
-                    f"the declared and the benchmark values."
-                ),
-            })  # fmt: skip
+            rows.append(
+                {
+                    "subject_id": company,
+                    "typology": typology,
+                    "raw": sign * level,
+                    "period_start": side["date"].min(),
+                    "period_end": side["date"].max(),
+                    "amount_krw": gap,
+                    "evidence": {
+                        "declarations": ids(flagged["declaration_id"])
+                        or ids(side["declaration_id"])
+                    },
+                    "explanation": (
+                        f"{len(side)} of {len(g)} {direction} items priced "
+                        f"{np.exp(sign * level):.1f}x "
+                        f"{word} what other traders pay for the same HS6 from the same partner "
+                        f"({len(flagged)} items beyond robust z {z_item}); KRW {gap:,.0f} between "
+                        f"the declared and the benchmark values."
+                    ),
+                }
+            )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)

@@ -170,14 +170,42 @@ TABLES: dict[str, TableSpec] = {
 
 # declarations.csv: validated by the declaration store's rules through the ``world`` profile
 DECLARATION_COLUMNS = (
-    "declaration_id", "item_no", "direction", "declaration_date", "office_id", "company_id",
-    "counterparty_name", "counterparty_country", "hs_code", "goods_description", "quantity",
-    "quantity_unit", "net_mass_kg", "value", "currency", "origin_country",
-    "departure_country", "destination_country",
-)  # fmt: skip
+    "declaration_id",
+    "item_no",
+    "direction",
+    "declaration_date",
+    "office_id",
+    "company_id",
+    "counterparty_name",
+    "counterparty_country",
+    "hs_code",
+    "goods_description",
+    "quantity",
+    "quantity_unit",
+    "net_mass_kg",
+    "value",
+    "currency",
+    "origin_country",
+    "departure_country",
+    "destination_country",
+)
 DECLARATION_REQUIRED = (
-    "declaration_id", "item_no", "direction", "declaration_date", "office_id", "company_id",
-    "hs_code", "value", "currency",
-)  # fmt: skip
-FILES = ("companies", "persons", "links", "declarations", "fx_settlements", "wallets",
-         "va_transfers")  # fmt: skip
+    "declaration_id",
+    "item_no",
+    "direction",
+    "declaration_date",
+    "office_id",
+    "company_id",
+    "hs_code",
+    "value",
+    "currency",
+)
+FILES = (
+    "companies",
+    "persons",
+    "links",
+    "declarations",
+    "fx_settlements",
+    "wallets",
+    "va_transfers",
+)

@@ -138,7 +138,8 @@ def _dates(rng: np.random.Generator, n: int, lo: str, hi: str) -> np.ndarray:
 
 
 def _companies(world: GeneratedWorld, rng: np.random.Generator, scale: float) -> Population:
-    n_kr, n_fc = max(60, int(2500 * scale)), max(80, int(3000 * scale))
+    # below ~500 firms the typologies and their look-alikes would crowd out the background
+    n_kr, n_fc = max(500, int(2500 * scale)), max(600, int(3000 * scale))
     n_spare = max(300, int(700 * scale))  # shells and buyers the typologies draw from
     industries = rng.choice(INDUSTRIES, size=n_kr, p=np.array(_INDUSTRY_WEIGHTS))
     latin, local = korean_company_names(n_kr, industries, rng)

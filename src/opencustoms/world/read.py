@@ -15,6 +15,7 @@ column makes the folder unusable: ``InvalidInput`` naming it, before anything is
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -129,11 +130,13 @@ def read_raw(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
                 column_types={c: pa.string() for c in columns}, strings_can_be_null=False
             ),
             parse_options=pacsv.ParseOptions(invalid_row_handler=skip),
+            # row numbers of malformed lines are only known to a single-threaded reader
+            read_options=pacsv.ReadOptions(use_threads=False),
         )
     except pa.ArrowInvalid as exc:
         if "UTF8" not in str(exc).upper().replace("-", ""):
             raise InvalidInput(path.name, f"unreadable CSV: {exc}") from None
-        return _read_lossy(path, bad)
+        return _read_lossy(path, [])
     frame = table.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
     frame = frame.apply(lambda c: c.str.strip()).replace("", pd.NA)
     return frame, bad
@@ -143,17 +146,21 @@ def _read_lossy(
     path: Path, bad: list[tuple[int, str, str]]
 ) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """A file with bytes that are not UTF-8: those rows go to quarantine, the rest is read."""
-    text = path.read_bytes().decode("utf-8", errors="surrogateescape")
-    lines = text.splitlines()
-    good = [lines[0]]
-    for i, line in enumerate(lines[1:], start=1):
+    text = path.read_bytes().decode("utf-8", errors="surrogateescape").lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader)
+    good = []
+    for i, row in enumerate(reader, start=1):
+        line = ",".join(row)
         if re.search("[\udc80-\udcff]", line):
             shown = line.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
             bad.append((i, shown, "not valid UTF-8"))
+        elif len(row) != len(header):
+            bad.append((i, line, "wrong number of fields"))
         else:
-            good.append(line)
-    frame = pd.read_csv(io.StringIO("\n".join(good)), dtype=str, keep_default_na=False)
-    frame = frame.astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA)
+            good.append(row)
+    frame = pd.DataFrame(good, columns=header, dtype="string")
+    frame = frame.apply(lambda c: c.str.strip()).replace("", pd.NA)
     return frame, bad
 
 

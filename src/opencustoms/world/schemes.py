@@ -220,8 +220,12 @@ def _rerouting(world: GeneratedWorld, pop: Population, rng: np.random.Generator,
                             cat.index[cat["hs6"].str[:2] != str(goods_records()[hs]["hs6"])[:2]]
                         )
                     )
-                    q2, _ = _qty_usd(rng, made)
-                    rows.trade(c, buyer, "export", out, made, q2, usd * u(2.5, 4.0))
+                    worth = usd * u(2.5, 4.0)  # the finished goods at their own market price
+                    price = float(goods_records()[made]["usd_per_unit"]) * np.exp(
+                        rng.normal(0, 0.15)
+                    )
+                    q2 = float(max(1, round(worth / price)))
+                    rows.trade(c, buyer, "export", out, made, q2, q2 * price)
                 else:
                     origin = "KR" if kind == "rerouting" else "CN"
                     rows.trade(

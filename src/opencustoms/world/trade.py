@@ -249,9 +249,9 @@ def _batched(out: pd.DataFrame) -> pd.DataFrame:
         "company_id": "first",
         "country": "first",
         "direction": "first",
-        "currency": "first",
     }
-    g = out.assign(month=month).groupby(["stream", "partner", "month"], sort=False).agg(agg)
+    keys = ["stream", "partner", "currency", "month"]
+    g = out.assign(month=month).groupby(keys, sort=False).agg(agg)
     return g.reset_index().drop(columns="month").assign(declaration_ref=None)
 
 
