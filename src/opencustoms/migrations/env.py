@@ -22,7 +22,6 @@ MODEL_MODULES = (
     "opencustoms.portal.models",
     "opencustoms.screening.models",
     "opencustoms.world.models",
-    "opencustoms.world.models",
 )
 for _module in MODEL_MODULES:
     importlib.import_module(_module)
