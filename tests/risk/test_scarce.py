@@ -125,3 +125,17 @@ def test_thompson_exploration_and_frozen_feedback(small_train: pd.DataFrame) -> 
     for w in results["model"].weeks:
         assert "feedback_gain" in w and "psi_score" in w
     assert results["frozen"].summary()["mean_weekly_precision"] >= 0
+
+
+def test_drift_watch_over_weeks(model, small_train: pd.DataFrame) -> None:  # type: ignore[no-untyped-def]
+    from opencustoms.risk.drift import drift_watch
+
+    ref = small_train.loc[small_train["declaration_date"] < "2020-12-01"]
+    cur = small_train.loc[small_train["declaration_date"] >= "2020-12-01"]
+    out = drift_watch(model, ref, cur)
+    weeks = {r["week"] for r in out["weeks"] if r["office"] == "ALL"}
+    assert len(weeks) >= 4 and min(weeks) == str(cur["declaration_date"].min().date())
+    for r in out["weeks"]:
+        assert r["inspected"] == r["rows"] or r["office"] != "ALL"
+        assert r["psi_score"] >= 0
+    assert all(a["alert"] in ("retrain", "review") for a in out["alerts"])

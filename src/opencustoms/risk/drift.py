@@ -168,4 +168,46 @@ def alerts(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for r in rows if r["alert"] in ("retrain", "review")]
 
 
-__all__ = ["DriftConfig", "alerts", "config", "feature_columns", "hit_rate_z", "psi"]
+def reference_scores(model: Any, reference: pd.DataFrame) -> np.ndarray:
+    """Scores of the reference rows as the model saw them at training: each row over the
+    history of earlier days only (the stored history would score past rows with their
+    own labels and look better than any later week)."""
+    from opencustoms.risk.history import prior_stats
+
+    ref = derive_columns(reference)
+    return np.asarray(model.predict(ref, model.features_from(ref, prior_stats(ref)))["fraud"])
+
+
+def drift_watch(model: Any, reference: pd.DataFrame, current: pd.DataFrame) -> dict[str, Any]:
+    """Weekly drift of ``current`` (7-day weeks from its first day) against ``reference``
+    (the training window), scored by ``model``. Rows of ``current`` with a ``fraud``
+    label count as inspected. Returns ``{"weeks": [rows], "alerts": [rows]}``."""
+    ref_score = reference_scores(model, reference)
+    cur = derive_columns(current).reset_index(drop=True)
+    score = np.asarray(model.predict(cur)["fraud"])
+    dates = pd.to_datetime(cur["declaration_date"])
+    start = dates.min()
+    week_no = ((dates - start).dt.days // 7).to_numpy()
+    inspected = cur["fraud"].notna().to_numpy()
+    rows: list[dict[str, Any]] = []
+    for w in sorted(set(week_no.tolist())):
+        m = week_no == w
+        label = str((start + pd.Timedelta(days=7 * w)).date())
+        part = cur.loc[m].reset_index(drop=True)
+        rows += weekly_drift(
+            reference, ref_score, part, score[m], week=label, inspected=inspected[m]
+        )
+    return {"weeks": rows, "alerts": alerts(rows)}
+
+
+__all__ = [
+    "DriftConfig",
+    "alerts",
+    "config",
+    "drift_watch",
+    "feature_columns",
+    "hit_rate_z",
+    "psi",
+    "reference_scores",
+    "weekly_drift",
+]

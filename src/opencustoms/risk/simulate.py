@@ -30,8 +30,8 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.risk.artefact import train
-from opencustoms.risk.drift import weekly_drift
-from opencustoms.risk.history import S, derive_columns, prior_stats, revenue_label
+from opencustoms.risk.drift import reference_scores, weekly_drift
+from opencustoms.risk.history import S, revenue_label
 from opencustoms.risk.labels import PROTOCOL_COLUMNS, LabelProtocol, apply_label_share
 from opencustoms.risk.lanes import _explore
 
@@ -105,12 +105,7 @@ def simulate(
         rng = np.random.default_rng(seed)
         known = past
         model = train(known, seed=seed, n_threads=n_threads, with_critical=False)
-        # Reference scores as at training: each past row over the history of earlier days
-        # only (the stored history would score past rows with their own labels).
-        ref_score = None
-        if drift:
-            ref = derive_columns(past)
-            ref_score = model.predict(ref, model.features_from(ref, prior_stats(ref)))["fraud"]
+        ref_score = reference_scores(model, past) if drift else None
         res = StrategyResult(name)
         for w in range(n_weeks):
             batch = future.loc[week_no == w].reset_index(drop=True)
