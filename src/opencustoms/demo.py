@@ -17,6 +17,7 @@ STEPS = (
     "opencustoms.risk.demo",
     "opencustoms.tariff.demo",
     "opencustoms.hs.demo",
+    "opencustoms.parcels.demo",
 )
 
 
