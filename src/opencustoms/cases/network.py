@@ -22,13 +22,24 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine, MetaData, Table, func, inspect, literal, select
+from sqlalchemy import (
+    Engine,
+    Float,
+    MetaData,
+    String,
+    Table,
+    cast,
+    func,
+    inspect,
+    literal,
+    null,
+    select,
+)
 
 from opencustoms.settings import PACKAGE_DATA_DIR
 
 NETWORK_FILE = PACKAGE_DATA_DIR / "cases" / "network.yaml"
 _CHUNK = 400
-_ROW_CAP = 200_000  # per source and hop; beyond it the hop is marked truncated
 
 
 class EndSpec(BaseModel):
@@ -171,39 +182,70 @@ def _strip(ids: Iterable[str], prefix: str) -> list[str]:
     return sorted({i[len(prefix) :] for i in ids if i.startswith(prefix)})
 
 
-def _edge_rows(engine: Engine, src: _Source, frontier: set[str]) -> tuple[list[Any], bool]:
-    """Aggregated (source, target, relation, currency, count, amount) rows touching the
-    frontier on either end: one indexed query per end (an OR of both ends defeats the
-    indexes), each row once."""
+def _fits(node_type: str, end_type: str) -> bool:
+    """Whether a node may sit at an edge end: types must agree unless one is unknown."""
+    return node_type == end_type or "entity" in (node_type, end_type)
+
+
+def _edge_rows(
+    engine: Engine, src: _Source, frontier: dict[str, str], per: int
+) -> list[tuple[str, Any]]:
+    """Edges touching the frontier, aggregated per (ends, relation, currency), at most
+    ``per`` per frontier node and relation (largest amounts first), each with the totals of
+    its partition (neighbours, amount, rows) so the rest can be summarised.
+
+    One indexed query per end (an OR of both ends defeats the indexes); the ranking is a
+    window function, so a hub with 100,000 declarations sends ``per`` rows, not 100,000.
+    ``frontier`` maps node id -> type; an end is asked only about nodes of its type.
+    Returns ``(side, row)`` with side = which end is in the frontier."""
     spec, t = src.spec, src.table
     a, b = t.c[spec.source.column], t.c[spec.target.column]
-    rel = t.c[spec.relation.column] if spec.relation.column else literal(spec.relation.value)
-    if spec.amount is None:
-        cur: Any = literal(None)
-        amount: Any = literal(None)
-    else:
-        cur = (
-            t.c[spec.amount.currency_column]
-            if spec.amount.currency_column
-            else literal(spec.amount.currency)
-        )
+    group: list[Any] = [a, b]
+    rel: Any = literal(spec.relation.value, String())
+    if spec.relation.column:
+        rel = t.c[spec.relation.column]
+        group.append(rel)
+    cur: Any = cast(null(), String())
+    amount: Any = cast(null(), Float())
+    if spec.amount is not None:
+        cur = literal(spec.amount.currency, String())
+        if spec.amount.currency_column:
+            cur = t.c[spec.amount.currency_column]
+            group.append(cur)
         amount = func.sum(t.c[spec.amount.column])
-    rows: dict[tuple[Any, ...], Any] = {}
+    out: list[tuple[str, Any]] = []
     with engine.connect() as conn:
-        for column, ids in ((a, _strip(frontier, spec.source.prefix)),
-                            (b, _strip(frontier, spec.target.prefix))):  # fmt: skip
+        for side, column, end in (("source", a, spec.source), ("target", b, spec.target)):
+            ids = _strip((n for n, typ in frontier.items() if _fits(typ, end.type)), end.prefix)
             for i in range(0, len(ids), _CHUNK):
-                q = (
-                    select(a, b, rel, cur, func.count(), amount)
+                g = (
+                    select(
+                        a.label("a"),
+                        b.label("b"),
+                        rel.label("rel"),
+                        cur.label("cur"),
+                        func.count().label("n"),
+                        amount.label("amount"),
+                    )
                     .where(column.in_(ids[i : i + _CHUNK]), a.is_not(None), b.is_not(None))
-                    .group_by(a, b, rel, cur)
-                    .limit(_ROW_CAP - len(rows) + 1)
+                    .group_by(*group)
+                    .subquery()
                 )
-                for row in conn.execute(q):
-                    rows[tuple(row[:4])] = row
-                if len(rows) > _ROW_CAP:
-                    return list(rows.values())[:_ROW_CAP], True
-    return list(rows.values()), False
+                here, there = (g.c.a, g.c.b) if side == "source" else (g.c.b, g.c.a)
+                weight = func.coalesce(g.c.amount, 0.0)
+                part = [here, g.c.rel]
+                ranked = select(
+                    g,
+                    func.row_number()
+                    .over(partition_by=part, order_by=[weight.desc(), g.c.n.desc(), there])
+                    .label("rank"),
+                    func.count().over(partition_by=part).label("k"),
+                    func.sum(weight).over(partition_by=part).label("total"),
+                    func.sum(g.c.n).over(partition_by=part).label("rows"),
+                ).subquery()
+                q = select(ranked).where(ranked.c.rank <= per)
+                out.extend((side, row) for row in conn.execute(q))
+    return out
 
 
 def _labels(engine: Engine, config: NetworkConfig, nodes: dict[str, Node]) -> None:
@@ -228,6 +270,81 @@ def _labels(engine: Engine, config: NetworkConfig, nodes: dict[str, Node]) -> No
                         )
 
 
+EdgeKey = tuple[str, str, str, str | None]
+# Frontier nodes expanded per round of queries: growth stops as soon as the node cap is
+# reached, so a third hop over hundreds of nodes usually costs one round, not all of them.
+_BATCH = 50
+
+
+@dataclass
+class _Builder:
+    engine: Engine
+    sources: list[_Source]
+    cap: int
+    per: int
+    marked: set[str]
+    nodes: dict[str, Node]
+    edges: dict[EdgeKey, tuple[int, float | None]]  # (count, amount) per edge
+    truncated: bool = False
+
+    def expand(self, batch: list[str], hop: int) -> list[str]:
+        """Draw the neighbours of ``batch``; return the nodes added (the next frontier)."""
+        around: dict[tuple[str, str], list[tuple[str, EdgeKey, float, str]]] = defaultdict(list)
+        totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0, 0.0, 0])
+        frontier = {n: self.nodes[n].type for n in batch}
+        for src in self.sources:
+            spec = src.spec
+            for side, r in _edge_rows(self.engine, src, frontier, self.per):
+                u, v = f"{spec.source.prefix}{r.a}", f"{spec.target.prefix}{r.b}"
+                relation = f"{spec.relation.prefix}{r.rel}"
+                key = (u, v, relation, r.cur)
+                self.edges[key] = (int(r.n), None if r.amount is None else float(r.amount))
+                here, there, typ = (u, v, spec.target.type) if side == "source" else (
+                    v, u, spec.source.type)  # fmt: skip
+                around[(here, relation)].append((there, key, float(r.amount or 0.0), typ))
+                if r.rank == 1:  # the partition totals, once per source and side
+                    t = totals[(here, relation)]
+                    t[0] += int(r.k)
+                    t[1] += float(r.total or 0.0)
+                    t[2] += int(r.rows)
+        added: list[str] = []
+        complete = dict.fromkeys(batch, True)
+        nodes = self.nodes
+        for (here, relation), cands in sorted(around.items()):
+            # Neighbours already drawn first (their edge costs no room), then by amount.
+            ranked = sorted(cands, key=lambda c: (c[0] not in nodes, -c[2], c[0]))
+            shown = list({c[0]: c for c in ranked}.values())[: self.per]
+            for there, _, _, typ in shown:
+                if there not in nodes:
+                    if len(nodes) >= self.cap:
+                        complete[here] = False
+                        continue
+                    nodes[there] = Node(
+                        id=there, type=typ, label=there, hop=hop, evidence=there in self.marked
+                    )
+                    added.append(there)
+            k, total, rows = totals[(here, relation)]
+            rest = int(k) - len(shown)
+            if rest > 0 and len(nodes) < self.cap:
+                sid = f"more:{here}:{relation}"
+                amount = max(0.0, total - sum(c[2] for c in shown))
+                nodes[sid] = Node(
+                    id=sid, type="summary", label=f"{rest} more {relation}", hop=hop,
+                    count=rest, amount=amount,
+                )  # fmt: skip
+                shown_rows = sum(self.edges[c[1]][0] for c in shown)
+                self.edges[(here, sid, relation, None)] = (int(rows) - shown_rows, amount or None)
+            elif rest > 0:
+                complete[here] = False
+        for node_id, done in complete.items():
+            nodes[node_id].expanded = done
+            self.truncated |= not done
+        # Rows towards nodes that were not drawn are dropped now, not kept until the end.
+        for key in [k for k in self.edges if k[0] not in nodes or k[1] not in nodes]:
+            del self.edges[key]
+        return added
+
+
 def build_network(
     *,
     engine: Engine,
@@ -242,94 +359,38 @@ def build_network(
     config = config or load_config()
     limits = config.limits
     hops = max(0, min(hops, limits.max_hops))
-    cap = max_nodes or limits.max_nodes
-    per = max_neighbours or limits.max_neighbours
-    sources = active_sources(engine, config)
     marked = set(evidence)
-    nodes: dict[str, Node] = {}
+    b = _Builder(
+        engine=engine,
+        sources=active_sources(engine, config),
+        cap=max_nodes or limits.max_nodes,
+        per=max_neighbours or limits.max_neighbours,
+        marked=marked,
+        nodes={},
+        edges={},
+    )
     for seed in dict.fromkeys(s for s in seeds if s):
-        if len(nodes) < cap:
-            nodes[seed] = Node(id=seed, type="entity", label=seed, hop=0, evidence=seed in marked)
-    edges: dict[tuple[str, str, str, str | None], Edge] = {}
-    truncated = False
-    frontier = set(nodes)
+        if len(b.nodes) < b.cap:
+            b.nodes[seed] = Node(id=seed, type="entity", label=seed, hop=0, evidence=seed in marked)
+    frontier = list(b.nodes)
     for hop in range(1, hops + 1):
-        if not frontier or len(nodes) >= cap:
-            # Nothing left to draw: the frontier stays unexpanded for the browser to grow.
-            truncated |= bool(frontier)
-            break
-        # (frontier node, relation) -> neighbour -> [edge key, sort amount]
-        around: dict[tuple[str, str], dict[str, list[Any]]] = defaultdict(dict)
-        for src in sources:
-            rows, cut = _edge_rows(engine, src, frontier)
-            truncated |= cut
-            spec = src.spec
-            for a, b, rel, cur, n, amount in rows:
-                u, v = f"{spec.source.prefix}{a}", f"{spec.target.prefix}{b}"
-                relation = f"{spec.relation.prefix}{rel}"
-                key = (u, v, relation, cur)
-                e = edges.get(key) or Edge(
-                    source=u, target=v, relation=relation, count=0, amount=None, currency=cur
-                )
-                if key not in edges:
-                    e.count, e.amount = int(n), (float(amount) if amount is not None else None)
-                    edges[key] = e
-                for here, there, end in ((u, v, spec.target), (v, u, spec.source)):
-                    if here in frontier:
-                        slot = around[(here, relation)].setdefault(there, [key, 0.0, end.type])
-                        slot[1] += abs(e.amount or 0.0) + e.count * 1e-9
-        keep_edges: set[tuple[str, str, str, str | None]] = set()
-        nxt: set[str] = set()
-        complete: dict[str, bool] = dict.fromkeys(frontier, True)
-        for (here, relation), neigh in sorted(around.items()):
-            # Neighbours already drawn first (their edge costs no room), then by amount.
-            ranked = sorted(neigh.items(), key=lambda kv: (kv[0] not in nodes, -kv[1][1], kv[0]))
-            shown, rest = ranked[:per], ranked[per:]
-            for there, (key, _, typ) in shown:
-                if there not in nodes:
-                    if len(nodes) >= cap:
-                        complete[here], truncated = False, True
-                        continue
-                    nodes[there] = Node(
-                        id=there, type=typ, label=there, hop=hop, evidence=there in marked
-                    )
-                    nxt.add(there)
-                keep_edges.add(key)
-            if rest and len(nodes) < cap:
-                sid = f"more:{here}:{relation}"
-                total = sum(edges[k].amount or 0.0 for _, (k, _, _) in rest)
-                nodes[sid] = Node(
-                    id=sid,
-                    type="summary",
-                    label=f"{len(rest)} more {relation}",
-                    hop=hop,
-                    count=len(rest),
-                    amount=total,
-                )
-                edges[(here, sid, relation, None)] = Edge(
-                    source=here,
-                    target=sid,
-                    relation=relation,
-                    count=sum(edges[k].count for _, (k, _, _) in rest),
-                    amount=total or None,
-                    currency=None,
-                )
-                keep_edges.add((here, sid, relation, None))
-            elif rest:
-                complete[here], truncated = False, True
-        for node_id, done in complete.items():
-            nodes[node_id].expanded = done
-        # Edges seen this hop survive only between drawn nodes.
-        for key in list(edges):
-            if key not in keep_edges and not (key[0] in nodes and key[1] in nodes):
-                del edges[key]
+        nxt: list[str] = []
+        for i in range(0, len(frontier), _BATCH):
+            if len(b.nodes) >= b.cap:
+                # The rest of the frontier stays unexpanded: the browser can grow it.
+                b.truncated = True
+                break
+            nxt += b.expand(frontier[i : i + _BATCH], hop)
         frontier = nxt
-    _labels(engine, config, nodes)
+    _labels(engine, config, b.nodes)
     return Network(
-        nodes=list(nodes.values()),
-        edges=[e for e in edges.values() if e.source in nodes and e.target in nodes],
-        truncated=truncated,
-        sources=[s.spec.name for s in sources],
+        nodes=list(b.nodes.values()),
+        edges=[
+            Edge(source=u, target=v, relation=rel, count=n, amount=amt, currency=cur)
+            for (u, v, rel, cur), (n, amt) in b.edges.items()
+        ],
+        truncated=b.truncated,
+        sources=[s.spec.name for s in b.sources],
     )
 
 
