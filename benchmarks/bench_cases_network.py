@@ -80,7 +80,8 @@ def make_world(engine: sa.Engine, companies: int, seed: int = 7) -> None:
     ])  # fmt: skip
     _fill(engine, "world_va_transfers", [
         {"tx_id": f"T{t}", "from_wallet": f"W{rng.randrange(n)}",
-         "to_wallet": f"W{rng.randrange(n)}", "krw_value": rng.lognormvariate(15, 1)} for t in range(10 * n)
+         "to_wallet": f"W{rng.randrange(n)}", "krw_value": rng.lognormvariate(15, 1)}
+        for t in range(10 * n)
     ])  # fmt: skip
     _fill(engine, "world_fx_settlements", [
         {"settlement_id": f"S{t}", "company_id": f"C{rng.randrange(n)}",
