@@ -21,6 +21,7 @@ KIM = Actor(username="kim", role="officer", office="40")
 LEE = Actor(username="lee", role="officer", office="20")
 ANA = Actor(username="ana", role="analyst", office="10")
 TRADER = Actor(username="acme", role="trader", office="40")
+ADMIN = Actor(username="root", role="admin", office="10")
 NOW = dt.datetime(2026, 3, 1, 9, 0, tzinfo=dt.UTC)
 
 

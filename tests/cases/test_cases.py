@@ -22,7 +22,7 @@ from opencustoms.cases.service import (
 )
 from opencustoms.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-from .conftest import ANA, KIM, LEE, TRADER, Importer, alert
+from .conftest import ADMIN, ANA, KIM, LEE, TRADER, Importer, alert
 
 
 def _ids(engine: Engine) -> dict[str, int]:
@@ -68,15 +68,17 @@ def test_case_lifecycle_to_labels_and_precision(engine: Engine, load: Importer) 
     assert totals["tradecrime"].precision == 1.0 and totals["risk"].precision == 0.0
 
     # Closing the referral later with another outcome replaces its labels.
-    decide(engine=engine, actor=ANA, case_id=case.id, status="closed", outcome="inconclusive")
+    with pytest.raises(Forbidden):  # analysts read every office but change none
+        decide(engine=engine, actor=ANA, case_id=case.id, status="closed", outcome="confirmed")
+    decide(engine=engine, actor=ADMIN, case_id=case.id, status="closed", outcome="inconclusive")
     frame = labels_frame(engine=engine)
     tc = frame[frame["source"] == "tradecrime"]
     assert list(tc["outcome"]) == ["inconclusive", "inconclusive"]
-    assert tc["label"].isna().all() and set(tc["decided_by"]) == {"ana"}
+    assert tc["label"].isna().all() and set(tc["decided_by"]) == {"root"}
     totals = precision_totals(precision(engine=engine, actor=ANA))
     assert totals["tradecrime"].precision is None and totals["tradecrime"].inconclusive == 2
     with pytest.raises(Conflict):
-        decide(engine=engine, actor=ANA, case_id=case.id, status="closed", outcome="confirmed")
+        decide(engine=engine, actor=ADMIN, case_id=case.id, status="closed", outcome="confirmed")
     final = get_case(engine=engine, actor=KIM, case_id=case.id)
     assert final.notes[0].body == "Director also runs C2." and final.assignee == "park"
     assert final.amount_recovered_krw == 0.0
@@ -114,7 +116,9 @@ def test_roles_see_their_office_only(engine: Engine, load: Importer) -> None:
     assert list_cases(engine=engine, actor=ANA)[0] == 1
     with pytest.raises(NotFound):  # an officer cannot hand a case to another office
         assign(engine=engine, actor=KIM, case_id=mine.id, assignee="x", office="20")
-    moved = assign(engine=engine, actor=ANA, case_id=mine.id, assignee="choi", office="20")
+    with pytest.raises(Forbidden):
+        assign(engine=engine, actor=ANA, case_id=mine.id, assignee="choi")
+    moved = assign(engine=engine, actor=ADMIN, case_id=mine.id, assignee="choi", office="20")
     assert moved.office == "20"
     assert get_case(engine=engine, actor=LEE, case_id=mine.id).alerts[0].office == "20"
 
@@ -125,7 +129,7 @@ def test_merge_moves_alerts_and_notes(engine: Engine, load: Importer) -> None:
     ids = _ids(engine)
     one = create_case(engine=engine, actor=KIM, alert_ids=[ids["C1"]])
     two = create_case(engine=engine, actor=KIM, alert_ids=[ids["C2"]])
-    other_office = create_case(engine=engine, actor=ANA, alert_ids=[ids["C3"]])
+    other_office = create_case(engine=engine, actor=LEE, alert_ids=[ids["C3"]])
     add_note(engine=engine, actor=KIM, case_id=two.id, body="same director")
     merged = merge_cases(engine=engine, actor=KIM, into=one.id, other=two.id)
     assert merged.alert_count == 2 and [n.body for n in merged.notes] == ["same director"]
@@ -133,7 +137,7 @@ def test_merge_moves_alerts_and_notes(engine: Engine, load: Importer) -> None:
     with pytest.raises(Conflict):
         add_note(engine=engine, actor=KIM, case_id=two.id, body="late")
     with pytest.raises(InvalidInput):
-        merge_cases(engine=engine, actor=ANA, into=one.id, other=other_office.id)
+        merge_cases(engine=engine, actor=ADMIN, into=one.id, other=other_office.id)
     assert [c.id for c in list_cases(engine=engine, actor=KIM)[1]] == [one.id]
 
 
@@ -142,6 +146,8 @@ def test_mixed_office_alerts_cannot_share_a_case(engine: Engine, load: Importer)
     load([alert("B1", "C2")], office="20")
     ids = _ids(engine)
     with pytest.raises(InvalidInput):
-        create_case(engine=engine, actor=ANA, alert_ids=[ids["C1"], ids["C2"]])
+        create_case(engine=engine, actor=ADMIN, alert_ids=[ids["C1"], ids["C2"]])
     with pytest.raises(NotFound):
-        create_case(engine=engine, actor=ANA, alert_ids=[999])
+        create_case(engine=engine, actor=ADMIN, alert_ids=[999])
+    with pytest.raises(Forbidden):
+        create_case(engine=engine, actor=ANA, alert_ids=[ids["C1"]])

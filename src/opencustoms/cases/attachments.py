@@ -86,7 +86,7 @@ def add_attachment(
         case = s.get(CaseRow, case_id)
         if case is None:
             raise NotFound(f"case {case_id} not found")
-        require_visible(actor, case.office, f"case {case_id}")
+        require_visible(actor, case.office, f"case {case_id}", write=True)
         if case.merged_into is not None:
             raise Conflict(f"case {case_id} was merged into case {case.merged_into}")
         target = storage_dir() / digest

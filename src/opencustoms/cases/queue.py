@@ -188,7 +188,7 @@ def _move(
         row = s.get(AlertRow, alert_id)
         if row is None:
             raise NotFound(f"alert {alert_id} not found")
-        require_visible(actor, row.office, f"alert {alert_id}")
+        require_visible(actor, row.office, f"alert {alert_id}", write=True)
         if row.state not in allowed_from:
             raise Conflict(f"alert {alert_id} is {row.state}; cannot move it to {to}")
         previous = row.state

@@ -93,11 +93,11 @@ def _summary(row: CaseRow, alerts: int = 0, amount: float = 0.0) -> CaseSummary:
     )
 
 
-def _visible_case(s: Any, actor: ActorLike, case_id: int) -> CaseRow:
+def _visible_case(s: Any, actor: ActorLike, case_id: int, *, write: bool = False) -> CaseRow:
     row = s.get(CaseRow, case_id)
     if row is None:
         raise NotFound(f"case {case_id} not found")
-    require_visible(actor, row.office, f"case {case_id}")
+    require_visible(actor, row.office, f"case {case_id}", write=write)
     return row
 
 
@@ -121,7 +121,7 @@ def create_case(
             if alert_id not in found:
                 raise NotFound(f"alert {alert_id} not found")
         for r in rows:
-            require_visible(actor, r.office, f"alert {r.id}")
+            require_visible(actor, r.office, f"alert {r.id}", write=True)
             if r.state not in ("new", "triage"):
                 raise Conflict(f"alert {r.id} is {r.state}; only new or triaged alerts open a case")
         offices = {r.office for r in rows}
@@ -245,7 +245,7 @@ def _change(
     """Apply one change to a live case inside a transaction, then audit it."""
     now = _now(now)
     with session_scope(engine) as s:
-        case = _visible_case(s, actor, case_id)
+        case = _visible_case(s, actor, case_id, write=True)
         if case.merged_into is not None:
             raise Conflict(f"case {case_id} was merged into case {case.merged_into}")
         apply(s, case, now)
@@ -258,12 +258,12 @@ def _change(
 def assign(
     *, engine: Engine, actor: ActorLike, case_id: int, assignee: str, office: str | None = None
 ) -> CaseSummary:
-    """Give the case to an officer (and, for cross-office roles, to another office)."""
+    """Give the case to an officer (an admin may also hand it to another office)."""
     if not assignee.strip():
         raise InvalidInput("assignee", "name the officer")
     if office is not None:
-        # Moving a case to another office is for those who see every office.
-        require_visible(actor, office, f"office {office}")
+        # Moving a case to another office needs the right to change that office's cases.
+        require_visible(actor, office, f"office {office}", write=True)
 
     def apply(s: Any, case: CaseRow, now: dt.datetime) -> None:
         case.assignee = assignee.strip()
@@ -375,8 +375,8 @@ def merge_cases(
         raise InvalidInput("other", "a case cannot be merged into itself")
     now = _now(now)
     with session_scope(engine) as s:
-        target = _visible_case(s, actor, into)
-        source = _visible_case(s, actor, other)
+        target = _visible_case(s, actor, into, write=True)
+        source = _visible_case(s, actor, other, write=True)
         for case in (target, source):
             if case.merged_into is not None or case.status in ("referred", "closed"):
                 raise Conflict(f"case {case.id} is no longer open for merging")
