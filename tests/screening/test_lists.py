@@ -52,7 +52,8 @@ def test_opensanctions_simple_csv_columns_are_understood(tmp_path: Path) -> None
     path = tmp_path / "targets.simple.csv"
     path.write_text(
         "id,schema,name,aliases,birth_date,countries,sanctions,first_seen,dataset\n"
-        "syn-1,Company,Synthetic Trading LLC,ООО Синтетик,,ru;ae,EU-RUS,2023-06-23T10:00:00,eu_fsf\n",
+        "syn-1,Company,Synthetic Trading LLC,ООО Синтетик,,ru;ae,EU-RUS,"
+        "2023-06-23T10:00:00,eu_fsf\n",
         encoding="utf-8",
     )
     entity = read_sanctions(path).entities[0]
