@@ -108,10 +108,10 @@ def prepare(valid: pd.DataFrame) -> pd.DataFrame:
     ]
     days = p["day"].to_numpy()
     limit = np.zeros(len(p))
+    us = (valid["departure_country"] == "US").fillna(False).to_numpy(dtype=bool)
     for d in np.unique(days):
         lim = de_minimis_usd(np.datetime64(int(d), "D").astype(object))
         on = days == d
-        us = (p["departure"] == "US").to_numpy()
         limit[on] = np.where(is_food[on], lim["food"], np.where(us[on], lim["us"], lim["general"]))
     p["limit"] = limit
     return p
@@ -276,19 +276,27 @@ def prohibited_goods(p: pd.DataFrame, descriptions: pd.Series) -> pd.DataFrame:
     below ``counterfeit_price_share`` of the brand's genuine floor (``min_genuine_usd``)."""
     from opencustoms.parcels.prohibited import brand_floor, match_descriptions
 
-    hits = match_descriptions(descriptions.astype(object).tolist())
-    f = pd.DataFrame(index=p.index)
-    term = pd.Series([h.term if h else None for h in hits], index=p.index, dtype=object)
-    cat = pd.Series([h.category if h else None for h in hits], index=p.index, dtype=object)
-    kind = pd.Series([h.kind if h else None for h in hits], index=p.index, dtype=object)
-    ref_ = pd.Series([h.reference if h else None for h in hits], index=p.index, dtype=object)
-    brands = term.where(cat == "counterfeit_brand").dropna()
-    floor = brands.map({t: brand_floor(t) for t in brands.unique()}).reindex(p.index)
+    # matched once per distinct description, gathered back to rows by code
+    codes, uniq = _codes(descriptions)
+    hits = match_descriptions(uniq)
+    rows = np.where(codes < 0, len(uniq), codes)
+
+    def column(attr: str) -> np.ndarray:
+        return np.array([getattr(h, attr) if h else None for h in hits] + [None], dtype=object)[
+            rows
+        ]
+
+    term, cat, kind = column("term"), column("category"), column("kind")
     share = float(load_reference().param("detector", "counterfeit_price_share"))
-    cheap_brand = (cat == "counterfeit_brand") & (p["unit_usd"] < share * floor.astype(float))
-    plain = cat.notna() & ~cat.isin(["counterfeit_brand", "counterfeit_marker", "counterfeit"])
+    floors = np.array([brand_floor(h.term) if h else np.nan for h in hits] + [np.nan])[rows]
+    is_brand = cat == "counterfeit_brand"
+    cheap_brand = is_brand & (p["unit_usd"].to_numpy() < share * floors)
+    copies = ["counterfeit_brand", "counterfeit_marker", "counterfeit"]
+    plain = pd.notna(cat) & ~np.isin(cat.astype(str), copies)
+    f = pd.DataFrame(index=p.index)
     f["exact"] = (plain & (kind == "exact")).astype(float)
     f["fuzzy"] = (plain & (kind == "fuzzy")).astype(float)
     f["counterfeit"] = ((cat == "counterfeit") | cheap_brand).astype(float)
-    f["term"], f["category"], f["kind"], f["reference"] = term, cat, kind, ref_
+    f["term"], f["category"], f["kind"] = term, cat, kind
+    f["reference"] = column("reference")
     return f

@@ -131,6 +131,11 @@ def _per_value(col: pd.Series, fn: Callable[[pd.Series], pd.Series]) -> pd.Serie
     """``fn`` applied to the distinct values only (dates, codes, currencies repeat)."""
     codes, uniq = pd.factorize(col, use_na_sentinel=False)
     done = fn(pd.Series(uniq, dtype=col.dtype)).reset_index(drop=True)
+    if isinstance(done.dtype, pd.StringDtype):
+        # stay in Arrow: a take of the few distinct strings, no per-row Python objects
+        arr = pc.take(pa.array(done.astype("string[pyarrow]")), pa.array(codes))
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return pd.Series(pd.arrays.ArrowStringArray(arr), index=col.index)
     return pd.Series(done.take(codes).to_numpy(), index=col.index)
 
 
@@ -178,11 +183,11 @@ def validate(frame: pd.DataFrame, *, first_row: int = 1) -> Checked:
     for name in ("departure_country", "origin_country", "seller_country"):
         codes = _per_value(out[name], lambda u: u.str.upper())
         ok = _per_value(
-            codes.astype("string[pyarrow]"),
+            codes,
             lambda u: u.map(lambda c: c is pd.NA or (len(c) == 2 and _country_ok(c))),
         )
         bad(~ok.astype(bool), name, "not an ISO 3166 alpha-2 country code")
-        out[name] = codes.astype("string[pyarrow]")
+        out[name] = codes
     pccc = out["recipient_pccc"].str.upper()
     bad(
         pccc.notna() & ~pccc.str.match(PCCC_RE).fillna(False).astype(bool),
@@ -197,7 +202,7 @@ def validate(frame: pd.DataFrame, *, first_row: int = 1) -> Checked:
         hs = hs.where(hs.str.len() % 2 == 0, "0" + hs)
         return hs.where(ok | u.isna(), "!")
 
-    hs = _per_value(out["hs_code"], hs_clean).astype("string[pyarrow]")
+    hs = _per_value(out["hs_code"], hs_clean)
     bad(hs == "!", "hs_code", "not an HS code of 2 to 10 digits")
     out["hs_code"] = hs.mask(hs == "!")
     for name in numbers:
@@ -210,7 +215,7 @@ def validate(frame: pd.DataFrame, *, first_row: int = 1) -> Checked:
     bad((qty > 0) & (qty % 1 != 0), "quantity", "must be a whole number of units")
     for name in ("declared_value", "gross_weight_kg"):
         bad(out[name] < 0, name, "negative")
-    cur = _per_value(out["currency"], lambda u: u.str.upper()).astype("string[pyarrow]")
+    cur = _per_value(out["currency"], lambda u: u.str.upper())
     known = known_currencies()
     bad(cur.notna() & ~cur.isin(known), "currency", "unknown currency (no customs exchange rate)")
     out["currency"] = cur
