@@ -144,10 +144,10 @@ def rerouting(data: TradeData) -> pd.DataFrame:
     """).df()
     con.close()
     pairs = pairs.sort_values("d_out").drop_duplicates("import_id").drop_duplicates("export_id")
-    # the share of the firm's exports there (same HS6 as a foreign-origin import) that are
-    # such pass-throughs: a distributor who also exports sometimes matches by chance
-    imported = imp[["company_id", "hs6"]].drop_duplicates()
-    base = exp.merge(imported, on=["company_id", "hs6"]).groupby("company_id").size()
+    # the share of the firm's foreign-origin imports of those goods that pass straight
+    # through: a distributor who also exports sometimes matches by chance
+    exported = exp[["company_id", "hs6"]].drop_duplicates()
+    base = imp.merge(exported, on=["company_id", "hs6"]).groupby("company_id").size()
     rows = []
     for company, g in pairs.groupby("company_id"):
         n = len(g)
@@ -169,7 +169,7 @@ def rerouting(data: TradeData) -> pd.DataFrame:
                     f"{', '.join(sorted(set(g['dest'])))} within {days} days as Korean-origin "
                     f"goods, "
                     f"same HS6 and quantity, {added:.0%} value added (median); {share:.0%} of its "
-                    f"exports of those goods there."
+                    f"imports of those goods passed through."
                 ),
             }
         )

@@ -45,7 +45,21 @@ def allowance(data: TradeData) -> pd.Series:
     """Days after an export before its proceeds are expected, per exporter."""
     lo, hi = param("payments.min_lag_allowance_days"), param("payments.max_lag_allowance_days")
     q90 = _lags(data, "export")["q90"]
-    return (1.2 * q90).clip(lower=lo, upper=hi).rename("allowance")
+    # firms that never cite a declaration: the shift between the value-weighted mean dates
+    # of their receipts and of their exports (a lower bound: late receipts are not in yet)
+    exp = data.decl[data.decl["direction"] == "export"]
+    rec = data.pay[(data.pay["direction"] == "in") & (data.pay["purpose"] == "goods_export")]
+    centroid = _mean_date(rec, "amount_krw") - _mean_date(exp, "value_krw")
+    lag = pd.concat([q90, centroid.rename("q90")], axis=1).max(axis=1)
+    return (1.2 * lag).clip(lower=lo, upper=hi).fillna(lo).rename("allowance")
+
+
+def _mean_date(frame: pd.DataFrame, weight: str) -> pd.Series:
+    """Value-weighted mean date per firm, in days since the epoch."""
+    days = (frame["date"] - pd.Timestamp(0)).dt.days.astype(float)
+    w = frame[weight].fillna(0)
+    num = (days * w).groupby(frame["company_id"]).sum()
+    return num / w.groupby(frame["company_id"]).sum()
 
 
 def _sum_by(frame: pd.DataFrame, value: str) -> pd.Series:
@@ -74,7 +88,7 @@ def unrepatriated(data: TradeData) -> pd.DataFrame:
     short = (e - r - offset).clip(lower=0)
     ratio = short / e
     keep = (e >= param("flows.min_amount_krw")) & (ratio > 0.05)
-    cited = set(received["declaration_ref"].dropna())
+    due = due.assign(cited=due["declaration_id"].isin(received["declaration_ref"].dropna()))
     due_by = dict(tuple(due.groupby("company_id")))
     got_by = received.groupby("company_id")["settlement_id"].agg(list)
     rows = []
@@ -90,7 +104,7 @@ def unrepatriated(data: TradeData) -> pd.DataFrame:
                 "amount_krw": float(short[company]),
                 "evidence": {
                     "declarations": ids(
-                        mine.loc[~mine["declaration_id"].isin(cited), "declaration_id"]
+                        mine.loc[~mine["cited"], "declaration_id"]
                     ),
                     "settlements": ids(got_by.get(company, [])),
                 },
@@ -107,6 +121,26 @@ def unrepatriated(data: TradeData) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
 
+def _cited_ratio(imp: pd.DataFrame, paid: pd.DataFrame, last: pd.Timestamp) -> pd.DataFrame:
+    """Over the last year: per firm, the median of paid / declared over the declarations
+    its payments cite (timing-free where payments name what they pay for)."""
+    w0 = last - pd.DateOffset(months=12)
+    value = imp[imp["date"].between(w0, last)].groupby("declaration_id")["value_krw"].sum()
+    cited = paid[paid["declaration_ref"].isin(value.index)]
+    per = cited.groupby(["company_id", "declaration_ref"])["amount_krw"].sum().reset_index()
+    per["ratio"] = per["amount_krw"] / per["declaration_ref"].map(value).to_numpy()
+    g = per.groupby("company_id")
+    out = pd.DataFrame({"ratio": g["ratio"].median(), "n": g.size()})
+    out = out[out["n"] >= CITED_ENOUGH]
+    i_w = per.assign(v=per["declaration_ref"].map(value)).groupby("company_id")["v"].sum()
+    return pd.DataFrame({"i_w": i_w.reindex(out.index), "ratio": out["ratio"], "w0": w0}).assign(
+        p_w=lambda f: f["i_w"] * f["ratio"]
+    )
+
+
+CITED_ENOUGH = 5  # cited declarations from which a firm is judged on them alone
+
+
 def overpayment(data: TradeData) -> pd.DataFrame:
     """Goods payments abroad well above the goods imported, on the firm's own payment
     timeline (prepayers and slow payers compared with the imports their payments follow)."""
@@ -117,27 +151,29 @@ def overpayment(data: TradeData) -> pd.DataFrame:
     paid["aligned"] = paid["date"] - pd.to_timedelta(paid["company_id"].map(lag), unit="D")
     min_amount = float(param("flows.min_amount_krw"))
     last = data.end - pd.Timedelta(days=120)  # late imports may still be unpaid
-    # imports a little either side of the window count: a lag is a habit, not a rule
-    pad_before, pad_after = pd.Timedelta(days=60), pd.Timedelta(days=30)
+    windows = []
+    for months in (12, 24):  # the same calendar windows for every firm: one pass each
+        w0 = max(last - pd.DateOffset(months=months), d["date"].min() + pd.Timedelta(days=60))
+        in_i = imp["date"].between(w0, last)
+        i_w = imp[in_i].groupby("company_id")["value_krw"].sum()
+        p_w = paid[paid["aligned"].between(w0, last)].groupby("company_id")["amount_krw"].sum()
+        w = pd.DataFrame({"i_w": i_w, "p_w": p_w}).fillna(0.0)
+        n = imp[in_i].groupby("company_id")["declaration_id"].nunique()
+        w = w[(w["i_w"] >= min_amount / 2) & (n.reindex(w.index).fillna(0) >= 8)]
+        windows.append(w.assign(ratio=w["p_w"] / w["i_w"], w0=w0))
+    # payments that name their declarations are direct evidence: such firms are judged on
+    # them alone (window sums swing with a few large, lagged items)
+    cited = _cited_ratio(imp, paid, last)
+    windows = [w[~w.index.isin(cited.index)] for w in windows]
+    best_of = pd.concat([*windows, cited]).sort_values("ratio").groupby(level=0).tail(1)
+    best_of = best_of[best_of["ratio"] > 1.05]
+    imp_by = dict(tuple(imp[imp["company_id"].isin(best_of.index)].groupby("company_id")))
+    paid_by = dict(tuple(paid[paid["company_id"].isin(best_of.index)].groupby("company_id")))
     rows = []
-    imp_by = dict(tuple(imp.groupby("company_id")))
-    for company, mine_p in paid.groupby("company_id"):
-        mine_i = imp_by.get(company)
-        if mine_i is None:
-            continue
-        best: tuple[float, pd.Timestamp, float, float] | None = None
-        for months in (12, 24):
-            w0 = max(last - pd.DateOffset(months=months), data.start + pd.Timedelta(days=60))
-            in_i = mine_i["date"].between(w0 - pad_before, last + pad_after)
-            i_w = float(mine_i.loc[in_i, "value_krw"].sum())
-            p_w = float(mine_p.loc[mine_p["aligned"].between(w0, last), "amount_krw"].sum())
-            if i_w < min_amount / 2:
-                continue
-            if best is None or p_w / i_w > best[0]:
-                best = (p_w / i_w, w0, p_w, i_w)
-        if best is None or best[0] <= 1.05:
-            continue
-        ratio, w0, p_w, i_w = best
+    for company, best in best_of.iterrows():
+        mine_i, mine_p = imp_by[company], paid_by[company]
+        ratio, w0 = float(best["ratio"]), pd.Timestamp(best["w0"])
+        p_w, i_w = float(best["p_w"]), float(best["i_w"])
         in_w = mine_p["aligned"].between(w0, last)
         rows.append(
             {
@@ -185,7 +221,10 @@ def inflated(data: TradeData) -> pd.DataFrame:
     received = p[(p["direction"] == "in") & (p["purpose"] == "goods_export")]
     rows = []
     last_year = dict(tuple(exp[exp["date"] > y1].groupby("company_id")))
-    for company in both.index[(z > 2) & both.index.isin(listed)]:
+    # growth is a gate (>= 1.5x and a robust z >= 1 against the industry); the related
+    # buyers who do not pay are what tells an inflated boom from a real one
+    boom = (growth >= np.log(1.5)) & (z >= 1) & both.index.isin(listed)
+    for company in both.index[boom]:
         mine = last_year[company]
         related = data.graph.related(str(company), 3)
         to_rel = mine["partner_id"].isin(related)
@@ -197,7 +236,7 @@ def inflated(data: TradeData) -> pd.DataFrame:
             "amount_krw",
         ].sum()
         unsettled = float(np.clip(1 - got / due, 0, 1)) if due > 0 else 0.0
-        raw = rel_share * unsettled * min(1.0, float(z[company]) / 4)
+        raw = rel_share * unsettled * min(1.0, float(z[company]) / 2)
         rows.append(
             {
                 "subject_id": company,
