@@ -139,3 +139,19 @@ def test_drift_watch_over_weeks(model, small_train: pd.DataFrame) -> None:  # ty
         assert r["inspected"] == r["rows"] or r["office"] != "ALL"
         assert r["psi_score"] >= 0
     assert all(a["alert"] in ("retrain", "review") for a in out["alerts"])
+
+
+def test_revenue_target_follows_the_labels_the_protocol_keeps(small_train: pd.DataFrame) -> None:
+    """Real additional duty trains the revenue model only when enough of it stays labelled;
+    otherwise the proxy is used and the metadata says so."""
+    frame = small_train.copy()
+    fraud = frame["fraud"].astype(float).to_numpy()
+    frame["additional_duty"] = np.where(fraud > 0, frame["item_price_krw"] * 0.05, np.nan)
+    kept = apply_label_share(frame, LabelProtocol(share=0.3, seed=0))
+    assert kept["additional_duty"].notna().sum() < frame["additional_duty"].notna().sum()
+    model = train(kept, seed=0, with_critical=False)
+    assert model.revenue is not None and model.metadata["revenue"]["model"] is True
+    few = apply_label_share(frame, LabelProtocol(share=0.01, seed=0))
+    assert few["additional_duty"].notna().sum() < 50
+    proxy = train(few, seed=0, with_critical=False)
+    assert proxy.revenue is None and "proxy" in proxy.metadata["revenue"]["note"]
