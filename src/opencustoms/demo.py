@@ -18,6 +18,7 @@ STEPS = (
     "opencustoms.tariff.demo",
     "opencustoms.hs.demo",
     "opencustoms.parcels.demo",
+    "opencustoms.tradecrime.demo",
 )
 
 

@@ -1,6 +1,11 @@
-"""Calibrated scores: each typology's raw score mapped to a probability by isotonic
-regression fitted on a tuning world's candidates and its labels, shipped as data
+"""Calibrated scores: each typology's raw score mapped to a probability by a logistic
+curve (Platt scaling) fitted on a tuning world's candidates and its labels, shipped as data
 (``data/tradecrime/calibration.json``, with the seed, scale and date it was fitted on).
+
+Platt rather than isotonic: with a few dozen labelled candidates per typology an isotonic
+step function jumps from 0 to 1 inside the gap between the classes it happened to see
+and says 1.0 where it should say "very likely"; the two-parameter curve is smooth,
+monotone and keeps probabilities short of certainty.
 
 Fitting reads labels (that is its purpose); detectors never do. A typology without a
 fitted curve gets no score above 0.5 from nowhere: its candidates keep the raw score
@@ -37,33 +42,39 @@ def apply(candidates: pd.DataFrame, curves: dict[str, Any]) -> pd.Series:
         if curve is None:
             out[g.index] = np.clip(raw, 0, None) / (1 + np.clip(raw, 0, None))
         else:
-            out[g.index] = np.interp(raw, curve["x"], curve["y"])
+            z = curve["a"] * (raw - curve["mu"]) / curve["sd"] + curve["b"]
+            out[g.index] = 1 / (1 + np.exp(-z))
     return out.clip(0, 1)
 
 
 def fit(
     candidates: pd.DataFrame, labels: pd.DataFrame, *, seed: int, scale: float, note: str = ""
 ) -> dict[str, Any]:
-    """Isotonic curves per typology: P(labelled | raw score) among the candidates."""
-    from sklearn.isotonic import IsotonicRegression
+    """Logistic curves per typology: P(labelled | raw score) among the candidates."""
+    from sklearn.linear_model import LogisticRegression
 
     truth = set(zip(labels["subject_id"].astype(str), labels["typology"].astype(str), strict=True))
     curves = {}
     for typology, g in candidates.groupby("typology"):
-        y = np.array([(str(s), str(typology)) in truth for s in g["subject_id"]], dtype=float)
-        iso = IsotonicRegression(y_min=0, y_max=1, out_of_bounds="clip")
-        iso.fit(g["raw"].to_numpy(dtype=float), y)
+        y = np.array([(str(s), str(typology)) in truth for s in g["subject_id"]], dtype=int)
+        x = g["raw"].to_numpy(dtype=float)
+        mu, sd = float(x.mean()), float(x.std()) or 1.0
+        if 0 < y.sum() < len(y):
+            # C=10 on the standardised score: little shrinkage, finite when classes separate
+            lr = LogisticRegression(C=10.0).fit(((x - mu) / sd).reshape(-1, 1), y)
+            a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
+        else:  # one class only: a flat curve at the smoothed rate
+            a, b = 0.0, float(np.log((y.sum() + 1) / (len(y) - y.sum() + 1)))
         curves[str(typology)] = {
-            "x": [float(v) for v in iso.X_thresholds_],
-            "y": [round(float(v), 4) for v in iso.y_thresholds_],
-            "candidates": len(g),
-            "positives": int(y.sum()),
-        }
+            "a": round(a, 4), "b": round(b, 4), "mu": round(mu, 6), "sd": round(sd, 6),
+            "candidates": len(g), "positives": int(y.sum()),
+        }  # fmt: skip
     return {
         "curves": curves,
         "provenance": {
             "fitted_on": f"opencustoms world generate --seed {seed} --scale {scale}",
-            "method": "isotonic regression (scikit-learn) of label on raw score, per typology",
+            "method": "logistic regression (Platt scaling, scikit-learn, C=10 on the "
+            "standardised raw score) of label on raw score among candidates, per typology",
             "date": dt.date.today().isoformat(),
             "note": note,
         },

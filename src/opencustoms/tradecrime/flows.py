@@ -103,9 +103,7 @@ def unrepatriated(data: TradeData) -> pd.DataFrame:
                 "period_end": cutoff[company],
                 "amount_krw": float(short[company]),
                 "evidence": {
-                    "declarations": ids(
-                        mine.loc[~mine["cited"], "declaration_id"]
-                    ),
+                    "declarations": ids(mine.loc[~mine["cited"], "declaration_id"]),
                     "settlements": ids(got_by.get(company, [])),
                 },
                 "explanation": (

@@ -33,6 +33,7 @@ import pycountry
 
 from opencustoms.declarations.io import rename_columns
 from opencustoms.declarations.profiles import WORLD
+from opencustoms.declarations.schema import FIELD_NAMES
 from opencustoms.declarations.types import EXTRA_COUNTRIES
 from opencustoms.declarations.validate import check_frame
 from opencustoms.errors import InvalidInput
@@ -46,6 +47,7 @@ from opencustoms.world.format import (
 )
 
 Reasons = dict[int, list[dict[str, str]]]
+TEXT = pd.StringDtype("pyarrow")
 
 
 @lru_cache(maxsize=1)
@@ -113,7 +115,7 @@ def read_raw(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
     """All columns as stripped text (empty -> NA) and the malformed lines (number, text, why)."""
     if path.suffix == ".parquet":
         frame = pd.read_parquet(path)
-        return frame.astype("string").apply(lambda c: c.str.strip()).replace("", pd.NA), []
+        return frame.astype(TEXT).apply(lambda c: c.str.strip()).replace("", pd.NA), []
     with path.open("rb") as fh:
         header = fh.readline().decode("utf-8", errors="replace").strip().lstrip("\ufeff")
     columns = pd.read_csv(io.StringIO(header + "\n"), dtype=str).columns.to_list()
@@ -137,7 +139,7 @@ def read_raw(path: Path) -> tuple[pd.DataFrame, list[tuple[int, str, str]]]:
         if "UTF8" not in str(exc).upper().replace("-", ""):
             raise InvalidInput(path.name, f"unreadable CSV: {exc}") from None
         return _read_lossy(path, [])
-    frame = table.to_pandas(types_mapper=pd.ArrowDtype).astype("string")
+    frame = table.to_pandas(types_mapper=lambda _: TEXT)
     frame = frame.apply(lambda c: c.str.strip()).replace("", pd.NA)
     return frame, bad
 
@@ -159,7 +161,7 @@ def _read_lossy(
             bad.append((i, line, "wrong number of fields"))
         else:
             good.append(row)
-    frame = pd.DataFrame(good, columns=header, dtype="string")
+    frame = pd.DataFrame(good, columns=header, dtype=TEXT)
     frame = frame.apply(lambda c: c.str.strip()).replace("", pd.NA)
     return frame, bad
 
@@ -345,7 +347,11 @@ def read_declarations(path: Path) -> TableResult:
     """declarations.csv checked by the declaration store's rules (``world`` profile)."""
     raw, bad = read_raw(path)
     _missing_columns("declarations", raw, DECLARATION_REQUIRED)
-    checked = check_frame(rename_columns(raw, WORLD))
+    canon = rename_columns(raw, WORLD)
+    for name in FIELD_NAMES:  # absent fields as empty text: untyped ones cost a scan each
+        if name not in canon.columns:
+            canon[name] = pd.Series(pd.NA, index=canon.index, dtype=TEXT)
+    checked = check_frame(canon)
     typed = checked.frame.rename(columns={"invoice_value": "value"})
     typed = typed[[c for c in DECLARATION_COLUMNS]].copy()
     typed["declaration_date"] = pd.to_datetime(typed["declaration_date"])
