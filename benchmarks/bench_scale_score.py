@@ -8,6 +8,7 @@ data and compiled to native code once (lleaves), so every worker loads the cache
 
     nice -n 10 uv run python benchmarks/bench_scale_score.py [--rows 10000000] [--days 100]
         [--workers 2] [--memory-limit 4GiB] [--local-partitions N] [--work var/bench-scale]
+        [--explain none|selected]
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ def main() -> None:
     ap.add_argument("--memory-limit", default="4GiB")
     ap.add_argument("--local-partitions", type=int, default=None)
     ap.add_argument("--work", type=Path, default=Path("var/bench-scale"))
+    # "none": scores, lanes, rule reasons and lane notes; "selected" also words the model
+    # factors and data notes of every non-green row (per-row Python in the risk domain,
+    # the same on both engines; measured separately in RESULTS-scale.md)
+    ap.add_argument("--explain", default="none", choices=["none", "selected", "auto"])
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     print(f"load before: {load()}")
@@ -70,9 +75,7 @@ def main() -> None:
     data = make_input(args.work, args.rows, args.days)
 
     def run(**kw: object) -> object:
-        # explain_mode "selected": reasons for every non-green row, as `risk score` does
-        # for batches over 50,000 rows
-        return score_dataset(model=model, explain_mode="selected", **kw)  # type: ignore[arg-type]
+        return score_dataset(model=model, explain_mode=args.explain, **kw)  # type: ignore[arg-type]
 
     run_both(
         "risk-score",

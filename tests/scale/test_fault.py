@@ -58,6 +58,7 @@ def killer() -> Iterator[Killer]:
             kill.client.close()
 
 
+@pytest.mark.slow
 def test_ingest_survives_a_killed_worker(
     declarations_dataset: Path,
     database_url: str,
@@ -86,6 +87,7 @@ def test_ingest_survives_a_killed_worker(
     assert runs["input_rows"].sum() == n_in == runs["rows_done"].sum()
 
 
+@pytest.mark.slow
 def test_scoring_survives_a_killed_worker(
     declarations_dataset: Path,
     model_dir: Path,
