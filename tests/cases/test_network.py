@@ -81,4 +81,4 @@ def test_evidence_seeds_resolve_transfers_to_wallets(engine: Engine) -> None:
     seeds = seeds_from_evidence(
         engine=engine, evidence={"va_transfers": ["T1", "T2"], "declarations": ["D1"]}
     )
-    assert seeds == ["W1", "W2", "D1"]
+    assert seeds == {"W1": "wallet", "W2": "wallet", "D1": "declaration"}

@@ -38,13 +38,17 @@ def case_network(
     marked = [case.subject_id, *(a.subject_id for a in case.alerts)]
     marked += [i for ids in case.evidence.values() for i in ids]
     if expand is not None:
-        seeds = [expand]
+        seeds = {expand: "entity"}
     else:
-        seeds = [case.subject_id, *(a.subject_id for a in case.alerts)]
-        seeds += seeds_from_evidence(engine=engine, evidence=case.evidence)
+        # Subjects first (the node cap must not crowd them out), then the evidence.
+        # "entity" subjects (a company or a person) stay untyped: any edge end fits.
+        seeds = {a.subject_id: a.subject_type for a in case.alerts}
+        for node, typ in seeds_from_evidence(engine=engine, evidence=case.evidence).items():
+            seeds.setdefault(node, typ)
     return build_network(
-        engine=engine, seeds=seeds, hops=hops, max_nodes=max_nodes, evidence=marked
-    )
+        engine=engine, seeds=list(seeds), seed_types=seeds, hops=hops, max_nodes=max_nodes,
+        evidence=marked,
+    )  # fmt: skip
 
 
 def _labels(engine: Engine, case_id: int) -> list[dict[str, Any]]:

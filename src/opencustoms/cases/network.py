@@ -14,7 +14,7 @@ neighbours were not all drawn are marked ``expanded=False`` and can be expanded 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -96,6 +96,9 @@ class NetworkConfig(BaseModel):
     nodes: list[NodeSpec]
     edges: list[EdgeSpec]
     limits: Limits
+    evidence_types: dict[str, str] = Field(
+        default_factory=dict, description="evidence kind -> node type of its ids"
+    )
 
 
 @lru_cache(maxsize=4)
@@ -353,9 +356,11 @@ def build_network(
     max_nodes: int | None = None,
     max_neighbours: int | None = None,
     evidence: Iterable[str] = (),
+    seed_types: Mapping[str, str] | None = None,
     config: NetworkConfig | None = None,
 ) -> Network:
-    """The subgraph within ``hops`` of ``seeds`` (node ids), capped as the module says."""
+    """The subgraph within ``hops`` of ``seeds`` (node ids), capped as the module says.
+    ``seed_types`` gives known types of seeds (others start as ``entity``: any end)."""
     config = config or load_config()
     limits = config.limits
     hops = max(0, min(hops, limits.max_hops))
@@ -371,7 +376,8 @@ def build_network(
     )
     for seed in dict.fromkeys(s for s in seeds if s):
         if len(b.nodes) < b.cap:
-            b.nodes[seed] = Node(id=seed, type="entity", label=seed, hop=0, evidence=seed in marked)
+            typ = (seed_types or {}).get(seed, "entity")
+            b.nodes[seed] = Node(id=seed, type=typ, label=seed, hop=0, evidence=seed in marked)
     frontier = list(b.nodes)
     for hop in range(1, hops + 1):
         nxt: list[str] = []
@@ -396,11 +402,12 @@ def build_network(
 
 def seeds_from_evidence(
     *, engine: Engine, evidence: dict[str, list[str]], config: NetworkConfig | None = None
-) -> list[str]:
-    """Node ids to start from: evidence ids that are nodes (declarations, parcels, ...) and
-    both ends of evidence ids that are edges (a virtual-asset transfer's two wallets)."""
+) -> dict[str, str]:
+    """Node ids to start from, with their types: evidence ids that are nodes (declarations,
+    parcels, ...; typed by ``evidence_types``) and both ends of evidence ids that are edges
+    (a virtual-asset transfer's two wallets)."""
     config = config or load_config()
-    seeds: list[str] = []
+    seeds: dict[str, str] = {}
     edge_kinds: dict[str, _Source] = {}
     for src in active_sources(engine, config):
         if src.spec.evidence and src.spec.id:
@@ -408,7 +415,8 @@ def seeds_from_evidence(
     for kind, ids in evidence.items():
         found = edge_kinds.get(kind)
         if found is None or found.spec.id is None:
-            seeds.extend(ids)
+            typ = config.evidence_types.get(kind, "entity")
+            seeds.update({i: typ for i in ids if i not in seeds})
             continue
         spec, t, id_column = found.spec, found.table, found.spec.id
         with engine.connect() as conn:
@@ -417,5 +425,6 @@ def seeds_from_evidence(
                     t.c[id_column].in_(ids[i : i + _CHUNK])
                 )
                 for a, b in conn.execute(q):
-                    seeds += [f"{spec.source.prefix}{a}", f"{spec.target.prefix}{b}"]
-    return list(dict.fromkeys(seeds))
+                    seeds.setdefault(f"{spec.source.prefix}{a}", spec.source.type)
+                    seeds.setdefault(f"{spec.target.prefix}{b}", spec.target.type)
+    return seeds
