@@ -12,6 +12,9 @@ Means over label seeds 0..n-1 (the model seed equals the label seed).
 
     nice -n 10 uv run python benchmarks/bench_risk_scarce.py --part static
     nice -n 10 uv run python benchmarks/bench_risk_scarce.py --part replay --shares 0.1
+    # or one process per seed, then merged:
+    ... --part replay --shares 0.1 --seed-list 0 --out var/replay-0.json   (1, 2 likewise)
+    uv run python benchmarks/bench_risk_scarce.py --merge var/replay-*.json
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import json
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -84,11 +88,11 @@ def static(train_df: pd.DataFrame, valid: pd.DataFrame, args: argparse.Namespace
     return rows
 
 
-def replay(frame: pd.DataFrame, args: argparse.Namespace) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def replay_runs(frame: pd.DataFrame, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """One replay per (share, seed); each run as plain JSON-able weeks and drift rows."""
+    runs = []
     for share in args.shares:
-        per_seed = []
-        for seed in range(args.seeds):
+        for seed in args.seed_list or range(args.seeds):
             t0 = time.perf_counter()
             res = simulate(
                 frame,
@@ -100,32 +104,53 @@ def replay(frame: pd.DataFrame, args: argparse.Namespace) -> dict[str, Any]:
                 labels=LabelProtocol(share=share, seed=seed, policy=args.policies[0]),
                 weeks=args.weeks,
             )
-            per_seed.append(res)
             summary = {n: round(r.summary()["precision"], 3) for n, r in res.items()}
             print(f"share {share} seed {seed}: {summary} ({time.perf_counter() - t0:.0f}s)")
+            runs.append(
+                {
+                    "label_share": share,
+                    "label_policy": args.policies[0],
+                    "seed": seed,
+                    "results": {n: {"weeks": r.weeks, "drift": r.drift} for n, r in res.items()},
+                }
+            )
+    return runs
+
+
+def replay_table(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Means over seeds per share and strategy, weekly precision and feedback gain."""
+    out: dict[str, Any] = {}
+    for share in sorted({r["label_share"] for r in runs}):
+        mine = [r for r in runs if r["label_share"] == share]
         table = {}
-        for name in args.strategies:
-            sums = [r[name].summary() for r in per_seed]
-            weeks = pd.DataFrame([w for r in per_seed for w in r[name].weeks])
+        for name in mine[0]["results"]:
+            weeks = pd.DataFrame([w for r in mine for w in r["results"][name]["weeks"]])
+            per_seed = [pd.DataFrame(r["results"][name]["weeks"]) for r in mine]
             weekly = weeks.groupby("week")[["precision", "feedback_gain"]].mean()
+            alerts = [int(d["alert"].isin(["retrain", "review"]).sum()) for d in per_seed]
             table[name] = {
-                "mean_weekly_precision": float(np.mean([s["precision"] for s in sums])),
-                "recall": float(np.mean([s["recall"] for s in sums])),
-                "revenue_proxy": float(np.mean([s["revenue"] for s in sums])),
+                "seeds": sorted(r["seed"] for r in mine),
+                "mean_weekly_precision": float(np.mean([d["precision"].mean() for d in per_seed])),
+                "recall": float(np.mean([d["recall"].mean() for d in per_seed])),
+                "revenue_proxy": float(np.mean([d["revenue"].mean() for d in per_seed])),
                 "mean_feedback_gain": float(weeks["feedback_gain"].mean()),
                 "weekly_precision": weekly["precision"].round(3).tolist(),
                 "weekly_feedback_gain": weekly["feedback_gain"].round(3).tolist(),
-                "alerts_per_run": float(np.mean([s["alerts"] for s in sums])),
+                "weeks_with_alert": float(np.mean(alerts)),
             }
-            print(name, json.dumps(table[name]), flush=True)
-        drift = pd.DataFrame(per_seed[0]["model"].drift)
-        alerts = drift.loc[drift["alert"].isin(["retrain", "review"])]
-        print(f"drift watch (seed 0, model): {len(drift)} office-weeks, {len(alerts)} alerts")
+            print(f"share {share}", name, json.dumps(table[name]), flush=True)
+        first = mine[0]["results"].get("model") or next(iter(mine[0]["results"].values()))
+        drift = pd.DataFrame(first["drift"])
+        alerts_df = drift.loc[drift["alert"].isin(["retrain", "review"])]
+        print(
+            f"drift watch (seed {mine[0]['seed']}): {len(drift)} office-weeks, "
+            f"{len(alerts_df)} alerts"
+        )
         overall = drift.loc[drift["office"] == "ALL"]
         cols = ["week", "psi_score", "psi_log_unit_value", "inspected", "found", "expected"]
         print(overall[[*cols, "hit_rate_z", "alert"]].round(3).to_string(index=False))
-        if len(alerts):
-            print(alerts[["week", "office", "alert", "reasons"]].head(10).to_string(index=False))
+        if len(alerts_df):
+            print(alerts_df[["week", "office", "alert", "reasons"]].head(12).to_string(index=False))
         out[str(share)] = table
     return out
 
@@ -138,7 +163,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--weeks", type=int, default=None)
     parser.add_argument("--strategies", nargs="*", default=list(STRATEGIES))
+    parser.add_argument("--seed-list", nargs="*", type=int, default=None)
+    parser.add_argument("--out", help="replay: also write the runs (JSON) to this file")
+    parser.add_argument("--merge", nargs="*", help="replay: aggregate runs written by --out")
     args = parser.parse_args()
+    if args.merge:
+        runs = [r for f in args.merge for r in json.loads(Path(f).read_text())]
+        print(json.dumps({"replay": replay_table(runs)}))
+        return
     print(f"load average at start: {os.getloadavg()}")
     tr = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
     va = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs")
@@ -147,7 +179,11 @@ def main() -> None:
         result["static"] = static(tr, va, args)
         print(pd.DataFrame(result["static"]).to_string(index=False, float_format="%.3f"))
     if args.part in ("replay", "all"):
-        result["replay"] = replay(pd.concat([tr, va], ignore_index=True), args)
+        runs = replay_runs(pd.concat([tr, va], ignore_index=True), args)
+        if args.out:
+            with open(args.out, "w") as fh:
+                json.dump(runs, fh, default=float)
+        result["replay"] = replay_table(runs)
     print(f"load average at end: {os.getloadavg()}")
     print(json.dumps(result))
 
