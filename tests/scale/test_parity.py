@@ -53,7 +53,7 @@ def test_risk_scores_lanes_and_reasons_identical(
 
 
 def test_tariff_taxes_identical(cluster: str, tmp_path: Path) -> None:
-    raw = kcs_rows("2021-01-04", "2021-01-20")
+    raw = kcs_rows("2021-01-04", "2021-01-08")
     lines = pd.DataFrame(
         {
             "hs_code": raw["HS6 Code"],

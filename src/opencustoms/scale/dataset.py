@@ -10,7 +10,7 @@ and Dask do, so temporary files and the ``_runs`` records never look like data.
 >>> import tempfile, pandas as pd
 >>> root = Path(tempfile.mkdtemp())
 >>> frame = pd.DataFrame({"day": ["2021-01-02", "2021-01-01", "2021-01-02"], "v": [1, 2, 3]})
->>> [p.name for p in write_by_day(frame, root, column="day")]
+>>> [p.name for p in write_by_day(frame, root, column="day", name="day")]
 ['part-0.parquet', 'part-0.parquet']
 >>> parts = discover(root)
 >>> [(p.key, p.rows) for p in parts]

@@ -12,6 +12,8 @@ other inputs) means the partition is redone from scratch.
 >>> part = Partition("date=2021-01-01", (src,), rows=1, bytes=1)
 >>> get(out, part, kind="demo", params={"seed": 1}) is None
 True
+>>> target = output_path(out, part.key); target.parent.mkdir(parents=True)
+>>> _ = target.write_bytes(b"output")  # the output is in place before its record
 >>> put(out, part, kind="demo", params={"seed": 1}, counts={"rows_out": 1})
 >>> get(out, part, kind="demo", params={"seed": 1})
 {'rows_out': 1}

@@ -31,7 +31,7 @@ def calc_lines(frame: pd.DataFrame) -> pd.DataFrame:
 
     >>> out = calc_lines(pd.DataFrame({"hs_code": ["420221"], "origin": ["IT"],
     ...     "value": [3_000_000.0], "currency": ["KRW"], "date": ["2024-06-01"]}))
-    >>> out["total_krw"].iloc[0] > 0, out["error"].iloc[0] is None
+    >>> bool(out["total_krw"].iloc[0] > 0), out["error"].iloc[0] is None
     (True, True)
     """
     try:
