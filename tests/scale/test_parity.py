@@ -122,3 +122,14 @@ def test_unknown_engine_names_the_field(declarations_dataset: Path, tmp_path: Pa
 
     with pytest.raises(InvalidInput, match="engine: must be one of local, dask"):
         calc_dataset(data=declarations_dataset, out=tmp_path / "o", engine="spark")
+
+
+def test_unusable_inputs_name_the_field(declarations_dataset: Path, tmp_path: Path) -> None:
+    from opencustoms.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match=r"^model: .*not a risk model artefact"):
+        score_dataset(data=declarations_dataset, out=tmp_path / "o", model=tmp_path)
+    with pytest.raises(InvalidInput, match=r"^profile: unknown profile 'nope'"):
+        ingest_dataset(data=declarations_dataset, profile="nope")
+    with pytest.raises(InvalidInput, match=r"^data: .* is not a directory"):
+        calc_dataset(data=tmp_path / "missing", out=tmp_path / "o")

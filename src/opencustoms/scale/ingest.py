@@ -26,10 +26,12 @@ from sqlalchemy import and_, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from opencustoms.db import get_engine, migrate
+from opencustoms.declarations.io import UnusableFileError
 from opencustoms.declarations.models import ingest_runs
 from opencustoms.declarations.profiles import get_profile
 from opencustoms.declarations.reader import sha256_file
 from opencustoms.declarations.service import IngestBusyError, ingest_file
+from opencustoms.errors import InvalidInput
 from opencustoms.scale.cluster import ClusterSpec
 from opencustoms.scale.dataset import Partition
 from opencustoms.scale.engine import JobResult, PartitionJob, Progress, run_job
@@ -57,7 +59,10 @@ class IngestJob(PartitionJob):
         return {"profile": self.profile}
 
     def prepare(self) -> None:
-        get_profile(self.profile)
+        try:
+            get_profile(self.profile)
+        except ValueError as exc:
+            raise InvalidInput("profile", str(exc)) from None
         migrate(self.database_url)  # once, before many workers touch the schema
 
     def _done_run(self, file: Path) -> dict[str, Any] | None:
@@ -105,6 +110,8 @@ class IngestJob(PartitionJob):
                 summary = ingest_file(
                     path=file, profile=self.profile, engine=engine, batch_size=self.batch_size
                 )
+            except UnusableFileError as exc:
+                raise InvalidInput("data", " ".join(str(exc).split())) from None
             except (IngestBusyError, OperationalError, IntegrityError):
                 # Busy: a killed attempt's lock not yet released, or another live attempt.
                 # Lost race: this batch was rolled back. Either way the run record knows

@@ -22,9 +22,10 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from opencustoms.declarations.io import coerce_types, to_canonical
+from opencustoms.declarations.io import UnusableFileError, coerce_types, to_canonical
 from opencustoms.declarations.profiles import get_profile
-from opencustoms.risk.artefact import RiskModel, load
+from opencustoms.errors import InvalidInput
+from opencustoms.risk.artefact import ArtefactError, RiskModel, load
 from opencustoms.risk.batch import output_table
 from opencustoms.risk.lanes import CapacityPlan, load_capacity
 from opencustoms.risk.rule_schema import RuleSet, load_rules
@@ -81,10 +82,11 @@ class ScoreJob(PartitionJob):
         worker uses the same values whatever its own environment says."""
         s = get_settings()
         if explain_mode not in EXPLAIN_MODES:
-            from opencustoms.errors import InvalidInput
-
             raise InvalidInput("explain_mode", f"must be one of {', '.join(EXPLAIN_MODES)}")
-        get_profile(profile)  # unknown profile: fail on the client, not on every worker
+        try:
+            get_profile(profile)  # unknown profile: fail on the client, not on every worker
+        except ValueError as exc:
+            raise InvalidInput("profile", str(exc)) from None
         return cls(
             model_dir=str(Path(model or s.model_dir).resolve()),
             rules_dir=str(Path(s.rules_dir).resolve()),
@@ -115,14 +117,20 @@ class ScoreJob(PartitionJob):
         }
 
     def prepare(self) -> None:
-        self.model()  # a missing or incompatible artefact fails here, once
+        try:
+            self.model()  # a missing or incompatible artefact fails here, once
+        except ArtefactError as exc:
+            raise InvalidInput("model", str(exc)) from None
 
     def process(self, part: Partition, target: Path | None) -> dict[str, Any]:
         model = self.model()
         rules = _rules(self.rules_dir, digest_files(sorted(Path(self.rules_dir).glob("*.yaml"))))
         plan: CapacityPlan = load_capacity(Path(self.capacity_file))
         raw = read_partition(part).to_pandas()
-        text = to_canonical(raw, get_profile(self.profile), source=part.key)
+        try:
+            text = to_canonical(raw, get_profile(self.profile), source=part.key)
+        except UnusableFileError as exc:
+            raise InvalidInput("data", str(exc)) from None
         frame = coerce_types(text)
         errors = check_frame(frame, text)
         ok = np.array([e is None for e in errors], dtype=bool)
