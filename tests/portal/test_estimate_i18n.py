@@ -79,6 +79,7 @@ def test_language_choice() -> None:
     assert negotiate("ko;q=0.1, en;q=0.9") == "en"
     assert negotiate("ja, zh") == "ko"  # neither: Korean, the portal's home language
     assert negotiate("en;q=0") == "ko"
+    assert negotiate("") == negotiate(None) == "en"  # scripts: the source language
     assert negotiate("EN-gb") == "en"
     assert pick_language(query="en", cookie="ko", accept_language="ko") == "en"
     assert pick_language(query=None, cookie="en", accept_language="ko") == "en"

@@ -8,7 +8,7 @@ committed and a test checks they match the ``.po`` files. The source language is
 >>> negotiate("ko-KR,ko;q=0.9,en-US;q=0.8")
 'ko'
 >>> negotiate("fr-FR, de;q=0.5"), negotiate(""), negotiate("en-GB;q=0.3, ko;q=0.2")
-('ko', 'ko', 'en')
+('ko', 'en', 'en')
 >>> translator("ko").gettext("Customs duty"), translator("en").gettext("Customs duty")
 ('관세', 'Customs duty')
 """
@@ -23,14 +23,18 @@ from babel.support import NullTranslations, Translations
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DOMAIN = "messages"
 LANGUAGES = ("ko", "en")
-# The portal serves Korea: a browser that asks for neither language gets Korean.
+# The portal serves Korea: a browser that asks for neither language gets Korean. A client
+# that sends no Accept-Language at all (scripts, API clients) gets the source language.
 DEFAULT_LANGUAGE = "ko"
+SOURCE_LANGUAGE = "en"
 LANGUAGE_NAMES = {"ko": "한국어", "en": "English"}
 COOKIE = "lang"
 
 
 def negotiate(accept_language: str | None, supported: tuple[str, ...] = LANGUAGES) -> str:
     """The best supported language for an ``Accept-Language`` header (RFC 9110 12.5.4)."""
+    if not (accept_language or "").strip():
+        return SOURCE_LANGUAGE
     ranked: list[tuple[float, int, str]] = []
     for i, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")

@@ -16,14 +16,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from opencustoms.i18n import DOMAIN, LANGUAGES, LOCALE_DIR
+from opencustoms.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
 
 PACKAGE_DIR = LOCALE_DIR.parent.parent
 # Where user-facing text lives: the public services, this package and the web face.
 SOURCE_DIRS = ("portal", "i18n", "web")
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS_MAP = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
-SOURCE_LANGUAGE = "en"
 
 
 def extract(package_dir: Path = PACKAGE_DIR) -> Catalog:

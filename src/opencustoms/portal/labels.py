@@ -83,7 +83,13 @@ LABELS: dict[str, str] = {
     "what_if_scope": N_("What-if HS prefixes"),
     "token": N_("Confirmation link"),
     "satisfaction": N_("Satisfaction"),
+    # Workspace roles.
+    "officer": N_("officer"),
+    "supervisor": N_("supervisor"),
+    "analyst": N_("analyst"),
+    "admin": N_("admin"),
     # Messages shown instead of a domain error's English text.
+    "Wrong username or password.": N_("Wrong username or password."),
     "login_failed": N_("E-mail or password wrong, or the address is not confirmed yet."),
 }
 
