@@ -15,7 +15,9 @@ from opencustoms.world.intake import intake_world
 from opencustoms.world.models import world_quarantine, world_tables
 
 
-def test_intake_is_loss_free_and_idempotent(world_dir: Path, tmp_path: Path, database_url: str) -> None:
+def test_intake_is_loss_free_and_idempotent(
+    world_dir: Path, tmp_path: Path, database_url: str
+) -> None:
     folder = tmp_path / "w"
     shutil.copytree(world_dir, folder)
     links = pd.read_csv(folder / "links.csv", dtype=str, keep_default_na=False)
@@ -30,7 +32,9 @@ def test_intake_is_loss_free_and_idempotent(world_dir: Path, tmp_path: Path, dat
         n_links = conn.execute(select(func.count()).select_from(world_tables["links"])).scalar()
         n_decl = conn.execute(select(func.count()).select_from(declarations)).scalar()
         reasons = conn.execute(select(world_quarantine.c.reasons)).scalars().all()
-        stored = conn.execute(select(declarations.c.company_id, declarations.c.invoice_value)).first()
+        stored = conn.execute(
+            select(declarations.c.company_id, declarations.c.invoice_value)
+        ).first()
     assert n_links == len(links) - 1 and n_decl == first["declarations"]["stored"]
     assert reasons[0][0]["field"] == "relation"
     assert stored is not None and stored[0].startswith("KC") and stored[1] > 0

@@ -11,7 +11,7 @@ hard negatives flagged.
 >>> negatives = pd.DataFrame({"subject_id": ["C2"], "typology": ["hwanchigi"], "kind": ["x"]})
 >>> r = evaluate(alerts, labels, negatives, typologies=("hwanchigi",))
 >>> r.loc[0, ["precision", "recall", "p_at_n", "hard_negatives_flagged"]].tolist()
-[0.5, 0.5, 0.5, 1]
+[0.5, 0.5, 0.5, 1.0]
 """
 
 from __future__ import annotations

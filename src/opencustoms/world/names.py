@@ -8,9 +8,9 @@ legal form, one transposed letter, or the firm's local-script name.
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
->>> sorted(set(spelling_variant("Golden Harbor Trading Co., Ltd.", None, rng)
-...            for _ in range(200)))[:3]
-['GOLDEN HARBOR TRADING CO LTD', 'GOLDEN HARBOR TRADING CO., LTD.', 'GOLDEN HARBOR TRDG CO LTD']
+>>> seen = {spelling_variant("Golden Harbor Trading Co., Ltd.", None, rng) for _ in range(200)}
+>>> "Golden Harbor Trading Co., Ltd." in seen, "GOLDEN HARBOR TRDG CO LTD" in seen
+(True, True)
 """
 
 from __future__ import annotations
