@@ -45,6 +45,11 @@ def progress_printer(label: str) -> Callable[[int, int], None]:
 
 def summarise(result: JobResult, cores: int) -> dict[str, Any]:
     workers = result.per_worker()
+    # Peak RSS is a high-water mark, so its smallest value over a worker's partitions is
+    # the peak after its first one: equal first and last peaks = memory does not grow.
+    for w in workers:
+        peaks = [p.peak_rss for p in result.partitions if p.pid == w["pid"] and not p.skipped]
+        w["peak_rss_after_first_partition_mib"] = round(min(peaks) / 2**20, 1)
     cpu = sum(w["cpu_seconds"] for w in workers)
     rows = result.processed_rows
     return {

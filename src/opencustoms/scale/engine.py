@@ -63,6 +63,10 @@ class PartitionJob(ABC):
     def prepare(self) -> None:  # noqa: B027 - optional hook, most jobs need nothing
         """Run once on the client before any partition (e.g. migrate the database)."""
 
+    def warm(self) -> None:  # noqa: B027 - optional hook
+        """Run once on each Dask worker before its first partition (load a model), so a
+        partition's time is its own work."""
+
     def done(self, part: Partition) -> dict[str, Any] | None:
         """Counts of a partition this job already committed by its own means, else None."""
         return None
@@ -268,6 +272,7 @@ def _run_dask(
         info = client.scheduler_info()["workers"]
         workers = len(info)
         threads = sum(int(w.get("nthreads", 1)) for w in info.values())
+        client.run(job.warm)  # workers joining later warm up in their first partition
         # pure=False: each submission is its own task; a partition is never deduplicated
         # against an older, possibly failed, attempt held by the scheduler.
         futures = [

@@ -122,6 +122,9 @@ class ScoreJob(PartitionJob):
         except ArtefactError as exc:
             raise InvalidInput("model", str(exc)) from None
 
+    def warm(self) -> None:
+        self.model()
+
     def process(self, part: Partition, target: Path | None) -> dict[str, Any]:
         model = self.model()
         rules = _rules(self.rules_dir, digest_files(sorted(Path(self.rules_dir).glob("*.yaml"))))
