@@ -153,9 +153,9 @@ def overpayment(data: TradeData) -> pd.DataFrame:
     for months in (12, 24):  # the same calendar windows for every firm: one pass each
         w0 = max(last - pd.DateOffset(months=months), d["date"].min() + pd.Timedelta(days=60))
         in_i = imp["date"].between(w0, last)
-        i_w = imp[in_i].groupby("company_id")["value_krw"].sum()
-        p_w = paid[paid["aligned"].between(w0, last)].groupby("company_id")["amount_krw"].sum()
-        w = pd.DataFrame({"i_w": i_w, "p_w": p_w}).fillna(0.0)
+        imp_sum = imp[in_i].groupby("company_id")["value_krw"].sum()
+        paid_sum = paid[paid["aligned"].between(w0, last)].groupby("company_id")["amount_krw"].sum()
+        w = pd.DataFrame({"i_w": imp_sum, "p_w": paid_sum}).fillna(0.0)
         n = imp[in_i].groupby("company_id")["declaration_id"].nunique()
         w = w[(w["i_w"] >= min_amount / 2) & (n.reindex(w.index).fillna(0) >= 8)]
         windows.append(w.assign(ratio=w["p_w"] / w["i_w"], w0=w0))
@@ -165,10 +165,15 @@ def overpayment(data: TradeData) -> pd.DataFrame:
     windows = [w[~w.index.isin(cited.index)] for w in windows]
     best_of = pd.concat([*windows, cited]).sort_values("ratio").groupby(level=0).tail(1)
     best_of = best_of[best_of["ratio"] > 1.05]
-    imp_by = dict(tuple(imp[imp["company_id"].isin(best_of.index)].groupby("company_id")))
-    paid_by = dict(tuple(paid[paid["company_id"].isin(best_of.index)].groupby("company_id")))
+    imp_by = {
+        str(k): g for k, g in imp[imp["company_id"].isin(best_of.index)].groupby("company_id")
+    }
+    paid_by = {
+        str(k): g for k, g in paid[paid["company_id"].isin(best_of.index)].groupby("company_id")
+    }
     rows = []
-    for company, best in best_of.iterrows():
+    for key, best in best_of.iterrows():
+        company = str(key)
         mine_i, mine_p = imp_by[company], paid_by[company]
         ratio, w0 = float(best["ratio"]), pd.Timestamp(best["w0"])
         p_w, i_w = float(best["p_w"]), float(best["i_w"])
@@ -191,7 +196,8 @@ def overpayment(data: TradeData) -> pd.DataFrame:
                     f"From {w0:%Y-%m-%d} to {last:%Y-%m-%d} the firm paid KRW {p_w:,.0f} "
                     f"abroad for "
                     f"goods, {ratio:.2f}x the KRW {i_w:,.0f} of goods it declared on import "
-                    f"(payments aligned by its usual lag of {lag[company]:.0f} days)."
+                    f"(payments aligned by its usual lag of {float(lag.get(company, 30.0)):.0f} "
+                    f"days)."
                 ),
             }
         )
