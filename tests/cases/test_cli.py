@@ -49,6 +49,10 @@ def test_import_alerts_json_then_case_to_decision(tmp_path: Path) -> None:
     assert "outcome confirmed, recovered 5,000,000 KRW" in out
     code, out, _ = _run("cases", "export", str(case["id"]), "--out", str(tmp_path / "file"))
     assert code == 0 and Path(json.loads(out.strip().splitlines()[-1])["html"]).is_file()
+    labels = tmp_path / "labels.csv"
+    code, out, _ = _run("cases", "labels", "--out", str(labels), "--source", "tradecrime")
+    assert code == 0 and json.loads(out.strip().splitlines()[-1])["labels"] == 1
+    assert pd.read_csv(labels).loc[0, "outcome"] == "confirmed"
     code, out, _ = _run("cases", "verify")
     assert code == 0 and json.loads(out.strip().splitlines()[-1])["ok"] is True
 

@@ -352,6 +352,24 @@ def precision_cmd(
         typer.echo(r.model_dump_json())
 
 
+@app.command("labels")
+def labels_cmd(
+    out: Path = typer.Option(..., "--out", help="CSV or Parquet file to write."),
+    source: str = typer.Option(None, help="Only this detector's labels."),
+) -> None:
+    """Export decided cases' labels (who, when, outcome) for retraining and thresholds."""
+    from opencustoms.cases.feedback import labels_frame
+
+    frame = labels_frame(engine=_engine(), source=source)
+    if out.suffix.lower() in (".parquet", ".pq"):
+        frame.to_parquet(out, index=False)
+    elif out.suffix.lower() == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        _fail(f"out: {out.name}: expected a .csv or .parquet file")
+    typer.echo(json.dumps({"labels": len(frame), "out": str(out)}))
+
+
 @app.command("verify")
 def verify_cmd() -> None:
     """Check the audit chain and every case against its audited history."""
