@@ -75,11 +75,22 @@ def ingest_manifest(
         started = time.perf_counter()
         run_id, done, resumed = _start_or_resume(engine, str(path), digest)
         try:
+            # Validation and hashing are vectorised over the whole file (deterministic per
+            # row, so a resumed run recomputes them); storing goes batch by batch.
+            checked = validate(raw)
+            valid = checked.valid
+            hashes = content_hash(valid)
+            positions = valid.index.to_numpy()
+            held = sorted(checked.quarantine, key=lambda q: int(q["row_number"]))
+            held_rows = np.array([int(q["row_number"]) for q in held], dtype=np.int64)
             for start in range(done, len(raw), size):
                 end = min(start + size, len(raw))
+                lo, hi = np.searchsorted(positions, [start, end])
+                qlo, qhi = np.searchsorted(held_rows, [start + 1, end + 1])
+                batch = _Batch(raw, valid.iloc[lo:hi], hashes[lo:hi], held[qlo:qhi], start, end)
                 with engine.begin() as conn:
                     lock_for_writing(conn, _LOCK)
-                    counts = _store_batch(conn, raw.iloc[start:end], start, run_id, str(path))
+                    counts = _store_batch(conn, batch, run_id, str(path))
                     _advance(conn, run_id, end, counts)
                 if progress:
                     progress(end, len(raw))
@@ -101,41 +112,54 @@ def ingest_manifest(
 
 
 def _stored_hashes(conn: Connection, ids: list[str]) -> dict[str, int]:
+    """Content hash of the stored parcels among ``ids``. Plain DB-API placeholders in the
+    driver's own paramstyle: compiling SQLAlchemy's expanding IN for 10^6 ids cost more
+    than the database work."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     found: dict[str, int] = {}
     for i in range(0, len(ids), _LOOKUP_CHUNK):
-        stmt = select(parcels.c.parcel_id, parcels.c.content_hash).where(
-            parcels.c.parcel_id.in_(ids[i : i + _LOOKUP_CHUNK])
+        chunk = tuple(ids[i : i + _LOOKUP_CHUNK])
+        sql = (
+            f"SELECT parcel_id, content_hash FROM {parcels.name} "
+            f"WHERE parcel_id IN ({', '.join([mark] * len(chunk))})"
         )
-        found.update({r[0]: int(r[1]) for r in conn.execute(stmt)})
+        found.update({r[0]: int(r[1]) for r in conn.exec_driver_sql(sql, chunk)})
     return found
 
 
-def _store_batch(
-    conn: Connection, raw: pd.DataFrame, start: int, run_id: int, source: str
-) -> dict[str, int]:
-    checked = validate(raw.reset_index(drop=True), first_row=start + 1)
-    valid = checked.valid
-    rows = [{**q, "ingest_id": run_id, "source": source} for q in checked.quarantine]
-    h = content_hash(valid)
+@dataclass
+class _Batch:
+    raw: pd.DataFrame  # the whole file (raw content of conflicting rows)
+    valid: pd.DataFrame  # valid rows of the batch, index = position in the file
+    hashes: np.ndarray
+    held: list[dict[str, Any]]  # quarantined rows of the batch (validation)
+    start: int
+    end: int
+
+
+def _store_batch(conn: Connection, b: _Batch, run_id: int, source: str) -> dict[str, int]:
+    rows = [{**q, "ingest_id": run_id, "source": source} for q in b.held]
+    valid, h = b.valid, b.hashes
     ids = valid["parcel_id"].astype(object).to_numpy()
     stored = _stored_hashes(conn, list(pd.unique(ids)))
-    ref = pd.Series(h).groupby(ids).transform("first").to_numpy()
-    db = pd.Series(ids).map(stored).to_numpy(dtype=float)
-    ref = np.where(np.isnan(db), ref, db)
+    in_db = pd.Series(ids).map(stored)
+    known = in_db.notna().to_numpy()
+    ref = pd.Series(h).groupby(ids).transform("first").to_numpy().copy()
+    ref[known] = in_db[known].astype(np.int64).to_numpy()
     first = ~pd.Series(ids).duplicated().to_numpy()
-    new = first & np.isnan(db)
+    new = first & ~known
     same = h == ref
     duplicate = ~new & same
     conflict = ~new & ~same
-    _insert(conn, valid.loc[new], run_id)
+    _insert(conn, valid.loc[new], h[new], run_id)
     for i in np.flatnonzero(conflict):
-        pos = valid.index[int(i)]
+        pos = int(valid.index[int(i)])
         rows.append(
             {
                 "ingest_id": run_id,
                 "source": source,
-                "row_number": start + 1 + int(pos),
-                "raw": _raw(raw.iloc[int(pos)]),
+                "row_number": pos + 1,
+                "raw": _raw(b.raw.iloc[pos]),
                 "reasons": [
                     {"field": "parcel_id", "problem": f"{ids[i]} is stored with different content"}
                 ],
@@ -144,7 +168,7 @@ def _store_batch(
     if rows:
         conn.execute(insert(parcel_quarantine), rows)
     return {
-        "input": len(raw),
+        "input": b.end - b.start,
         "stored": int(new.sum()),
         "quarantined": len(rows),
         "duplicates": int(duplicate.sum()),
@@ -155,7 +179,7 @@ def _raw(row: pd.Series) -> dict[str, Any]:
     return {str(k): (None if pd.isna(v) else str(v)) for k, v in row.items()}
 
 
-def _insert(conn: Connection, valid: pd.DataFrame, run_id: int) -> None:
+def _insert(conn: Connection, valid: pd.DataFrame, hashes: np.ndarray, run_id: int) -> None:
     if valid.empty:
         return
     carriers = load_reference().carriers.set_index("carrier_id")["office_code"]
@@ -172,7 +196,7 @@ def _insert(conn: Connection, valid: pd.DataFrame, run_id: int) -> None:
     cols["declared_value"] = pa.array(valid["declared_value"].to_numpy(dtype=float))
     cols["gross_weight_kg"] = pa.array(valid["gross_weight_kg"].to_numpy(dtype=float))
     cols["office_code"] = pa.array(office.astype("string[pyarrow]"), type=pa.string())
-    cols["content_hash"] = pa.array(content_hash(valid))
+    cols["content_hash"] = pa.array(hashes)
     cols["ingest_id"] = pa.array(np.full(len(valid), run_id, dtype=np.int64))
     bulk_insert(conn, parcels.name, pa.table(cols))
 

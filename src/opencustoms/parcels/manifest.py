@@ -253,6 +253,15 @@ def _quarantine(
 
 
 def content_hash(valid: pd.DataFrame) -> np.ndarray:
-    """A 63-bit hash of each valid row's content (same parcel resent vs. a conflict)."""
-    cols = [c for c in COLUMNS if c in valid]
-    return pd.util.hash_pandas_object(valid[cols], index=False).to_numpy().astype(np.int64) >> 1
+    """A 63-bit hash of each valid row's content (same parcel resent vs. a conflict): the
+    columns joined into one text per row in Arrow, hashed once."""
+    parts = []
+    for c in COLUMNS:
+        col = valid[c] if c in valid else pd.Series(pd.NA, index=valid.index)
+        arr = pc.cast(pa.array(col.astype("string[pyarrow]")), pa.large_string())
+        parts.append(pc.fill_null(arr, "\x00"))
+    if not len(valid):
+        return np.zeros(0, dtype=np.int64)
+    joined = pc.binary_join_element_wise(*parts, pa.scalar("\x1f", pa.large_string()))
+    text = np.asarray(joined.to_numpy(zero_copy_only=False), dtype=object)
+    return (pd.util.hash_array(text).astype(np.int64) >> 1).astype(np.int64)
