@@ -11,6 +11,7 @@ MODULES = [
     "opencustoms.tradecrime.entities",
     "opencustoms.tradecrime.graph",
     "opencustoms.tradecrime.params",
+    "opencustoms.tradecrime.pricing",
     "opencustoms.tradecrime.evaluate",
     "opencustoms.tradecrime.demo",
     "opencustoms.world.format",

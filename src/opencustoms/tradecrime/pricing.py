@@ -24,27 +24,34 @@ SHIFT = 0.4  # least |log price level| difference (about x1.5) that makes a cand
 
 
 def _loo_medians(values: np.ndarray) -> np.ndarray:
-    """Median of the other values, for each value (NaN when alone)."""
+    """Median of the other values, for each value (NaN when alone), in O(k log k).
+
+    >>> _loo_medians(np.array([1.0, 5.0, 3.0, 10.0])).tolist()
+    [5.0, 3.0, 5.0, 3.0]
+    """
     k = len(values)
     if k < 2:
         return np.full(k, np.nan)
-    order = np.argsort(values)
+    order = np.argsort(values, kind="stable")
     s = values[order]
+    r = np.arange(k)  # rank of the value left out
+    m = k - 1
+
+    def at(j: int) -> np.ndarray:  # j-th smallest of the others
+        return np.where(j < r, s[j], s[min(j + 1, k - 1)])
+
+    med = at((m - 1) // 2) if m % 2 else (at(m // 2 - 1) + at(m // 2)) / 2
     out = np.empty(k)
-    for r in range(k):
-        rest = np.delete(s, r)
-        out[order[r]] = np.median(rest)
+    out[order] = med
     return out
 
 
 def _cell_benchmarks(items: pd.DataFrame, cell: list[str], min_others: int) -> pd.DataFrame:
     tm = items.groupby([*cell, "company_id"], observed=True)["lp"].agg(["median", "size"])
     tm = tm.reset_index()
-    tm["loo"] = np.nan
-    tm["others"] = 0
-    for _, g in tm.groupby(cell, observed=True, sort=False):
-        tm.loc[g.index, "loo"] = _loo_medians(g["median"].to_numpy())
-        tm.loc[g.index, "others"] = len(g) - 1
+    groups = tm.groupby(cell, observed=True, sort=False)["median"]
+    tm["loo"] = groups.transform(lambda v: _loo_medians(v.to_numpy(dtype=float)))
+    tm["others"] = groups.transform("size") - 1
     tm.loc[tm["others"] < min_others, "loo"] = np.nan
     spread = items.groupby(cell, observed=True)["lp"].agg(
         lambda s: MAD_TO_SIGMA * float(np.median(np.abs(s - s.median())))
