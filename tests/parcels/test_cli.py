@@ -58,3 +58,21 @@ def test_screen_names_the_missing_column(tmp_path: Path, manifest_rows: pd.DataF
     assert res.exit_code == 2
     lines = [line for line in res.output.splitlines() if line.strip()]
     assert lines == ["error: declared_value: required column missing from the manifest"]
+
+
+def test_screen_writes_alerts_for_the_case_system(
+    small_world: tuple[Path, Path], tmp_path: Path
+) -> None:
+    from opencustoms.alertfile import read_alerts
+
+    out, alerts = tmp_path / "d.parquet", tmp_path / "alerts.csv"
+    res = runner.invoke(
+        app, ["parcels", "screen", str(small_world[0]), "--out", str(out), "--alerts", str(alerts)]
+    )
+    assert res.exit_code == 0, res.output
+    a = read_alerts(alerts)
+    decisions = pd.read_parquet(out)
+    flagged = decisions["typologies"].fillna("").str.split(";").explode()
+    assert len(a) == int((flagged != "").sum())
+    split = a[a["typology"] == "split_shipment"]
+    assert (split["evidence"].map(lambda e: len(e["parcels"])) >= 2).all()

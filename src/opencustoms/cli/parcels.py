@@ -47,6 +47,9 @@ def screen(
     manifest: Path = typer.Argument(..., help="Manifest file (.csv or .parquet)."),
     out: Path = typer.Option(..., "--out", help="Decisions file (.csv or .parquet)."),
     as_json: bool = typer.Option(False, "--json", help="End stdout with one JSON summary."),
+    alerts: Path | None = typer.Option(
+        None, "--alerts", help="Also write flagged parcels as an alert file (cases import)."
+    ),
 ) -> None:
     """Screen every parcel: decision, typologies, calibrated score, reasons, duty and VAT.
 
@@ -60,6 +63,12 @@ def screen(
     except DomainError as exc:
         raise _fail(exc) from None
     write_decisions(result.decisions, out)
+    if alerts is not None:
+        from opencustoms.alertfile import write_alerts
+        from opencustoms.parcels.alerts import alerts_frame
+
+        d = result.decisions
+        write_alerts(alerts_frame(d, d["arrival_date"]), alerts)
     summary = result.summary()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -136,6 +136,7 @@ def screen_frame(
 
     out["reasons"] = reasons(valid, p, f, flagged, over, tax_error)
     out["office_code"] = _offices(valid)
+    out["arrival_date"] = valid["arrival_date"].dt.strftime("%Y-%m-%d")
     out["group"] = f["split_shipment"]["group"].where(flagged["split_shipment"])
     if progress:
         progress(4, 4)
