@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from opencustoms.errors import Unavailable
 from opencustoms.risk.features import CATEGORICAL_FEATURES, FEATURES, build_features, fit_vocab
 from opencustoms.risk.history import History, derive_columns, prior_stats, revenue_label
 from opencustoms.risk.metrics import at_k
@@ -67,8 +69,6 @@ def _compile(model_file: Path) -> Any:
     try:
         cache_dir.mkdir(exist_ok=True)
     except OSError:
-        import tempfile
-
         cache_dir = Path(tempfile.gettempdir())
     model = lleaves.Model(model_file=str(model_file))
     try:
@@ -78,7 +78,7 @@ def _compile(model_file: Path) -> Any:
     return model
 
 
-class ArtefactError(ValueError):
+class ArtefactError(Unavailable, ValueError):
     """A model artefact is missing, corrupt or incompatible with this code."""
 
 

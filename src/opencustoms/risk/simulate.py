@@ -22,12 +22,14 @@ import pandas as pd
 from opencustoms.risk.artefact import train
 from opencustoms.risk.history import revenue_label
 from opencustoms.risk.lanes import _explore
+from opencustoms.settings import get_settings
 
-# name -> (exploration share of the budget, exploration method)
-STRATEGIES: dict[str, tuple[float, str]] = {
+# name -> (exploration share of the budget, exploration method); None: the
+# OPENCUSTOMS_EXPLORATION_SHARE setting, the share the lanes use in production.
+STRATEGIES: dict[str, tuple[float | None, str]] = {
     "model": (0.0, "random"),
-    "model+random": (0.10, "random"),
-    "model+uncertainty": (0.10, "uncertainty"),
+    "model+random": (None, "random"),
+    "model+uncertainty": (None, "uncertainty"),
 }
 
 
@@ -78,6 +80,7 @@ def simulate(
     results = {}
     for name in strategies:
         share, method = STRATEGIES[name]
+        share = get_settings().exploration_share if share is None else share
         rng = np.random.default_rng(seed)
         known = past
         model = train(known, seed=seed, n_threads=n_threads, with_critical=False)
