@@ -19,6 +19,7 @@ demo: install
 	$(UV) run opencustoms demo $(DEMO_ARGS)
 
 # pytest's exit status is make's: any failure, error or collection problem fails the target.
+# The docstring examples under src/ run too (pyproject: --doctest-modules).
 test: install system-deps
 	@set -euo pipefail; \
 	url="$$(bash scripts/test-postgres.sh)"; \
@@ -29,6 +30,7 @@ check: install
 	$(UV) run ruff check src tests benchmarks
 	$(UV) run ruff format --check src tests benchmarks
 	$(UV) run mypy
+	$(UV) run lint-imports
 
 format: install
 	$(UV) run ruff format src tests benchmarks

@@ -6,6 +6,7 @@ test the dialect themselves.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Connection, Engine, MetaData, create_engine, event, func
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
 
 from opencustoms.settings import get_settings
 
@@ -55,10 +57,23 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
 
+def in_memory(url: str) -> bool:
+    """Whether ``url`` names an in-memory SQLite database (private to its engine).
+
+    >>> in_memory("sqlite://"), in_memory("sqlite:///:memory:"), in_memory("sqlite:///x.db")
+    (True, True, False)
+    """
+    return url.startswith("sqlite") and url.split("//", 1)[-1] in ("", "/:memory:")
+
+
 def make_engine(url: str) -> Engine:
+    if in_memory(url):
+        # One connection shared by every thread: each new connection to ":memory:" would
+        # be an empty database of its own (the web app serves requests from a pool).
+        return create_engine(url, connect_args={"check_same_thread": False}, poolclass=StaticPool)
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         _configure_sqlite(engine)
@@ -72,7 +87,28 @@ def _engine_for(url: str) -> Engine:
 
 
 def get_engine(url: str | None = None) -> Engine:
+    """The process-wide engine of a database URL (default: the configured one)."""
     return _engine_for(url or get_settings().resolved_database_url)
+
+
+def open_engine(url: str) -> Engine:
+    """``get_engine``, except that an in-memory database gets a new engine, hence a new
+    empty database, on every call (so two apps in one process never share one).
+
+    >>> open_engine("sqlite://") is open_engine("sqlite://")
+    False
+    """
+    return make_engine(url) if in_memory(url) else get_engine(url)
+
+
+def as_utc(value: dt.datetime) -> dt.datetime:
+    """A stored timestamp as an aware UTC datetime: SQLite returns the naive UTC value
+    that was written, PostgreSQL an aware one.
+
+    >>> as_utc(dt.datetime(2026, 1, 1, 12)).isoformat()
+    '2026-01-01T12:00:00+00:00'
+    """
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 @contextmanager

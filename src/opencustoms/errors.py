@@ -26,6 +26,11 @@ class InvalidInput(DomainError, ValueError):
         self.field = field
         self.reason = reason
 
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        """Every (field, reason) wrong with the input; subclasses may report several."""
+        return [(self.field, self.reason)]
+
 
 class NotFound(DomainError, LookupError):
     """The thing asked for does not exist, or the caller may not know it exists (404)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 
-from opencustoms.declarations.demo import demo_step
+from opencustoms.cli.demo.declarations import demo_step
 
 
 def test_demo_step_is_idempotent() -> None:

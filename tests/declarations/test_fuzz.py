@@ -7,9 +7,9 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from opencustoms.declarations.models import declarations
-from opencustoms.declarations.queries import list_quarantine
+from opencustoms.declarations.queries import get_declaration, list_quarantine, query_frame
 from opencustoms.declarations.schema import FIELD_NAMES
-from opencustoms.declarations.service import get_declaration, ingest_file, query_frame
+from opencustoms.declarations.service import ingest_file
 from opencustoms.declarations.synth import kcs_like
 
 from .fuzzing import fuzzed_kcs_csv

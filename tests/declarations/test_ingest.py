@@ -12,14 +12,8 @@ from sqlalchemy import Engine, func, select
 
 from opencustoms.declarations.io import load_frame
 from opencustoms.declarations.models import declarations, ingest_runs, quarantine
-from opencustoms.declarations.queries import list_quarantine
-from opencustoms.declarations.service import (
-    get_declaration,
-    ingest_file,
-    ingest_records,
-    query_frame,
-    summary,
-)
+from opencustoms.declarations.queries import get_declaration, list_quarantine, query_frame, summary
+from opencustoms.declarations.service import ingest_file, ingest_records
 from opencustoms.settings import BUNDLED_DATA_DIR
 
 KCS_VALID = BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv"

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from opencustoms.hs.cli import app
+from opencustoms.cli.hs import app
 from opencustoms.hs.embed import EMBEDDINGS_DIR, EmbeddingFile, EmbeddingMismatch, load_embeddings
 from opencustoms.hs.evaluate import EvalFileError, accuracy, read_cases
 from opencustoms.hs.knowledge import load_knowledge

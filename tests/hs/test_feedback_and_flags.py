@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import Engine
 
 from opencustoms.db import Base, make_engine
-from opencustoms.hs.flags import FEATURE_COLUMNS, flag_features
+from opencustoms.hs.flags import FEATURE_COLUMNS, flag_features, misclassification_flag
 from opencustoms.hs.models import HsFeedback
-from opencustoms.hs.service import Classifier, misclassification_flag, record_feedback, suggest
+from opencustoms.hs.service import Classifier, record_feedback, suggest
 
 
 @pytest.fixture

@@ -47,9 +47,9 @@ def test_cli_counts_the_declaration_store(
 ) -> None:
     from typer.testing import CliRunner
 
+    from opencustoms.cli.hs import app
     from opencustoms.db import make_engine, migrate
     from opencustoms.declarations.service import ingest_file
-    from opencustoms.hs.cli import app
     from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
     monkeypatch.setenv("OPENCUSTOMS_DATABASE_URL", database_url)

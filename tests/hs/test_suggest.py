@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from opencustoms.hs.service import Classifier, QueryError, suggest
-from opencustoms.hs.text import prepare_query
+from opencustoms.hs.service import Classifier, suggest
+from opencustoms.hs.text import QueryError, prepare_query
 
 # Goods whose subheading is not a matter of judgement.
 UNAMBIGUOUS = [

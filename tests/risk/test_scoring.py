@@ -157,3 +157,30 @@ def test_score_file_keeps_one_row_per_input_row_with_errors(
     ok = table.drop(index=[3, 5, 8])
     assert ok["lane"].notna().all() and ok["error"].isna().all()
     assert all(len(r) > 0 for r in ok["reasons"])
+
+
+def test_scores_ignore_labels_removed_or_shuffled(
+    model: RiskModel, small_train: pd.DataFrame
+) -> None:
+    """Scoring drops the label columns on entry: the same rows score identically with
+    their labels, without them, and with the labels shuffled between rows."""
+    rows = small_train.head(300).reset_index(drop=True)
+    labels = ["fraud", "critical_fraud", "additional_duty"]
+    shuffled = rows.copy()
+    order = rows.sample(frac=1.0, random_state=7).index
+    for col in labels:
+        shuffled[col] = rows[col].to_numpy()[order]
+    assert not shuffled["fraud"].equals(rows["fraud"])  # the shuffle moved labels
+    results = [
+        score_frame(frame, model=model, exploration_share=0.0, explain_mode="all")
+        for frame in (rows, rows.drop(columns=labels), shuffled)
+    ]
+    for other in results[1:]:
+        for col in ("model_score", "critical_score", "score", "revenue_at_risk", "lane"):
+            assert other[col].tolist() == results[0][col].tolist(), col
+        assert other["reasons"].tolist() == results[0]["reasons"].tolist()
+    single = [
+        score_one({**KNOWN, **extra}, model=model)
+        for extra in ({}, {"fraud": 1, "critical_fraud": 2, "additional_duty": 9e6})
+    ]
+    assert single[0].model_dump() == single[1].model_dump()

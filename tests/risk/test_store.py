@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 
 from opencustoms.db import Base, make_engine, migrate
 from opencustoms.declarations.service import ingest_file
-from opencustoms.risk import service
+from opencustoms.risk import assessments, feedback, service
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.models import risk_assessments, risk_inspections, risk_lane_overrides
 
@@ -61,14 +61,14 @@ def test_score_store_inspection_override_and_retrain(
         n = conn.execute(sa.select(sa.func.count()).select_from(risk_assessments)).scalar()
     assert done.scored == n > 0
     assert sum(done.lanes.values()) == done.scored
-    reds = service.query_assessments(engine=store, lane="red", limit=10_000)
+    reds = assessments.query_assessments(engine=store, lane="red", limit=10_000)
     first = next(r for r in reds if not r["rules_fired"] and not r["exploration"])
     did, item = first["declaration_id"], first["item_no"]
-    current = service.latest_assessment(engine=store, declaration_id=did, item_no=item)
+    current = assessments.latest_assessment(engine=store, declaration_id=did, item_no=item)
     assert current is not None and current["lane"] == "red" and not current["overridden"]
     assert current["reasons"] and current["model_version"] == model.version
 
-    res = service.record_inspection(
+    res = feedback.record_inspection(
         engine=store,
         declaration_id=did,
         item_no=item,
@@ -79,17 +79,17 @@ def test_score_store_inspection_override_and_retrain(
     )
     assert res.fraud and res.critical and res.officer == "kim"
     with pytest.raises(ValueError, match="critical"):
-        service.record_inspection(
+        feedback.record_inspection(
             engine=store, declaration_id=did, fraud=False, critical=True, user="kim"
         )
     with pytest.raises(ValueError, match="declaration_id"):
-        service.record_inspection(engine=store, declaration_id="NOPE", fraud=False, user="kim")
+        feedback.record_inspection(engine=store, declaration_id="NOPE", fraud=False, user="kim")
     with pytest.raises(ValueError, match="additional_duty"):
-        service.record_inspection(
+        feedback.record_inspection(
             engine=store, declaration_id=did, fraud=True, additional_duty=-1, user="kim"
         )
 
-    over = service.override_lane(
+    over = feedback.override_lane(
         engine=store,
         declaration_id=did,
         item_no=item,
@@ -98,14 +98,14 @@ def test_score_store_inspection_override_and_retrain(
         user="lee",
     )
     assert over.previous_lane == "red" and over.lane == "green"
-    after = service.latest_assessment(engine=store, declaration_id=did, item_no=item)
+    after = assessments.latest_assessment(engine=store, declaration_id=did, item_no=item)
     assert after is not None and after["lane"] == "green" and after["overridden"]
     with pytest.raises(ValueError, match="lane"):
-        service.override_lane(
+        feedback.override_lane(
             engine=store, declaration_id=did, lane="pink", reason="because", user="lee"
         )
 
-    summary = service.inspection_summary(engine=store)
+    summary = feedback.inspection_summary(engine=store)
     assert summary["model"] == {
         "inspected": 1,
         "frauds": 1,
@@ -113,29 +113,29 @@ def test_score_store_inspection_override_and_retrain(
         "additional_duty": 125000.0,
         "hit_rate": 1.0,
     }
-    picks = service.query_assessments(engine=store, limit=10_000)
+    picks = assessments.query_assessments(engine=store, limit=10_000)
     explored = [p for p in picks if p["exploration"]]
     if explored:
         e = explored[0]
-        service.record_inspection(
+        feedback.record_inspection(
             engine=store,
             declaration_id=e["declaration_id"],
             item_no=e["item_no"],
             fraud=False,
             user="kim",
         )
-        assert service.inspection_summary(engine=store)["exploration"]["hit_rate"] == 0.0
+        assert feedback.inspection_summary(engine=store)["exploration"]["hit_rate"] == 0.0
 
     # Retraining: 2021 labels come only from recorded inspections.
-    labels = service.inspection_labels(engine=store)
+    labels = feedback.inspection_labels(engine=store)
     assert labels.to_dict("records")[0]["critical_fraud"] == 2
-    new = service.retrain(engine=store, out=tmp_path / "retrained", labels_before="2021-01-01")
+    new = feedback.retrain(engine=store, out=tmp_path / "retrained", labels_before="2021-01-01")
     dec_rows = 0
     with store.connect() as conn:
         dec_rows = conn.execute(
             sa.text("SELECT count(*) FROM declarations WHERE declaration_date < '2021-01-01'")
         ).scalar()
-    recorded = len(service.inspection_labels(engine=store))
+    recorded = len(feedback.inspection_labels(engine=store))
     assert new.metadata["inspected_rows"] == dec_rows + recorded
     assert new.metadata["labels"]["recorded_inspections"] == recorded
     assert (tmp_path / "retrained" / "fraud.txt").is_file()

@@ -1,28 +1,28 @@
-"""The ``opencustoms`` command line: one command group per domain.
+"""The ``opencustoms`` command line: one command group per domain (``cli/<domain>.py``).
 
-Domain CLIs import their heavy dependencies inside the commands, so ``--help`` stays fast.
+Command modules import their heavy dependencies inside the commands, so ``--help`` stays
+fast. Domain errors end a command with exit code 2 and one ``error:`` line
+(``cli/common.py``).
 """
 
 from __future__ import annotations
 
-import typer
-
 from opencustoms.cli.cases import app as cases_app
-from opencustoms.declarations.cli import app as declarations_app
-from opencustoms.demo import demo
-from opencustoms.hs.cli import app as hs_app
+from opencustoms.cli.common import new_app
+from opencustoms.cli.declarations import app as declarations_app
+from opencustoms.cli.demo import demo
+from opencustoms.cli.hs import app as hs_app
 from opencustoms.cli.parcels import app as parcels_app
-from opencustoms.risk.cli import app as risk_app
+from opencustoms.cli.risk import app as risk_app
 from opencustoms.cli.screening import app as screening_app
-from opencustoms.tariff.cli import app as tariff_app
+from opencustoms.cli.tariff import app as tariff_app
 from opencustoms.cli.tradecrime import app as tradecrime_app
+from opencustoms.cli.workspace import audit_app, serve, users_app
 from opencustoms.cli.world import app as world_app
-from opencustoms.workspace.cli import audit_app, serve, users_app
 
-app = typer.Typer(
+app = new_app(
     name="opencustoms",
     help="OpenCustoms: risk targeting, tax accuracy and trade analytics for customs.",
-    no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
 app.add_typer(declarations_app, name="declarations")

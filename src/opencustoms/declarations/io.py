@@ -17,10 +17,15 @@ import pyarrow.parquet as pq
 from opencustoms.declarations.profiles import Profile, get_profile
 from opencustoms.declarations.schema import FIELD_NAMES, REQUIRED_FIELDS, python_type
 from opencustoms.declarations.types import check_hs_code
+from opencustoms.errors import InvalidInput
 
 
-class UnusableFileError(ValueError):
+class UnusableFileError(InvalidInput):
     """The file as a whole cannot be read (format, profile or required column)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("file", message)
+        self.args = (message,)  # the message starts with the file's path
 
 
 def file_format(path: Path) -> str:

@@ -126,3 +126,14 @@ def list_quarantine(
     with engine.connect() as conn:
         rows = conn.execute(stmt).mappings().all()
     return [QuarantinedRow.model_validate(dict(r)) for r in rows]
+
+
+def quarantine_for(*, engine: Engine, ingest_id: int, limit: int) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(quarantine.c.row_number, quarantine.c.reasons)
+            .where(quarantine.c.ingest_id == ingest_id)
+            .order_by(quarantine.c.row_number)
+            .limit(limit)
+        ).all()
+    return [{"row_number": r.row_number, "reasons": r.reasons} for r in rows]

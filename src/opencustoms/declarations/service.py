@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from opencustoms.declarations.reader import (
     SourceFile,
     has_lone_surrogate,
 )
+from opencustoms.errors import Conflict
 from opencustoms.settings import get_settings
 
 # Advisory lock id of ingest writers (PostgreSQL): two ingests must not both decide that a
@@ -40,7 +42,11 @@ from opencustoms.settings import get_settings
 _INGEST_LOCK = 720_411
 
 
-class IngestBusyError(RuntimeError):
+# Called with (rows done, rows in the file) as an ingest advances.
+Progress = Callable[[int, int], None]
+
+
+class IngestBusyError(Conflict, RuntimeError):
     """Another live process is ingesting the same file (content and profile)."""
 
 
@@ -58,10 +64,13 @@ def ingest_file(
     path: str | Path,
     profile: str | Profile = "kcs",
     engine: Engine | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
     batch_size: int | None = None,
 ) -> IngestSummary:
     """Ingest a CSV, Parquet or JSON Lines file; resume an interrupted run of the same file.
+
+    ``progress(done, total)`` is called with the rows done so far (a resumed run starts
+    where it stopped) after each stored batch.
 
     Raises ``UnusableFileError`` (and writes nothing) when the file itself is unusable, and
     ``IngestBusyError`` when another live process is ingesting the same file.
@@ -89,20 +98,21 @@ def _run_ingest(
     *,
     path: str,
     batch_size: int | None,
-    progress: bool,
+    progress: Progress | None,
 ) -> IngestSummary:
     size = batch_size or get_settings().ingest_batch_size
     started = time.perf_counter()
     run_id, done, resumed = _start_or_resume(engine, source)
-    bar = _progress_bar(source.num_rows, done) if progress else None
+    if progress is not None:
+        progress(done, source.num_rows)
     try:
         for batch in source.batches(size, skip=done):
             with engine.begin() as conn:
                 lock_for_writing(conn, _INGEST_LOCK)
                 counts = store_batch(conn, batch, prof, run_id=run_id, source=path)
                 _advance(conn, run_id, batch.end, counts)
-            if bar is not None:
-                bar[0].update(bar[1], completed=batch.end)
+            if progress is not None:
+                progress(batch.end, source.num_rows)
         with engine.begin() as conn:
             conn.execute(
                 update(ingest_runs)
@@ -117,9 +127,6 @@ def _run_ingest(
                 .values(status="failed", error=" ".join(str(exc).split())[:500])
             )
         raise
-    finally:
-        if bar is not None:
-            bar[0].stop()
     return _summary(engine, run_id, resumed=resumed, seconds=time.perf_counter() - started)
 
 
@@ -282,38 +289,3 @@ def _summary(engine: Engine, run_id: int, *, resumed: bool, seconds: float) -> I
         resumed=resumed,
         seconds=round(seconds, 3),
     )
-
-
-def _progress_bar(total: int, done: int) -> tuple[Any, Any]:
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    bar = Progress(
-        "ingest",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task("ingest", total=total, completed=done)
-    bar.start()
-    return bar, task
-
-
-# Read access lives in queries.py; re-exported so callers need only this module.
-from opencustoms.declarations.queries import (  # noqa: E402
-    get_declaration,
-    list_quarantine,
-    query_frame,
-    summary,
-)
-
-__all__ = [
-    "get_declaration",
-    "ingest_file",
-    "ingest_records",
-    "list_quarantine",
-    "query_frame",
-    "summary",
-]

@@ -7,9 +7,25 @@ from functools import lru_cache
 from typing import Annotated
 
 import pycountry
+import yaml
 from pydantic import AfterValidator, BeforeValidator
 
+from opencustoms.settings import PACKAGE_DATA_DIR
+
 _HS_RE = re.compile(r"^\d{2,10}$")
+HS_CHAPTERS_FILE = PACKAGE_DATA_DIR / "declarations" / "hs_chapters.yaml"
+
+
+@lru_cache(maxsize=1)
+def hs_chapters() -> frozenset[int]:
+    """The HS chapters that exist (``data/declarations/hs_chapters.yaml``).
+
+    >>> 1 in hs_chapters(), 97 in hs_chapters(), 77 in hs_chapters(), 98 in hs_chapters()
+    (True, True, False, False)
+    """
+    spec = yaml.safe_load(HS_CHAPTERS_FILE.read_text(encoding="utf-8"))["chapters"]
+    reserved = set(spec.get("reserved") or [])
+    return frozenset(c for c in range(spec["first"], spec["last"] + 1) if c not in reserved)
 
 
 def _strip_to_str(value: object) -> object:
@@ -29,8 +45,7 @@ def check_hs_code(value: str) -> str:
     if len(value) % 2 == 1:
         # Spreadsheets drop the leading zero of chapters 01-09 (e.g. 10130 for 010130).
         value = "0" + value
-    chapter = int(value[:2])
-    if not 1 <= chapter <= 97 or chapter == 77:
+    if int(value[:2]) not in hs_chapters():
         raise ValueError(f"HS chapter {value[:2]} does not exist in HS 2022")
     return value
 

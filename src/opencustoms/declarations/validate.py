@@ -31,7 +31,7 @@ from opencustoms.declarations.schema import (
     constraint,
     python_type,
 )
-from opencustoms.declarations.types import EXTRA_COUNTRIES, check_hs_code
+from opencustoms.declarations.types import EXTRA_COUNTRIES, check_hs_code, hs_chapters
 
 TEXT = pd.StringDtype("pyarrow")
 Reasons = list[dict[str, str]]
@@ -272,7 +272,7 @@ def _hs(c: _Checker) -> pd.Series:
     c.fail("hs_code", ~digits, "{v!r} is not an HS code (2 to 10 digits)")
     padded = text.where(text.str.len() % 2 == 0, "0" + text)
     chapter = pd.to_numeric(padded.str.slice(0, 2), errors="coerce")
-    exists = chapter.isna() | ~digits | (chapter.between(1, 97) & (chapter != 77))
+    exists = chapter.isna() | ~digits | chapter.isin(hs_chapters())
     c.fail("hs_code", ~exists.astype(bool), _hs_problem)
     return padded
 

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from opencustoms.errors import Unavailable
 from opencustoms.hs.knowledge import HS_DATA_DIR
 
 TOKENIZER_FILE = HS_DATA_DIR / "tokenizer" / "tokenizer.json"
@@ -154,7 +155,7 @@ def save_embeddings(
     target.manifest.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
 
 
-class EmbeddingMismatch(RuntimeError):
+class EmbeddingMismatch(Unavailable, RuntimeError):
     """The shipped embeddings do not belong to the current texts or model."""
 
 

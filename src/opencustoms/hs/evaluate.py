@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,8 +81,6 @@ def accuracy(ranked: Sequence[Sequence[str]], labels: Sequence[str]) -> dict[str
 
 def evaluate(cases: Sequence[Case], rank: Callable[[str], list[str]]) -> dict[str, object]:
     """Run ``rank`` (text -> ranked HS6 codes, at least 5 deep) over ``cases``."""
-    import time
-
     ranked: list[list[str]] = []
     started = time.perf_counter()
     for case in cases:

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from opencustoms.declarations.types import check_hs_code
 from opencustoms.hs.models import MisclassificationFlag
+from opencustoms.hs.service import _rank
 from opencustoms.hs.tariff_link import RateLookup, default_rate_lookup
 from opencustoms.hs.text import QueryError
 
@@ -45,8 +46,6 @@ def misclassification_flag(
         raise ValueError(f"declared_hs: {exc}") from exc
     if len(declared) < 6:
         raise ValueError("declared_hs: at least 6 digits are needed")
-    from opencustoms.hs.service import _rank
-
     ranking = _rank(description, engine=engine)
     clf, scores = ranking.classifier, ranking.scores
     codes = clf.index.codes

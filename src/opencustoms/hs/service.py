@@ -15,22 +15,14 @@ from threadpoolctl import threadpool_limits
 
 from opencustoms.db import get_engine, session_scope
 from opencustoms.declarations.types import check_hs_code
+from opencustoms.hs.embed import get_encoder
 from opencustoms.hs.facets import CodeFacets, FacetLexicon, QueryFacets, apply_facets, load_facets
 from opencustoms.hs.index import HsIndex, Signals, build_index
 from opencustoms.hs.models import Candidate, FeedbackRecord, HsFeedback
 from opencustoms.hs.prior import load_prior, prior_vector
 from opencustoms.hs.ranker import Groups, LinearRanker, load_ranker
-from opencustoms.hs.text import PreparedQuery, QueryError, prepare_query
+from opencustoms.hs.text import PreparedQuery, prepare_query
 from opencustoms.settings import get_settings
-
-__all__ = [
-    "QueryError",
-    "flag_features",
-    "get_classifier",
-    "misclassification_flag",
-    "record_feedback",
-    "suggest",
-]
 
 MAX_TOP = 100
 # Cosine below which a past case says nothing (at 1.0, the same text, it decides the
@@ -116,8 +108,6 @@ def _feedback_memory(engine: Engine) -> _FeedbackMemory | None:
         rows = s.execute(select(HsFeedback.text, HsFeedback.hs6).order_by(HsFeedback.id)).all()
     if not rows:
         return None
-    from opencustoms.hs.embed import get_encoder
-
     prepared = [prepare_query(r.text) for r in rows]
     vectors = {}
     with threadpool_limits(limits=1):
@@ -153,8 +143,8 @@ def _feedback_boost(
 
 
 def _rank(text: str, *, engine: Engine | None, use_feedback: bool = True) -> _Ranking:
+    query = prepare_query(text)  # bad input is refused before the index is loaded
     clf = get_classifier()
-    query = prepare_query(text)
     scores, signals, facets = clf.scores(query)
     boost = np.zeros_like(scores)
     if use_feedback:
@@ -261,8 +251,3 @@ def record_feedback(
             confirmed=row.confirmed,
             user=row.user,
         )
-
-
-# Re-exported so the service module is the one API surface (flags.py imports this module
-# lazily, hence the import at the end).
-from opencustoms.hs.flags import flag_features, misclassification_flag  # noqa: E402

@@ -1,7 +1,7 @@
 """Duty rates for the misclassification incentive, from the tariff engine.
 
-The tariff domain is developed separately; this module is the single place that knows how to
-ask it for an ad-valorem rate, and it says so plainly ("rate unknown") when it cannot.
+This module is the single place that knows how to ask the tariff engine for an ad-valorem
+rate; a code the rate tables do not know gets None ("rate unknown").
 The rate asked for is the basic (non-preferential) customs duty: ``calculate`` is given no
 FTA and the unknown-origin country code ``ZZ``.
 """
@@ -11,22 +11,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+
+from opencustoms.tariff.service import calculate
 
 RateLookup = Callable[[str], float | None]
-UNKNOWN = "rate unknown: the tariff engine is not available"
 SOURCE = "opencustoms.tariff basic customs duty (no FTA)"
 
 
 def default_rate_lookup(*, date: dt.date | None = None) -> tuple[RateLookup | None, str]:
     """A function HS code -> ad-valorem rate (percent), and a note naming its source."""
-    try:
-        from opencustoms.tariff import service as tariff
-    except ImportError:
-        return None, UNKNOWN
-    calculate: Any = getattr(tariff, "calculate", None)
-    if not callable(calculate):
-        return None, UNKNOWN
     day = date or dt.date.today()
 
     @lru_cache(maxsize=4096)

@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from opencustoms.errors import InvalidInput
 from opencustoms.hs.knowledge import HS_DATA_DIR
 
 GLOSSARY_FILE = HS_DATA_DIR / "glossary_ko_en.csv"
@@ -29,8 +30,12 @@ _QUESTION = re.compile(
 )
 
 
-class QueryError(ValueError):
-    """The input cannot be classified at all (the message says why)."""
+class QueryError(InvalidInput):
+    """The input cannot be classified at all (``field: reason``)."""
+
+    def __init__(self, message: str) -> None:
+        field, _, reason = message.partition(":")
+        super().__init__(field.strip(), reason.strip() or message)
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from opencustoms.errors import Unavailable
 from opencustoms.risk.content import (
     CONTENT_FEATURES,
     blend,
@@ -76,8 +78,6 @@ def _compile(model_file: Path) -> Any:
     try:
         cache_dir.mkdir(exist_ok=True)
     except OSError:
-        import tempfile
-
         cache_dir = Path(tempfile.gettempdir())
     model = lleaves.Model(model_file=str(model_file))
     try:
@@ -87,7 +87,7 @@ def _compile(model_file: Path) -> Any:
     return model
 
 
-class ArtefactError(ValueError):
+class ArtefactError(Unavailable, ValueError):
     """A model artefact is missing, corrupt or incompatible with this code."""
 
 

@@ -12,6 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from opencustoms.risk import service
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.scoring import check_frame, read_for_scoring, reasons_text
 
@@ -46,8 +47,6 @@ def score_file(
     explain_mode: str = "auto",
 ) -> dict[str, Any]:
     """Read, check, score and write; invalid rows get ``error`` and no score."""
-    from opencustoms.risk import service
-
     t0 = time.perf_counter()
     frame, text = read_for_scoring(path, profile)
     errors = check_frame(frame, text)

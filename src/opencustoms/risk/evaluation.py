@@ -6,11 +6,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from rich.table import Table
 
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.history import derive_columns, revenue_label
-from opencustoms.risk.metrics import KS, at_k
+from opencustoms.risk.metrics import at_k
 
 MIN_OFFICE_ROWS = 100
 
@@ -40,37 +39,3 @@ def evaluate_frame(frame: pd.DataFrame, *, model: RiskModel) -> dict[str, Any]:
         by_office[str(code)] = {"rows": int(m.sum()), **metrics}
     out["by_office"] = by_office
     return out
-
-
-def _fmt(v: float) -> str:
-    return "-" if v is None or (isinstance(v, float) and np.isnan(v)) else f"{v:.3f}"
-
-
-def metrics_table(result: dict[str, Any]) -> Table:
-    table = Table(title=f"Risk model evaluation ({result['rows']} rows)")
-    table.add_column("target / office")
-    table.add_column("rows", justify="right")
-    for k in KS:
-        table.add_column(f"P@{k}%", justify="right")
-    for k in KS:
-        table.add_column(f"R@{k}%", justify="right")
-    table.add_column("Rev@5%", justify="right")
-    table.add_column("Rev@10%", justify="right")
-    table.add_column("AUC", justify="right")
-
-    def row(name: str, rows: int, m: dict[str, float]) -> None:
-        table.add_row(
-            name,
-            str(rows),
-            *[_fmt(m[f"precision@{k}"]) for k in KS],
-            *[_fmt(m[f"recall@{k}"]) for k in KS],
-            _fmt(m["revenue@5"]),
-            _fmt(m["revenue@10"]),
-            _fmt(m["auc"]),
-        )
-
-    row("fraud", result["rows"], result["fraud"])
-    row("critical", result["rows"], result["critical"])
-    for office, m in result["by_office"].items():
-        row(f"  office {office}", m["rows"], m)
-    return table

@@ -1,22 +1,22 @@
-"""Officer feedback and the store of decisions: current assessments, inspection results,
-lane overrides, selection-aware hit rates and retraining on inspected items only.
-
-The functions are re-exported by ``opencustoms.risk.service`` (the API's entry point).
+"""Officer feedback: inspection results, lane overrides, selection-aware hit rates and
+retraining on inspected items only. (Reading current assessments: ``assessments``.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, and_, desc, func, insert, inspect, select
+from sqlalchemy import Engine, and_, insert, inspect, select
 
+from opencustoms.declarations.queries import get_declaration, query_frame
 from opencustoms.declarations.schema import FIELD_NAMES
+from opencustoms.errors import InvalidInput
 from opencustoms.risk import artefact as artefact_mod
 from opencustoms.risk.artefact import RiskModel
+from opencustoms.risk.assessments import current_ids, latest_assessment
 from opencustoms.risk.models import (
     InspectionResult,
     LaneOverride,
@@ -25,6 +25,7 @@ from opencustoms.risk.models import (
     risk_lane_overrides,
 )
 from opencustoms.risk.rules import LANES
+from opencustoms.risk.service import load_model
 from opencustoms.settings import get_settings
 
 
@@ -32,77 +33,13 @@ def has_table(engine: Engine, name: str) -> bool:
     return inspect(engine).has_table(name)
 
 
-def latest_assessment(
-    *, engine: Engine, declaration_id: str, item_no: int = 1
-) -> dict[str, Any] | None:
-    """The current assessment of an item with any later lane override applied."""
-    a = risk_assessments.c
-    with engine.connect() as conn:
-        row = (
-            conn.execute(
-                select(risk_assessments)
-                .where(and_(a.declaration_id == declaration_id, a.item_no == item_no))
-                .order_by(desc(a.scored_at), desc(a.id))
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-        if row is None:
-            return None
-        out = dict(row)
-        o = risk_lane_overrides.c
-        override = (
-            conn.execute(
-                select(risk_lane_overrides)
-                .where(and_(o.declaration_id == declaration_id, o.item_no == item_no))
-                .order_by(desc(o.created_at), desc(o.id))
-                .limit(1)
-            )
-            .mappings()
-            .first()
-        )
-    out["overridden"] = override is not None
-    if override is not None:
-        out["lane"] = override["lane"]
-    return out
-
-
-def query_assessments(
-    *,
-    engine: Engine,
-    office_id: str | None = None,
-    lane: str | None = None,
-    start: dt.date | str | None = None,
-    end: dt.date | str | None = None,
-    limit: int = 100,
-    offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Current (latest) assessments, highest score first, without lane overrides applied
-    (``latest_assessment`` applies them for one item)."""
-    a = risk_assessments.c
-    latest = select(func.max(a.id).label("id")).group_by(a.declaration_id, a.item_no).subquery()
-    stmt = select(risk_assessments).join(latest, latest.c.id == a.id)
-    if office_id is not None:
-        stmt = stmt.where(a.office_id == office_id)
-    if lane is not None:
-        stmt = stmt.where(a.lane == lane)
-    if start is not None:
-        stmt = stmt.where(a.declaration_date >= dt.date.fromisoformat(str(start)))
-    if end is not None:
-        stmt = stmt.where(a.declaration_date <= dt.date.fromisoformat(str(end)))
-    stmt = stmt.order_by(desc(a.score), a.id).limit(limit).offset(offset)
-    with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
 def _check_declaration(engine: Engine, declaration_id: str, item_no: int) -> None:
     if not has_table(engine, "declarations"):
         return
-    from opencustoms.declarations.queries import get_declaration
-
     if get_declaration(engine=engine, declaration_id=declaration_id, item_no=item_no) is None:
-        raise ValueError(f"declaration_id: no stored declaration {declaration_id} item {item_no}")
+        raise InvalidInput(
+            "declaration_id", f"no stored declaration {declaration_id} item {item_no}"
+        )
 
 
 def record_inspection(
@@ -118,13 +55,13 @@ def record_inspection(
 ) -> InspectionResult:
     """Store an inspection result. ``critical`` implies ``fraud``; duty is KRW >= 0."""
     if critical and not fraud:
-        raise ValueError("critical: a critical fraud must also be a fraud (fraud=True)")
+        raise InvalidInput("critical", "a critical fraud must also be a fraud (fraud=True)")
     if additional_duty is None or not np.isfinite(additional_duty) or additional_duty < 0:
-        raise ValueError("additional_duty: must be a finite amount >= 0")
+        raise InvalidInput("additional_duty", "must be a finite amount >= 0")
     if additional_duty > 0 and not fraud:
-        raise ValueError("additional_duty: only a fraud finding can carry additional duty")
+        raise InvalidInput("additional_duty", "only a fraud finding can carry additional duty")
     if not user or not user.strip():
-        raise ValueError("user: the recording officer is required")
+        raise InvalidInput("user", "the recording officer is required")
     _check_declaration(engine, declaration_id, item_no)
     values = {
         "declaration_id": declaration_id,
@@ -152,11 +89,11 @@ def override_lane(
 ) -> LaneOverride:
     """Change an item's lane; who, when, why and the previous lane are kept."""
     if lane not in LANES:
-        raise ValueError(f"lane: must be one of {', '.join(LANES)}, got {lane!r}")
+        raise InvalidInput("lane", f"must be one of {', '.join(LANES)}, got {lane!r}")
     if not reason or len(reason.strip()) < 5:
-        raise ValueError("reason: give at least 5 characters saying why")
+        raise InvalidInput("reason", "give at least 5 characters saying why")
     if not user or not user.strip():
-        raise ValueError("user: the supervisor is required")
+        raise InvalidInput("user", "the supervisor is required")
     _check_declaration(engine, declaration_id, item_no)
     current = latest_assessment(engine=engine, declaration_id=declaration_id, item_no=item_no)
     values = {
@@ -205,7 +142,7 @@ def inspection_summary(
     selection bias), ``rules`` (an officer rule fired) and ``other`` (green/blue lanes,
     unscored items)."""
     a, i = risk_assessments.c, risk_inspections.c
-    latest = select(func.max(a.id).label("id")).group_by(a.declaration_id, a.item_no).subquery()
+    latest = current_ids()
     stmt = (
         select(a.exploration, a.rules_fired, a.lane, i.fraud, i.critical, i.additional_duty)
         .select_from(risk_inspections)
@@ -253,9 +190,6 @@ def retrain(
     current model's training window), whose source labels are the history the current
     model was already trained on. Every stored item still counts in the history features.
     Saves to ``out`` (default: settings.model_dir) and returns the model."""
-    from opencustoms.declarations.queries import query_frame
-    from opencustoms.risk.service import load_model
-
     s = get_settings()
     if labels_before is None:
         try:

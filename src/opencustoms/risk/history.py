@@ -14,7 +14,9 @@ items alone needs.
 
 >>> import pandas as pd
 >>> f = pd.DataFrame({"declaration_date": pd.to_datetime(["2020-01-01", "2020-01-01",
-...     "2020-01-02"]), "importer_id": ["A", "A", "A"], "fraud": [1, 0, 1]})
+...     "2020-01-02"]), "importer_id": ["A", "A", "A"], "fraud": [1, 0, 1],
+...     "critical_fraud": 0, "additional_duty": 0.0, "hs_code": "420221",
+...     "item_price_krw": 1e6, "net_mass_kg": 2.0, "tax_rate": 8.0})
 >>> prior_stats(f, keys={"importer": ("importer_id",)})["importer"][:, 1].tolist()
 [0.0, 0.0, 2.0]
 """

@@ -29,7 +29,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from opencustoms.settings import PACKAGE_DATA_DIR
+from opencustoms.settings import PACKAGE_DATA_DIR, get_settings
 
 STRATEGIES = ("random", "uncertainty", "both")
 FALLBACK = {"red": "yellow", "yellow": "blue", "blue": "green"}
@@ -87,8 +87,6 @@ def _load_plan(path: str, stamp: int = 0) -> CapacityPlan:
 
 def load_capacity(path: Path | None = None) -> CapacityPlan:
     if path is None:
-        from opencustoms.settings import get_settings
-
         path = get_settings().risk_capacity_file
     file = Path(path).resolve()
     # Keyed by modification time too: an edited capacity file is picked up at once.
@@ -110,11 +108,14 @@ def assign_lanes(
     revenue: np.ndarray,
     forced: np.ndarray | None = None,
     plan: CapacityPlan,
-    exploration_share: float = 0.10,
+    exploration_share: float | None = None,
     strategy: str = "random",
     seed: int = 0,
 ) -> LaneResult:
-    """Lane per row given scores, expected revenue and rule-forced lanes."""
+    """Lane per row given scores, expected revenue and rule-forced lanes
+    (``exploration_share`` None: the ``OPENCUSTOMS_EXPLORATION_SHARE`` setting)."""
+    if exploration_share is None:
+        exploration_share = get_settings().exploration_share
     if strategy not in STRATEGIES:
         raise ValueError(f"exploration strategy must be one of {STRATEGIES}, got {strategy!r}")
     n = len(frame)

@@ -1,4 +1,5 @@
-"""Console tables and the HTML report (plotly, JavaScript embedded: works offline)."""
+"""The HTML report of an evaluation and a replay (plotly, JavaScript embedded: works
+offline). The console tables are drawn by the command line (``cli/tables.py``)."""
 
 from __future__ import annotations
 
@@ -7,35 +8,7 @@ import html
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
-
 from opencustoms.risk.simulate import StrategyResult
-
-
-def simulation_table(results: dict[str, StrategyResult]) -> Table:
-    table = Table(title="Weekly replay: mean of weekly figures per strategy")
-    for col in (
-        "strategy",
-        "weeks",
-        "inspected",
-        "frauds found",
-        "precision",
-        "recall",
-        "revenue caught",
-    ):
-        table.add_column(col, justify="left" if col == "strategy" else "right")
-    for name, res in results.items():
-        s = res.summary()
-        table.add_row(
-            name,
-            str(s["weeks"]),
-            str(s["inspected"]),
-            str(s["frauds_found"]),
-            f"{s['precision']:.3f}",
-            f"{s['recall']:.3f}",
-            f"{s['revenue']:.3f}",
-        )
-    return table
 
 
 def _weekly_figure(results: dict[str, StrategyResult], metric: str, title: str) -> Any:

@@ -13,7 +13,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from opencustoms.declarations.schema import FIELD_NAMES
-from opencustoms.settings import PACKAGE_DATA_DIR
+from opencustoms.errors import InvalidInput
+from opencustoms.settings import PACKAGE_DATA_DIR, get_settings
 
 LANES = ("green", "yellow", "red", "blue")
 Lane = Literal["green", "yellow", "red", "blue"]
@@ -43,8 +44,12 @@ Op = Literal[
 WATCHLIST_KINDS = ("importer_id", "declarant_id", "seller_id", "courier_id", "hs_code", "country")
 
 
-class RuleError(ValueError):
+class RuleError(InvalidInput):
     """One or more rules are invalid; the message names file, rule id and field."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("rules", message)
+        self.args = (message,)  # the message already names file, rule and field
 
 
 class Watchlist(BaseModel):
@@ -199,8 +204,6 @@ class RuleSet:
 def load_rules(directory: Path | None = None) -> RuleSet:
     """Load and validate every ``*.yaml`` rule file; raise ``RuleError`` listing problems."""
     if directory is None:
-        from opencustoms.settings import get_settings
-
         directory = get_settings().rules_dir
     directory = Path(directory)
     if not directory.is_dir():

@@ -17,6 +17,8 @@ import pandas as pd
 
 from opencustoms.declarations.io import coerce_types, read_raw, to_canonical
 from opencustoms.declarations.profiles import get_profile
+from opencustoms.declarations.schema import LABEL_FIELDS
+from opencustoms.declarations.types import hs_chapters
 from opencustoms.risk import rules as rules_mod
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.explain import data_notes, explain, records
@@ -57,7 +59,7 @@ def check_frame(frame: pd.DataFrame, raw: pd.DataFrame | None = None) -> list[st
     shape_ok = hs.str.fullmatch(r"\d{2,10}").to_numpy(dtype=bool, na_value=False)
     flag(~missing & ~shape_ok, "hs_code: HS code must be 2 to 10 digits")
     chapter = pd.to_numeric(hs.str.slice(0, 2), errors="coerce").to_numpy(dtype="float64")
-    bad = shape_ok & ~((chapter >= 1) & (chapter <= 97) & (chapter != 77))
+    bad = shape_ok & ~np.isin(chapter, list(hs_chapters()))
     flag(
         bad, [f"hs_code: HS chapter {c} does not exist in HS 2022" for c in hs[bad].str.slice(0, 2)]
     )
@@ -80,7 +82,7 @@ def score_frame(
     model: RiskModel,
     rules: rules_mod.RuleSet | None = None,
     plan: CapacityPlan | None = None,
-    exploration_share: float = 0.10,
+    exploration_share: float | None = None,
     strategy: str = "random",
     seed: int = 0,
     explain_mode: str = "auto",
@@ -97,7 +99,7 @@ def score_frame(
         explain_mode = "all" if len(frame) <= AUTO_EXPLAIN_ALL_ROWS else "selected"
     rules = rules if rules is not None else rules_mod.load_rules()
     plan = plan if plan is not None else load_capacity()
-    frame = derive_columns(frame.reset_index(drop=True))
+    frame = derive_columns(drop_labels(frame).reset_index(drop=True))
     n = len(frame)
     pred = _predict_chunked(frame, model)
     outcome = rules_mod.apply(frame, rules)
@@ -190,6 +192,20 @@ def rule_reasons(fired: Sequence[str], rules: rules_mod.RuleSet) -> list[dict[st
     ]
 
 
+def drop_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame without its label columns (fraud, critical_fraud, additional_duty):
+    scoring drops them on entry, so no score can depend on a label.
+
+    >>> drop_labels(pd.DataFrame({"hs_code": ["420221"], "fraud": [1]})).columns.tolist()
+    ['hs_code']
+    """
+    return frame.drop(columns=[c for c in LABEL_FIELDS if c in frame.columns])
+
+
+def _without_labels(record: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in record.items() if k not in LABEL_FIELDS}
+
+
 def score_records(
     rows: list[dict[str, Any]],
     *,
@@ -200,7 +216,7 @@ def score_records(
     """Score a few validated declarations given as plain dicts (``Declaration.model_dump``)
     without pandas: the same history sums, feature arithmetic (``assemble``), models, rules
     and reasons as ``score_frame``; lanes are provisional (``lanes.provisional_lane``)."""
-    recs = [derive_record(r) for r in rows]
+    recs = [derive_record(_without_labels(r)) for r in rows]
     stats = model.history.lookup_records(recs)
     x = assemble(record_inputs(recs), stats, model.vocab)
     pred = model.predict_x(x, np.array([r["duty_at_stake"] for r in recs], dtype="float64"))

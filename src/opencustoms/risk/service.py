@@ -1,10 +1,10 @@
-"""The risk engine's service functions (keyword-only), used by the CLI, the API and the demo.
+"""The risk engine's scoring service (keyword-only), used by the CLI, the web and the demo.
 
 * ``load_model`` / ``score_frame`` / ``score_one``: score without the database.
 * ``score_store``: score stored declarations and persist assessments and lanes.
-* ``record_inspection`` / ``override_lane``: feedback from officers and supervisors.
-* ``retrain``: a new model from stored declarations whose labels come only from recorded
-  inspections (plus the history the current model was trained on).
+
+Feedback (inspection results, lane overrides, retraining) is in ``feedback``; reading the
+current assessments in ``assessments`` and ``queue``.
 """
 
 from __future__ import annotations
@@ -19,23 +19,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, insert
 
+from opencustoms.declarations.queries import query_frame
 from opencustoms.declarations.schema import FIELD_NAMES, Declaration
 from opencustoms.risk import artefact as artefact_mod
 from opencustoms.risk import rules as rules_mod
 from opencustoms.risk import scoring
 from opencustoms.risk.artefact import RiskModel
-
-# Feedback and store functions live in feedback.py; the API imports them from here.
-from opencustoms.risk.feedback import (
-    has_table,
-    inspection_labels,
-    inspection_summary,
-    latest_assessment,
-    override_lane,
-    query_assessments,
-    record_inspection,
-    retrain,
-)
 from opencustoms.risk.lanes import CapacityPlan, load_capacity
 from opencustoms.risk.models import (
     ScoredDeclaration,
@@ -43,24 +32,6 @@ from opencustoms.risk.models import (
     risk_assessments,
 )
 from opencustoms.settings import get_settings
-
-__all__ = [
-    "current_rules",
-    "declaration_frame",
-    "has_table",
-    "inspection_labels",
-    "inspection_summary",
-    "latest_assessment",
-    "load_model",
-    "override_lane",
-    "query_assessments",
-    "record_inspection",
-    "retrain",
-    "score_frame",
-    "score_many",
-    "score_one",
-    "score_store",
-]
 
 _STRING_FIELDS = tuple(
     n
@@ -104,6 +75,11 @@ def _cached_model(path: str, stamp: int, n_threads: int) -> RiskModel:
 @lru_cache(maxsize=4)
 def _cached_rules(directory: str, stamp: tuple[tuple[str, int], ...] = ()) -> rules_mod.RuleSet:
     return rules_mod.load_rules(Path(directory))
+
+
+def forget_rules() -> None:
+    """Drop the cached rule sets (after a rule was saved, so the next scoring uses it)."""
+    _cached_rules.cache_clear()
 
 
 def current_rules() -> rules_mod.RuleSet:
@@ -217,8 +193,6 @@ def score_store(
 ) -> StoreScoring:
     """Score stored declarations (optionally a date range / office) and persist one
     assessment per item with its lane; the latest assessment of an item is current."""
-    from opencustoms.declarations.queries import query_frame
-
     t0 = time.perf_counter()
     model = model or load_model()
     frame = query_frame(engine=engine, start=start, end=end, office_id=office_id)

@@ -34,13 +34,15 @@ from opencustoms.risk.drift import reference_scores, weekly_drift
 from opencustoms.risk.history import S, revenue_label
 from opencustoms.risk.labels import PROTOCOL_COLUMNS, LabelProtocol, apply_label_share
 from opencustoms.risk.lanes import _explore
+from opencustoms.settings import get_settings
 
-# name -> (exploration share of the budget, exploration method)
-STRATEGIES: dict[str, tuple[float, str]] = {
+# name -> (exploration share of the budget, exploration method); None: the
+# OPENCUSTOMS_EXPLORATION_SHARE setting, the share the lanes use in production.
+STRATEGIES: dict[str, tuple[float | None, str]] = {
     "model": (0.0, "random"),
-    "model+random": (0.10, "random"),
-    "model+uncertainty": (0.10, "uncertainty"),
-    "model+thompson": (0.10, "thompson"),
+    "model+random": (None, "random"),
+    "model+uncertainty": (None, "uncertainty"),
+    "model+thompson": (None, "thompson"),
     "frozen": (0.0, "random"),
 }
 # Pseudo-count of the Thompson draw's Beta prior around the model's probability.
@@ -102,6 +104,7 @@ def simulate(
     results = {}
     for name in strategies:
         share, method = STRATEGIES[name]
+        share = get_settings().exploration_share if share is None else share
         rng = np.random.default_rng(seed)
         known = past
         model = train(known, seed=seed, n_threads=n_threads, with_critical=False)

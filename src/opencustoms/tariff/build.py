@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from opencustoms.settings import PACKAGE_DATA_DIR
+
 RATES_VALID_FROM = "2020-01-01"
 RATES_VALID_TO = "2026-12-31"
 
@@ -67,55 +69,9 @@ def derive_kcs_rates(paths: Iterable[Path]) -> pd.DataFrame:
     return mode[cols].reset_index(drop=True)
 
 
-# Approximate quarter-end market rates (units of currency per USD; KRW per USD), recalled
-# from public market data; only their order of magnitude and trend are meant to be right.
-_ANCHOR_DATES = [f"{y}-{m:02d}-15" for y in range(2020, 2027) for m in (2, 5, 8, 11)]
-_USDKRW = [
-    1190,
-    1225,
-    1185,
-    1110,
-    1120,
-    1125,
-    1160,
-    1185,
-    1200,
-    1250,
-    1310,
-    1410,
-    1300,
-    1300,
-    1320,
-    1320,
-    1330,
-    1370,
-    1340,
-    1400,
-    1450,
-    1420,
-    1390,
-    1460,
-    1460,
-    1460,
-    1460,
-    1460,
-]
-_PER_USD_ANNUAL = {  # year-average units per USD, 2020..2026
-    "EUR": [0.877, 0.847, 0.952, 0.926, 0.926, 0.885, 0.862],
-    "JPY": [107.0, 110.0, 131.0, 140.0, 151.0, 149.0, 150.0],
-    "CNY": [6.90, 6.45, 6.73, 7.08, 7.19, 7.18, 7.10],
-    "GBP": [0.781, 0.725, 0.806, 0.806, 0.781, 0.758, 0.752],
-    "AUD": [1.449, 1.333, 1.449, 1.515, 1.515, 1.563, 1.538],
-    "CAD": [1.34, 1.25, 1.30, 1.35, 1.37, 1.40, 1.38],
-    "CHF": [0.94, 0.91, 0.95, 0.90, 0.88, 0.83, 0.80],
-    "HKD": [7.76, 7.77, 7.83, 7.83, 7.80, 7.79, 7.78],
-    "SGD": [1.38, 1.34, 1.38, 1.34, 1.34, 1.32, 1.30],
-    "TWD": [29.6, 28.0, 29.8, 31.2, 32.1, 31.5, 31.0],
-    "THB": [31.3, 32.0, 35.0, 34.8, 35.3, 33.5, 33.0],
-    "VND": [23200, 23000, 23300, 23700, 24900, 25800, 26200],
-    "INR": [74.0, 74.0, 78.0, 82.0, 83.5, 86.0, 88.0],
-    "NZD": [1.538, 1.408, 1.587, 1.639, 1.639, 1.724, 1.724],
-}
+# Anchors of the synthetic rates: mid-quarter KRW per USD and year-average units of other
+# currencies per USD, each row with its reference (data/tariff/exchange_rate_anchors.csv).
+ANCHORS_FILE = PACKAGE_DATA_DIR / "tariff" / "exchange_rate_anchors.csv"
 EXCHANGE_REFERENCE = (
     "SYNTHETIC weekly customs exchange rate: interpolated between approximate quarterly "
     "market anchors (not the official KCS 과세환율); replace with UNI-PASS weekly rates"
@@ -132,9 +88,12 @@ def synthetic_exchange_rates(
 ) -> pd.DataFrame:
     """Weekly (Sunday..Saturday) KRW per unit of currency, as in KCS practice."""
     weeks = pd.date_range(start, end, freq="W-SUN")
-    anchor_t = _days(pd.to_datetime(_ANCHOR_DATES))
+    anchors = pd.read_csv(ANCHORS_FILE, dtype={"currency": str}, parse_dates=["date"])
+    krw = anchors[anchors["currency"] == "KRW"].sort_values("date")
     t = _days(weeks)
-    usdkrw = np.interp(t, anchor_t, np.asarray(_USDKRW, float))
+    usdkrw = np.interp(
+        t, _days(pd.DatetimeIndex(krw["date"])), krw["units_per_usd"].to_numpy(float)
+    )
     rng = np.random.default_rng(20200101)
     rows = [
         pd.DataFrame(
@@ -145,9 +104,12 @@ def synthetic_exchange_rates(
             }
         )
     ]
-    year_mid = _days(pd.to_datetime([f"{y}-07-01" for y in range(2020, 2027)]))
-    for cur, per_usd in _PER_USD_ANNUAL.items():
-        cross = np.interp(t, year_mid, np.asarray(per_usd, float))
+    others = anchors[anchors["currency"] != "KRW"]
+    for cur, per_usd in others.groupby("currency", sort=False):
+        per_usd = per_usd.sort_values("date")
+        cross = np.interp(
+            t, _days(pd.DatetimeIndex(per_usd["date"])), per_usd["units_per_usd"].to_numpy(float)
+        )
         wobble = 1 + rng.normal(0, 0.004, len(t))
         rows.append(
             pd.DataFrame(

@@ -15,17 +15,18 @@ import pandas as pd
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
+from opencustoms.errors import InvalidInput
 from opencustoms.tariff.dated_params import DatedParam
 from opencustoms.tariff.engine import INPUT_COLUMNS, compute_frame
 from opencustoms.tariff.tables import load_tariff_data
 
 
-class TariffInputError(ValueError):
+class TariffInputError(InvalidInput):
     """Bad input; the message starts with the offending field name (``field: reason``)."""
 
-    @property
-    def field(self) -> str:
-        return str(self).split(":", 1)[0]
+    def __init__(self, message: str) -> None:
+        field, _, reason = message.partition(":")
+        super().__init__(field.strip(), reason.strip() or message)
 
 
 class TaxLine(BaseModel):

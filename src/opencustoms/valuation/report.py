@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from rich.table import Table
 
+from opencustoms.declarations.io import load_frame
 from opencustoms.settings import BUNDLED_DATA_DIR
 from opencustoms.valuation.service import build_benchmarks, revenue_at_risk_frame
 
@@ -73,8 +73,6 @@ def valuation_lift(
 
 def kcs_lift_report() -> tuple[list[LiftRow], dict[str, float]]:
     """Out-of-time (benchmarks on 2020, scored on 2021 Q1) and in-sample (2020 on 2020)."""
-    from opencustoms.declarations.io import load_frame
-
     train = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
     valid = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs")
     rows, scored = valuation_lift(train, valid, "2020 -> 2021Q1")
@@ -89,20 +87,3 @@ def kcs_lift_report() -> tuple[list[LiftRow], dict[str, float]]:
         ),
     }
     return rows + rows_in, extra
-
-
-def lift_table(rows: list[LiftRow]) -> Table:
-    table = Table(title="Valuation flags vs Fraud label (KCS synthetic data)")
-    for col in ("setting", "ranking", "top / share", "n", "fraud rate", "base", "lift ± se"):
-        table.add_column(col)
-    for r in rows:
-        table.add_row(
-            r.setting,
-            r.ranking,
-            f"{r.top_share:.1%}",
-            str(r.n_top),
-            f"{r.fraud_rate_top:.3f}",
-            f"{r.base_rate:.3f}",
-            f"{r.lift:.2f} ± {r.lift_se:.2f}",
-        )
-    return table

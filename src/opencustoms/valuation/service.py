@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from opencustoms.settings import get_settings
+from opencustoms.declarations.io import load_frame
+from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 from opencustoms.tariff.engine import compute_frame
 from opencustoms.tariff.tables import load_tariff_data
 from opencustoms.valuation.benchmarks import (
@@ -37,9 +38,6 @@ def default_benchmarks() -> BenchmarkState:
     path = default_state_path()
     if path.is_file():
         return BenchmarkState.load(path)
-    from opencustoms.declarations.io import load_frame
-    from opencustoms.settings import BUNDLED_DATA_DIR
-
     state = build_benchmarks(load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv"))
     state.save(path)
     return state

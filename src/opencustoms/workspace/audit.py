@@ -22,7 +22,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 
 from opencustoms.db import session_scope
 from opencustoms.workspace.models import AuditEntry, AuditHeadRow, AuditRow, User
@@ -194,8 +194,6 @@ def verify(*, engine: Engine, batch: int = 5000) -> VerifyResult:
 def list_entries(
     *, engine: Engine, limit: int = 50, offset: int = 0, object_id: str | None = None
 ) -> tuple[int, list[AuditEntry]]:
-    from sqlalchemy import func
-
     with session_scope(engine) as s:
         q = select(AuditRow)
         cq = select(func.count()).select_from(AuditRow)

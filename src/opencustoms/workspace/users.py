@@ -12,7 +12,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine, select
 
-from opencustoms.db import session_scope
+from opencustoms.db import as_utc, migrate, session_scope
+from opencustoms.errors import InvalidInput
+from opencustoms.settings import get_settings
 from opencustoms.workspace.models import Office, OfficeRow, TokenRow, User, UserCreate, UserRow
 
 TOKEN_TTL = dt.timedelta(hours=12)
@@ -22,13 +24,12 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("not-a-real-password")
 
 
-class UserError(ValueError):
+class UserError(InvalidInput):
     """Bad user input; ``field`` names the offending field."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field = field
-        self.message = message
+    @property
+    def message(self) -> str:
+        return self.reason
 
 
 def load_offices(path: Path | None = None) -> list[Office]:
@@ -39,8 +40,6 @@ def load_offices(path: Path | None = None) -> list[Office]:
     (34, 50)
     """
     if path is None:
-        from opencustoms.settings import get_settings
-
         path = get_settings().offices_file
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     return [Office.model_validate(o) for o in data["offices"]]
@@ -54,6 +53,17 @@ def seed_offices(*, engine: Engine, path: Path | None = None) -> int:
         new = [OfficeRow(**o.model_dump()) for o in offices if o.code not in existing]
         s.add_all(new)
     return len(new)
+
+
+def prepare_database(engine: Engine, *, offices_file: Path | None = None) -> None:
+    """Bring the schema to head and seed the office register (idempotent)."""
+    migrate(engine)
+    seed_offices(engine=engine, path=offices_file)
+
+
+def office_exists(*, engine: Engine, office: str) -> bool:
+    with session_scope(engine) as s:
+        return s.get(OfficeRow, office) is not None
 
 
 def list_offices(*, engine: Engine) -> list[Office]:
@@ -134,10 +144,7 @@ def user_for_token(*, engine: Engine, token: str) -> User | None:
         tok = s.get(TokenRow, _digest(token))
         if tok is None:
             return None
-        expires = tok.expires_at
-        if expires.tzinfo is None:  # SQLite returns naive datetimes
-            expires = expires.replace(tzinfo=dt.UTC)
-        if expires < dt.datetime.now(dt.UTC):
+        if as_utc(tok.expires_at) < dt.datetime.now(dt.UTC):
             return None
         row = s.get(UserRow, tok.user_id)
         return User.model_validate(row) if row else None

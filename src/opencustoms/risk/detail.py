@@ -1,0 +1,229 @@
+"""What an officer or a trader sees of a declaration: the detail (fields, current
+assessment, inspection, price benchmark, tax) and the trader's status (no scores, no
+reasons). Reads the declarations store and the risk engine's tables; writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+from sqlalchemy import Engine, func, or_, select
+
+from opencustoms.declarations.models import declarations
+from opencustoms.declarations.schema import LABEL_FIELDS
+from opencustoms.risk import assessments
+from opencustoms.risk.assessments import Assessment, Inspection
+from opencustoms.tariff.service import calculate
+
+# Shown to traders instead of lanes: they learn whether goods are held, never why.
+TRADER_STATUS = {
+    None: "received",
+    "green": "released",
+    "blue": "released",
+    "yellow": "document check",
+    "red": "physical inspection",
+}
+
+
+class Benchmark(BaseModel):
+    hs6: str
+    origin: str | None
+    n: int
+    median: float | None = None
+    value: float | None = Field(default=None, description="This item's KRW per kg")
+    z: float | None = Field(default=None, description="Robust z-score of log price per kg")
+    log_values: list[float] = Field(default_factory=list, description="log10 KRW/kg of peers")
+    log_value: float | None = None
+
+
+class Tax(BaseModel):
+    lines: list[dict[str, Any]] = Field(default_factory=list)
+    total: float | None = None
+    error: str | None = None
+
+
+class Item(BaseModel):
+    item_no: int
+    declaration: dict[str, Any]
+    assessment: Assessment | None
+    inspection: Inspection | None
+    benchmark: Benchmark
+    tax: Tax | None = None
+
+
+class DeclarationDetail(BaseModel):
+    declaration_id: str
+    office_id: str
+    items: list[Item]
+
+
+class DeclarationStatus(BaseModel):
+    declaration_id: str
+    item_no: int
+    declaration_date: dt.date
+    office_id: str
+    hs_code: str
+    status: str = Field(examples=["released"])
+    importer_id: str | None = Field(default=None, exclude=True)
+    declarant_id: str | None = Field(default=None, exclude=True)
+
+
+def _rows(engine: Engine, declaration_id: str) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = (
+            conn.execute(
+                select(declarations)
+                .where(declarations.c.declaration_id == declaration_id)
+                .order_by(declarations.c.item_no)
+            )
+            .mappings()
+            .all()
+        )
+    return [dict(r) for r in rows]
+
+
+def benchmark(engine: Engine, row: dict[str, Any], *, limit: int = 5000) -> Benchmark:
+    """Price per kg of this item against the same HS6 (and origin when known)."""
+    hs6 = str(row["hs_code"])[:6]
+    origin = row.get("origin_country")
+    c = declarations.c
+    q = select(c.item_price_krw, c.net_mass_kg).where(
+        c.hs_code.like(f"{hs6}%"), c.net_mass_kg > 0, c.item_price_krw > 0
+    )
+    if origin:
+        q = q.where(c.origin_country == origin)
+    with engine.connect() as conn:
+        pairs = conn.execute(q.limit(limit)).all()
+    logs = np.log10(np.array([p / m for p, m in pairs], dtype=float)) if pairs else np.array([])
+    value = None
+    if row.get("item_price_krw") and row.get("net_mass_kg"):
+        value = float(row["item_price_krw"]) / float(row["net_mass_kg"])
+    out = Benchmark(
+        hs6=hs6,
+        origin=origin,
+        n=len(logs),
+        value=value,
+        log_values=[round(float(v), 4) for v in logs],
+    )
+    if len(logs):
+        med = float(np.median(logs))
+        out.median = float(10**med)
+        if value:
+            out.log_value = math.log10(value)
+            mad = float(np.median(np.abs(logs - med))) * 1.4826
+            out.z = (out.log_value - med) / mad if mad > 0 else None
+    return out
+
+
+def tax_for(row: dict[str, Any]) -> Tax | None:
+    """The tariff engine's computation for this item, when it has the inputs."""
+    if not row.get("item_price_krw") or not row.get("origin_country"):
+        return None
+    try:
+        result = calculate(
+            hs_code=row["hs_code"],
+            origin=row["origin_country"],
+            value=float(row["item_price_krw"]),
+            currency="KRW",
+            date=row["declaration_date"],
+        )
+    except (ValueError, LookupError) as exc:
+        return Tax(error=f"Not computed: {exc}")
+    return Tax(lines=[line.model_dump() for line in result.lines], total=result.total)
+
+
+def declaration_detail(
+    *, engine: Engine, declaration_id: str, with_tax: bool = True
+) -> DeclarationDetail | None:
+    rows = _rows(engine, declaration_id)
+    if not rows:
+        return None
+    items = []
+    for row in rows:
+        fields = {
+            k: (v.isoformat() if isinstance(v, dt.date) else v)
+            for k, v in row.items()
+            if k not in ("content_hash", "ingest_id", "ingested_at")
+            and k not in LABEL_FIELDS
+            and v is not None
+        }
+        items.append(
+            Item(
+                item_no=row["item_no"],
+                declaration=fields,
+                assessment=assessments.assessment(
+                    engine=engine, declaration_id=declaration_id, item_no=row["item_no"]
+                ),
+                inspection=assessments.inspection(
+                    engine=engine, declaration_id=declaration_id, item_no=row["item_no"]
+                ),
+                benchmark=benchmark(engine, row),
+                tax=tax_for(row) if with_tax else None,
+            )
+        )
+    return DeclarationDetail(
+        declaration_id=declaration_id, office_id=str(rows[0]["office_id"]), items=items
+    )
+
+
+def _status(engine: Engine, rows: list[dict[str, Any]]) -> list[DeclarationStatus]:
+    lanes = assessments.lanes_for(
+        engine=engine, keys=[(r["declaration_id"], r["item_no"]) for r in rows]
+    )
+    inspected = assessments.inspected_keys(
+        engine=engine, keys=[(r["declaration_id"], r["item_no"]) for r in rows]
+    )
+    out = []
+    for r in rows:
+        key = (r["declaration_id"], r["item_no"])
+        status = TRADER_STATUS.get(lanes.get(key), "received")
+        if key in inspected:
+            status = "inspection completed"
+        out.append(
+            DeclarationStatus(
+                declaration_id=r["declaration_id"],
+                item_no=r["item_no"],
+                declaration_date=r["declaration_date"],
+                office_id=r["office_id"],
+                hs_code=r["hs_code"],
+                status=status,
+                importer_id=r.get("importer_id"),
+                declarant_id=r.get("declarant_id"),
+            )
+        )
+    return out
+
+
+def statuses(*, engine: Engine, declaration_id: str) -> list[DeclarationStatus]:
+    return _status(engine, _rows(engine, declaration_id))
+
+
+def owned_by(items: list[DeclarationStatus], trader_id: str | None) -> bool:
+    return bool(trader_id) and all(trader_id in (i.importer_id, i.declarant_id) for i in items)
+
+
+def trader_statuses(
+    *, engine: Engine, trader_id: str, limit: int, offset: int
+) -> tuple[int, list[DeclarationStatus]]:
+    c = declarations.c
+    mine = or_(c.importer_id == trader_id, c.declarant_id == trader_id)
+    with engine.connect() as conn:
+        total = conn.execute(
+            select(func.count()).select_from(declarations).where(mine)
+        ).scalar_one()
+        rows = (
+            conn.execute(
+                select(declarations)
+                .where(mine)
+                .order_by(c.declaration_date.desc(), c.declaration_id, c.item_no)
+                .limit(limit)
+                .offset(offset)
+            )
+            .mappings()
+            .all()
+        )
+    return int(total), _status(engine, [dict(r) for r in rows])

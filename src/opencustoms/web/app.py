@@ -1,0 +1,120 @@
+"""The FastAPI application factory: the routers of every domain (API and pages).
+
+>>> from fastapi.testclient import TestClient
+>>> from opencustoms.settings import Settings
+>>> app = create_app(Settings(database_url="sqlite://"))
+>>> TestClient(app).get("/healthz").json()["status"]
+'ok'
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any, ClassVar
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from itsdangerous import URLSafeTimedSerializer
+
+from opencustoms import db
+from opencustoms.risk.live import LiveRisk
+from opencustoms.settings import Settings, get_settings
+from opencustoms.web import errors
+from opencustoms.web.auth import Workspace
+from opencustoms.web.routes import ROUTERS
+from opencustoms.workspace.users import prepare_database
+
+HERE = Path(__file__).resolve().parent
+
+DESCRIPTION = """
+OpenCustoms officer workspace API.
+
+Authenticate with `POST /api/auth/token` (username and password) and send the token as
+`Authorization: Bearer <token>`. Roles: **officer** (own office), **supervisor** (own
+office, plus capacity, rules and lane overrides), **analyst** (read across offices),
+**admin**, **trader** (tariff calculation, HS suggestion and the status of their own
+declarations; never scores or reasons). Lists are paginated with `page` and `page_size`.
+Validation errors are 422 with `detail[].loc` naming the field.
+"""
+
+
+def _secret_key(settings: Settings) -> str:
+    if settings.secret_key:
+        return settings.secret_key
+    # Persist a random key under var/ so sessions survive a restart of the same install.
+    path = Path(settings.var_dir) / "secret_key"
+    if path.is_file():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    engine = db.open_engine(settings.resolved_database_url)
+    prepare_database(engine, offices_file=settings.offices_file)
+    ws = Workspace(
+        settings=settings,
+        engine=engine,
+        signer=URLSafeTimedSerializer(_secret_key(settings), salt="oc-session"),
+        risk=LiveRisk(settings),
+        extras={},
+    )
+    app = FastAPI(
+        title="OpenCustoms",
+        version="0.1.0",
+        description=DESCRIPTION,
+        openapi_tags=[
+            {"name": "auth", "description": "Tokens and the current user."},
+            {"name": "admin", "description": "Users, offices and the audit trail."},
+            {"name": "declarations", "description": "Ingest, detail and status."},
+            {"name": "risk", "description": "Scores, queues, inspections, lanes, rules."},
+            {"name": "tariff", "description": "Duty and tax calculation."},
+            {"name": "hs", "description": "HS classification suggestions."},
+            {"name": "dashboard", "description": "Hit rate, revenue and workload."},
+        ],
+    )
+    app.state.ws = ws
+
+    @app.get("/healthz", tags=["auth"], summary="Liveness and readiness")
+    def healthz() -> dict[str, str]:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+        return {"status": "ok"}
+
+    for router in ROUTERS:
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    errors.install(app)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware adding browser security headers (no per-request task
+    overhead, unlike BaseHTTPMiddleware)."""
+
+    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
+        (b"x-frame-options", b"DENY"),
+        (b"x-content-type-options", b"nosniff"),
+        (b"referrer-policy", b"same-origin"),
+    ]
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), *self.HEADERS]
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

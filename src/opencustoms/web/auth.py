@@ -1,0 +1,195 @@
+"""Request authentication (bearer token or session cookie), CSRF and role checks.
+
+API clients send ``Authorization: Bearer <token>`` (from ``POST /api/auth/token``). The
+browser UI uses a signed session cookie; every state-changing request made with the cookie
+must carry the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``),
+which a cross-site page cannot read.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import Engine
+
+from opencustoms.errors import Forbidden, NotFound
+from opencustoms.risk.assessments import office_of
+from opencustoms.risk.live import LiveRisk
+from opencustoms.settings import Settings
+from opencustoms.workspace import users
+from opencustoms.workspace.models import Role, User
+
+SESSION_COOKIE = "oc_session"
+SESSION_MAX_AGE = 12 * 3600
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Workspace:
+    """What every request handler needs: settings, engine, the session signer and the
+    risk engine in force (model, rules, capacity)."""
+
+    settings: Settings
+    engine: Engine
+    signer: URLSafeTimedSerializer
+    risk: LiveRisk
+    extras: dict[str, Any]
+
+
+async def get_ws(request: Request) -> Workspace:
+    # async: a sync dependency would cost a thread-pool hop on every request.
+    ws: Workspace = request.app.state.ws
+    return ws
+
+
+WS = Annotated[Workspace, Depends(get_ws)]
+
+
+def make_session(ws: Workspace, user: User) -> tuple[str, str]:
+    """Return (cookie value, csrf token) for a freshly logged-in user."""
+    csrf = secrets.token_urlsafe(24)
+    return ws.signer.dumps({"uid": user.id, "csrf": csrf}), csrf
+
+
+def read_session(ws: Workspace, cookie: str | None) -> dict[str, Any] | None:
+    if not cookie:
+        return None
+    try:
+        data = ws.signer.loads(cookie, max_age=SESSION_MAX_AGE)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) and "uid" in data else None
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(
+        status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": "Bearer"}
+    )
+
+
+async def optional_user(request: Request, ws: WS) -> User | None:
+    """The authenticated user, or None; enforces CSRF on cookie-authenticated writes."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("Authorization header must be 'Bearer <token>'")
+        user = _token_user(ws, token.strip())
+        if user is None:
+            raise _unauthorized("invalid or expired token")
+        return user
+    session = read_session(ws, request.cookies.get(SESSION_COOKIE))
+    if session is None:
+        return None
+    user = users.get_user(engine=ws.engine, user_id=int(session["uid"]))
+    if user is None:
+        return None
+    if request.method not in SAFE_METHODS:
+        sent = request.headers.get("x-csrf-token")
+        if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")
+        ):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+        if not sent or not hmac.compare_digest(sent, str(session.get("csrf", ""))):
+            raise HTTPException(status.HTTP_403_FORBIDDEN, detail="missing or bad CSRF token")
+    request.state.csrf = session.get("csrf")
+    return user
+
+
+def _token_user(ws: Workspace, token: str) -> User | None:
+    # Tokens are looked up on every API call; a tiny cache keeps single-score requests
+    # cheap under load. Entries expire quickly so a revoked token stops working soon.
+    import time
+
+    cache: dict[str, tuple[float, User | None]] = ws.extras.setdefault("token_cache", {})
+    hit = cache.get(token)
+    now = time.monotonic()
+    if hit and now - hit[0] < 30:
+        return hit[1]
+    user = users.user_for_token(engine=ws.engine, token=token)
+    if len(cache) > 10_000:
+        cache.clear()
+    cache[token] = (now, user)
+    return user
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    if user is None:
+        raise _unauthorized("authentication required")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require(*roles: Role) -> Callable[..., Any]:
+    """Dependency factory: the current user must have one of ``roles``."""
+    allowed = frozenset(roles)
+
+    async def dep(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                detail=f"role {user.role.value!r} may not do this "
+                f"(allowed: {', '.join(sorted(r.value for r in allowed))})",
+            )
+        return user
+
+    return dep
+
+
+STAFF = (Role.OFFICER, Role.SUPERVISOR, Role.ANALYST, Role.ADMIN)
+Staff = Annotated[User, Depends(require(*STAFF))]
+Writer = Annotated[User, Depends(require(Role.OFFICER, Role.SUPERVISOR, Role.ADMIN))]
+Supervisor = Annotated[User, Depends(require(Role.SUPERVISOR, Role.ADMIN))]
+Admin = Annotated[User, Depends(require(Role.ADMIN))]
+AnyUser = CurrentUser
+
+
+def check_office(user: User, office: str | None) -> None:
+    """Refuse with 404 (not 403) so other offices' declarations are not even confirmed."""
+    if not user.can_read_office(office):
+        raise NotFound("not found")
+
+
+def check_office_write(user: User, office: str | None) -> None:
+    if user.role == Role.ADMIN:
+        return
+    if user.role in (Role.OFFICER, Role.SUPERVISOR) and office == user.office:
+        return
+    raise Forbidden(
+        f"role {user.role.value!r} of office {user.office} may not "
+        f"change declarations of office {office}"
+    )
+
+
+def known_office(ws: Workspace, user: User, office: str) -> None:
+    """404 for an unknown office and for an office the user may not read."""
+    if not users.office_exists(engine=ws.engine, office=office):
+        raise NotFound("not found")
+    check_office(user, office)
+
+
+def writable_item(ws: Workspace, user: User, declaration_id: str, item_no: int) -> str:
+    """The office of a stored item the user may change (404 unknown or unreadable, 403
+    readable but not writable)."""
+    office = office_of(engine=ws.engine, declaration_id=declaration_id, item_no=item_no)
+    if office is None:
+        raise NotFound("not found")
+    check_office(user, office)
+    check_office_write(user, office)
+    return office
+
+
+def require_role(user: User, *roles: Role, action: str) -> None:
+    """For routes whose role rule depends on the request (HTML forms): 403 otherwise."""
+    if user.role not in roles:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=f"your role may not {action}")

@@ -1,0 +1,83 @@
+"""The one place where errors become HTTP responses.
+
+Domain errors (``opencustoms.errors``) map to status codes: ``InvalidInput`` 422 with
+``detail[].loc`` naming the field (FastAPI's own validation shape), ``NotFound`` 404,
+``Forbidden`` 403, ``Conflict`` 409, ``Unavailable`` 503. Route functions raise domain
+errors or ``HTTPException``; they never build error responses themselves.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from opencustoms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
+
+STATUS: tuple[tuple[type[DomainError], int], ...] = (
+    (InvalidInput, 422),
+    (NotFound, 404),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (Unavailable, 503),
+)
+
+
+def status_of(exc: DomainError) -> int:
+    """HTTP status of a domain error (500 for a bare ``DomainError``).
+
+    >>> status_of(NotFound("no such office")), status_of(InvalidInput("lane", "unknown"))
+    (404, 422)
+    """
+    return next((code for kind, code in STATUS if isinstance(exc, kind)), 500)
+
+
+def field_errors(exc: InvalidInput, where: str = "body") -> list[dict[str, Any]]:
+    """An ``InvalidInput`` as FastAPI's validation error list (``loc`` names the field).
+
+    >>> field_errors(InvalidInput("rule.when", "must be a list"))[0]["loc"]
+    ['body', 'rule', 'when']
+    """
+    return [
+        {"loc": [where, *field.split(".")], "msg": reason, "type": "value_error"}
+        for field, reason in exc.problems
+    ]
+
+
+def _wants_html(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return (
+        not request.url.path.startswith("/api")
+        and "text/html" in accept
+        and request.query_params.get("format") != "json"
+    )
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 401 and _wants_html(request):
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        headers: dict[str, Any] = dict(exc.headers or {})
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        errors = [
+            {
+                "loc": list(e.get("loc", ())),
+                "msg": str(e.get("msg", "")),
+                "type": str(e.get("type", "value_error")),
+            }
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(DomainError)
+    async def domain_error(request: Request, exc: DomainError) -> Response:
+        if isinstance(exc, InvalidInput):
+            return JSONResponse({"detail": field_errors(exc)}, status_code=422)
+        return JSONResponse({"detail": str(exc) or "not found"}, status_code=status_of(exc))

@@ -1,0 +1,24 @@
+"""One router per domain. A new domain adds its module here (one import, one entry).
+
+Each module's ``router`` holds its API routes (``/api/...``, in the OpenAPI document) and,
+where the domain has pages, the page routes (``include_in_schema=False``); a module whose
+pages live apart exposes them as ``pages``.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from opencustoms.web.routes import declarations, hs, risk, session, tariff, workspace
+
+ROUTERS: tuple[APIRouter, ...] = (
+    workspace.router,
+    declarations.router,
+    declarations.pages,
+    risk.router,
+    tariff.router,
+    tariff.pages,
+    hs.router,
+    hs.pages,
+    session.router,
+)

@@ -1,0 +1,13 @@
+"""Risk routes, split by sub-resource: scoring and the model (``scores``), office queues
+and dashboards (``queue``), a declaration's assessment with the officers' decisions on it
+(``decisions``), officer rules and office capacity (``rules``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from opencustoms.web.routes.risk import decisions, queue, rules, scores
+
+router = APIRouter()
+for _module in (scores, queue, decisions, rules):
+    router.include_router(_module.router)

@@ -1,0 +1,152 @@
+"""End to end in Debian's Chromium (Playwright, never a downloaded browser): log in, open
+the queue, open a declaration, record a result, see the dashboard change. Screenshots at
+1280 px and tablet width go to test-artifacts/."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from opencustoms.settings import REPO_DIR, Settings
+
+from .conftest import OWN, PASSWORD, World, world_env
+
+pytestmark = pytest.mark.browser
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = REPO_DIR / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def live_server(world: World) -> Iterator[str]:
+    import uvicorn
+
+    from opencustoms.web.app import create_app
+
+    with world_env(world):
+        app = create_app(Settings())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (bash scripts/system-deps.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+def _kpi(page: object, name: str) -> str:
+    return page.inner_text(f"#kpi-{name}").strip()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("width,label", [(1280, "desktop"), (800, "tablet")])
+def test_officer_journey(
+    live_server: str, browser: object, world: World, width: int, label: str
+) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    shots = ARTIFACTS / "workspace"
+    shots.mkdir(exist_ok=True)
+    page = browser.new_page(viewport={"width": width, "height": 1000})  # type: ignore[attr-defined]
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    # Log in (a wrong password first: the form says so).
+    page.goto(f"{live_server}/queue")
+    assert "/login" in page.url
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", "wrong password")
+    page.click("button[type=submit]")
+    assert "Wrong username or password" in page.inner_text("main")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/queue")
+    page.screenshot(path=str(shots / f"queue-{label}.png"))
+    assert f"office {OWN}" in page.inner_text("h1")
+    # Filters and sorting.
+    page.select_option("select[name=lane]", "all")
+    page.select_option("select[name=status]", "open")
+    page.select_option("select[name=sort]", "date")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url("**sort=date**")
+    rows = page.locator("#queue tbody tr")
+    assert rows.count() > 0
+    # Dashboard before.
+    page.goto(f"{live_server}/dashboard")
+    page.wait_for_selector("#chart-hit .main-svg")
+    before = int(_kpi(page, "inspected"))
+    # Open an open declaration of the queue.
+    page.goto(f"{live_server}/queue?lane=all&status=open&sort=score")
+    link = page.locator("#queue tbody a").first
+    decl = link.inner_text().split("/")[0]
+    link.click()
+    page.wait_for_url(f"**/declarations/{decl}")
+    page.wait_for_selector("#lane")
+    assert page.inner_text("#score")
+    assert page.locator("#reasons li").count() >= 1
+    page.screenshot(path=str(shots / f"declaration-{label}.png"), full_page=True)
+    # Record a result through the HTMX form: a validation error first, then a real one.
+    form = page.locator("#inspection-1 form")
+    form.locator("select[name=fraud]").select_option("0")
+    form.locator("input[name=additional_duty]").fill("5000")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#inspection-1 .errors")
+    assert "additional_duty" in page.inner_text("#inspection-1 .errors")
+    form = page.locator("#inspection-1 form")
+    form.locator("select[name=fraud]").select_option("1")
+    form.locator("input[name=additional_duty]").fill("250000")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#inspection-result")
+    assert "fraud found" in page.inner_text("#inspection-result")
+    page.screenshot(path=str(shots / f"inspection-{label}.png"), full_page=True)
+    # The dashboard changed.
+    page.goto(f"{live_server}/dashboard")
+    page.wait_for_selector("#chart-hit .main-svg")
+    assert int(_kpi(page, "inspected")) == before + 1
+    page.screenshot(path=str(shots / f"dashboard-{label}.png"), full_page=True)
+    # Rules editor: live validation names the field.
+    page.goto(f"{live_server}/rules")
+    page.fill(
+        "#rule-yaml",
+        "id: BAD\noffice: '40'\nvalid_from: 2021-01-01\nwhen: []\n"
+        "action: {lane: purple}\nreason: x\ninstructions: y\nreference: z\n",
+    )
+    page.click("button:has-text('Validate')")
+    page.wait_for_selector("#rule-errors")
+    errs = page.inner_text("#rule-errors")
+    assert "when" in errs and "action.lane" in errs and "reason" in errs
+    page.screenshot(path=str(shots / f"rules-{label}.png"), full_page=True)
+    assert not errors, errors
+    page.close()
