@@ -384,11 +384,17 @@ def screening_set(
                 add(variant, bases[eid], eid, f"variant:{style}", same_person=True)
                 made += 1
     for kind in HARD_NEGATIVES:
-        made = 0
+        made, tries = 0, 0
+        # Persons: the negative must be nobody on the list. Companies share the core on
+        # purpose (same_company_core), so only the written name is checked below.
+        checked = kind not in ("homonym_other_birth", "same_company_core")
         while made < hard_per_kind:
+            tries += 1
+            if tries > 1000 * (hard_per_kind + 10):
+                raise RuntimeError(f"cannot make {hard_per_kind} hard negatives of kind {kind}")
             eid = rng.choice(targets)
             neg = _negative(kind, bases[eid], rng)
-            if neg is None or (kind != "homonym_other_birth" and _identity(neg) in seen):
+            if neg is None or (checked and _identity(neg) in seen):
                 continue
             text = _render_any(neg, rng)
             if kind != "homonym_other_birth" and _key(text) in owners:
