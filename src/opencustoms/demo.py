@@ -19,6 +19,7 @@ STEPS = (
     "opencustoms.hs.demo",
     "opencustoms.parcels.demo",
     "opencustoms.tradecrime.demo",
+    "opencustoms.screening.demo",
 )
 
 
