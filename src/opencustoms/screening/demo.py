@@ -43,9 +43,7 @@ def demo_step(*, console: Printer) -> None:
         f"{summary['matches']} matches at >= {summary['threshold']:.2f} "
         f"({summary['correct_pairs']} are planted variants) in {summary['seconds']:.1f} s"
     )
-    for row in table.itertuples():
-        console.print(
-            f"  {row.group:15} {int(row.flagged):3} of {int(row.parties):3} parties flagged"
-        )
-    for m in matches.head(3).itertuples():
-        console.print(f"  {m.score:.2f} {m.explanation[:150]}")
+    for group, flagged, parties in table[["group", "flagged", "parties"]].to_numpy().tolist():
+        console.print(f"  {group:15} {flagged:3} of {parties:3} parties flagged")
+    for score, explanation in matches[["score", "explanation"]].head(3).to_numpy().tolist():
+        console.print(f"  {score:.2f} {str(explanation)[:150]}")
