@@ -9,6 +9,7 @@ from typing import Any
 
 from rich.table import Table
 
+from opencustoms.risk.replay_report import replay_sections
 from opencustoms.risk.simulate import StrategyResult
 
 
@@ -111,6 +112,7 @@ retrained every week)</h2>
 <table><tr><th>strategy</th><th>weeks</th><th>precision</th><th>recall</th><th>revenue</th>
 </tr>{sims}</table>
 {"".join(parts)}
+{replay_sections(results)}
 </body></html>"""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body)
