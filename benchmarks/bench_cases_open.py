@@ -13,6 +13,7 @@ import resource
 import statistics
 import tempfile
 import time
+from pathlib import Path
 
 from opencustoms.cases.access import Actor
 from opencustoms.cases.alerts import IncomingAlert, import_alerts
@@ -38,6 +39,43 @@ def _alert(i: int, subject: str, typology: str, n_evidence: int, start: int = 0)
     )
 
 
+def web_page(url: str, case_id: int, repeat: int) -> None:
+    """The case page over HTTP (FastAPI test client, HTML and JSON), when the web face is
+    installed: what an officer waits for, template rendering included."""
+    try:
+        from fastapi.testclient import TestClient
+        from opencustoms.web.app import create_app
+    except ImportError:
+        print("web face not installed: case page over HTTP not measured")
+        return
+    from opencustoms.settings import Settings
+    from opencustoms.workspace.models import UserCreate
+    from opencustoms.workspace.users import create_user
+
+    settings = Settings(database_url=url, var_dir=Path(tempfile.mkdtemp()), secret_key="bench")
+    with TestClient(create_app(settings)) as client:
+        create_user(
+            engine=make_engine(url),
+            data=UserCreate(username="bench", password="bench-password", role="admin", office="10"),
+        )
+        token = client.post(
+            "/api/auth/token", json={"username": "bench", "password": "bench-password"}
+        ).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        for label, params in (("HTML", {}), ("JSON", {"format": "json"})):
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                r = client.get(f"/cases/{case_id}", headers=headers, params=params)
+                times.append(time.perf_counter() - t0)
+                assert r.status_code == 200, r.text[:200]
+            times.sort()
+            median, worst = statistics.median(times) * 1000, times[-1] * 1000
+            size = len(r.content) / 1024
+            print(f"GET /cases/{case_id} ({label}, {size:.0f} KiB): median {median:.0f} ms, "
+                  f"max {worst:.0f} ms")  # fmt: skip
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--background", type=int, default=20_000)
@@ -48,11 +86,9 @@ def main() -> None:
     url = args.postgres or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     migrate(url)
     engine = make_engine(url)
-    analyst = Actor(username="bench", role="analyst", office="10")
+    admin = Actor(username="bench", role="admin", office="10")
 
-    background = [
-        _alert(i, f"S{i}", "bg", 10, start=i * 10) for i in range(args.background)
-    ]
+    background = [_alert(i, f"S{i}", "bg", 10, start=i * 10) for i in range(args.background)]
     t0 = time.perf_counter()
     res = import_alerts(engine=engine, alerts=background, source="bench", office="40")
     t_import = time.perf_counter() - t0
@@ -66,13 +102,13 @@ def main() -> None:
         for k in range(5)
     ]
     import_alerts(engine=engine, alerts=big, source="bench2", office="40")
-    ids = [r.id for r in list_alerts(engine=engine, actor=analyst, source="bench2")[1]]
-    case = create_case(engine=engine, actor=analyst, alert_ids=ids)
+    ids = [r.id for r in list_alerts(engine=engine, actor=admin, source="bench2")[1]]
+    case = create_case(engine=engine, actor=admin, alert_ids=ids)
 
     times = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        detail = get_case(engine=engine, actor=analyst, case_id=case.id)
+        detail = get_case(engine=engine, actor=admin, case_id=case.id)
         times.append(time.perf_counter() - t0)
     linked = sum(len(v) for v in detail.evidence.values())
     times.sort()
@@ -84,10 +120,11 @@ def main() -> None:
     qt = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
-        list_alerts(engine=engine, actor=analyst, state="new", sort="score", limit=50)
+        list_alerts(engine=engine, actor=admin, state="new", sort="score", limit=50)
         qt.append(time.perf_counter() - t0)
     print(f"triage queue page (50 of {args.background:,}, by score): "
           f"median {statistics.median(qt) * 1000:.0f} ms")  # fmt: skip
+    web_page(url, case.id, args.repeat)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"database: {engine.dialect.name}; peak RSS {peak:.0f} MiB")
 

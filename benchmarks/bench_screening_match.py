@@ -18,6 +18,7 @@ import datetime as dt
 import os
 import time
 from collections import Counter
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -114,7 +115,8 @@ def svg(curves: dict[str, list[tuple[float, float, float]]], path: Path) -> None
     width, height, pad = 520, 420, 50
     colours = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" font-size="12">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        'font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
     ]
     x0, y0, w, h = pad, height - pad, width - 2 * pad, height - 2 * pad
@@ -196,7 +198,8 @@ def main() -> None:
                     "reference": f"logistic regression (C=10) on synthetic seed {args.tune_seed}: "
                     f"{len(keys_tune)} blocked candidate pairs, {len(truth_tune)} true",
                     "review_threshold": round(review, 3),
-                    "review_threshold_reference": "highest threshold with recall >= 0.97 on the tuning seed",
+                    "review_threshold_reference": "highest threshold with recall >= 0.97 "
+                    "on the tuning seed",
                     "bias": round(bias, 4),
                     "weights": {k: round(v, 4) for k, v in weights.items()},
                 },
@@ -218,8 +221,8 @@ def main() -> None:
         f"\ntest seed {args.test_seed}: {len(keys_test)} blocked candidate pairs in {seconds:.1f} s"
     )
     print(
-        "| method | threshold (tuned on seed %d) | precision | recall | best F1 (threshold, P, R) |"
-        % args.tune_seed
+        f"| method | threshold (tuned on seed {args.tune_seed}) | precision | recall "
+        "| best F1 (threshold, P, R) |"
     )
     print("|---|---|---|---|---|")
     for label, points, threshold in (
@@ -229,7 +232,8 @@ def main() -> None:
         p, r = at(points, threshold)
         f1, t, bp, br = best_f1(points)
         print(
-            f"| {label} | {threshold:.3f} | {p:.3f} | {r:.3f} | {f1:.3f} ({t:.2f}, {bp:.3f}, {br:.3f}) |"
+            f"| {label} | {threshold:.3f} | {p:.3f} | {r:.3f} "
+            f"| {f1:.3f} ({t:.2f}, {bp:.3f}, {br:.3f}) |"
         )
     svg({"name-evidence-v1": ours, "rapidfuzz token_sort_ratio": base}, OUT_SVG)
     print(f"\nPR curves: {OUT_SVG}")
@@ -250,10 +254,11 @@ def main() -> None:
         )
         print(f"| {group} | {len(parties)} | {ours_f} | {base_f} |")
     print(
-        "\nreliability on the test seed (is the score a probability?)\n| score band | pairs | share true |\n|---|---|---|"
+        "\nreliability on the test seed (is the score a probability?)\n"
+        "| score band | pairs | share true |\n|---|---|---|"
     )
     bands = np.linspace(0, 1, 6)
-    for lo, hi in zip(bands[:-1], bands[1:], strict=True):
+    for lo, hi in pairwise(bands):
         inside = [
             k in truth_test for k, s in ours_scores.items() if lo <= s < hi or (hi == 1 and s == 1)
         ]

@@ -79,6 +79,7 @@ def test_progressive_expansion_from_one_node(engine: Engine) -> None:
 def test_evidence_seeds_resolve_transfers_to_wallets(engine: Engine) -> None:
     make_world(engine, hub_declarations=3)
     seeds = seeds_from_evidence(
-        engine=engine, evidence={"va_transfers": ["T1", "T2"], "declarations": ["D1"]}
+        engine=engine,
+        evidence={"va_transfers": ["T1", "T2"], "declarations": ["D1"], "links": ["P1 - C1"]},
     )
     assert seeds == {"W1": "wallet", "W2": "wallet", "D1": "declaration"}

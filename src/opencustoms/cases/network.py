@@ -403,9 +403,9 @@ def build_network(
 def seeds_from_evidence(
     *, engine: Engine, evidence: dict[str, list[str]], config: NetworkConfig | None = None
 ) -> dict[str, str]:
-    """Node ids to start from, with their types: evidence ids that are nodes (declarations,
-    parcels, ...; typed by ``evidence_types``) and both ends of evidence ids that are edges
-    (a virtual-asset transfer's two wallets)."""
+    """Node ids to start from, with their types: evidence ids that are nodes (the kinds in
+    ``evidence_types``: declarations, parcels, ...) and both ends of evidence ids that are
+    edges (a virtual-asset transfer's two wallets); other kinds seed nothing."""
     config = config or load_config()
     seeds: dict[str, str] = {}
     edge_kinds: dict[str, _Source] = {}
@@ -415,8 +415,11 @@ def seeds_from_evidence(
     for kind, ids in evidence.items():
         found = edge_kinds.get(kind)
         if found is None or found.spec.id is None:
-            typ = config.evidence_types.get(kind, "entity")
-            seeds.update({i: typ for i in ids if i not in seeds})
+            # Kinds whose ids are not node ids (a detector's path strings, say) stay
+            # evidence in the case file but do not seed the graph.
+            if kind in config.evidence_types:
+                typ = config.evidence_types[kind]
+                seeds.update({i: typ for i in ids if i not in seeds})
             continue
         spec, t, id_column = found.spec, found.table, found.spec.id
         with engine.connect() as conn:

@@ -92,10 +92,14 @@ def prepare(valid: pd.DataFrame) -> pd.DataFrame:
     # HS code: as given, else the most common one given for the same description.
     hs6_idx, hs6_uniq = _codes(valid["hs_code"].astype("string[pyarrow]").str[:6])
     given = hs6_idx >= 0
-    pairs = pd.Series(1, index=pd.MultiIndex.from_arrays([p["desc"][given], hs6_idx[given]]))
-    top = pairs.groupby(level=[0, 1]).size().sort_values().groupby(level=0).tail(1)
-    usual = pd.Series(top.index.get_level_values(1), index=top.index.get_level_values(0))
-    filled = p["desc"].map(usual).fillna(-1).to_numpy(dtype=np.int64)
+    desc = p["desc"].to_numpy()
+    width = len(hs6_uniq) + 1
+    pair_counts = np.bincount(
+        desc[given] * width + hs6_idx[given], minlength=(desc.max(initial=0) + 1) * width
+    )
+    counts = pair_counts.reshape(-1, width)
+    usual = np.where(counts.max(axis=1) > 0, counts.argmax(axis=1), -1)
+    filled = usual[desc]
     p["hs"] = np.where(given, hs6_idx, filled)
     p["hs_filled"] = ~given & (p["hs"] >= 0)
     names = np.array([*hs6_uniq, None], dtype=object)
@@ -107,12 +111,11 @@ def prepare(valid: pd.DataFrame) -> pd.DataFrame:
         np.where(p["hs"] >= 0, p["hs"], len(hs6_uniq))
     ]
     days = p["day"].to_numpy()
-    limit = np.zeros(len(p))
     us = (valid["departure_country"] == "US").fillna(False).to_numpy(dtype=bool)
-    for d in np.unique(days):
-        lim = de_minimis_usd(np.datetime64(int(d), "D").astype(object))
-        on = days == d
-        limit[on] = np.where(is_food[on], lim["food"], np.where(us[on], lim["us"], lim["general"]))
+    day_ids, uniq_days = pd.factorize(days)
+    lims = [de_minimis_usd(np.datetime64(int(d), "D").astype(object)) for d in uniq_days]
+    by_kind = {k: np.array([lim[k] for lim in lims])[day_ids] for k in ("food", "us", "general")}
+    limit = np.where(is_food, by_kind["food"], np.where(us, by_kind["us"], by_kind["general"]))
     p["limit"] = limit
     return p
 

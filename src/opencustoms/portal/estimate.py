@@ -27,6 +27,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
 
@@ -111,6 +112,12 @@ class Estimate:
     thresholds: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
+        """JSON-ready view; computed once per estimate (pages re-open shared links often),
+        so treat it as read-only."""
+        return self._payload
+
+    @cached_property
+    def _payload(self) -> dict[str, Any]:
         return {
             "query": {**self.query.__dict__, "date": self.query.date.isoformat()},
             "share_query": self.query.share_query(),

@@ -8,6 +8,7 @@ import html
 from pathlib import Path
 from typing import Any
 
+from opencustoms.risk.replay_report import replay_sections
 from opencustoms.risk.simulate import StrategyResult
 
 
@@ -84,6 +85,7 @@ retrained every week)</h2>
 <table><tr><th>strategy</th><th>weeks</th><th>precision</th><th>recall</th><th>revenue</th>
 </tr>{sims}</table>
 {"".join(parts)}
+{replay_sections(results)}
 </body></html>"""
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(body)

@@ -112,12 +112,37 @@ def ascii_tokens(text: str) -> list[str]:
     return [token for token in _SPLIT.split(latin) if token]
 
 
+def _is_textual(form: str) -> bool:
+    # "(주)" and "㈜" transliterate to the syllable "ju", which ends many Korean given
+    # names (민주): such forms are only removed as written, never as a token.
+    return any(not ch.isalnum() and not ch.isspace() and ch not in ".,-" for ch in form)
+
+
+@lru_cache(maxsize=1)
+def _textual_forms() -> tuple[str, ...]:
+    forms = [e["form"] for e in _load_yaml("legal_forms.yaml")["forms"] if _is_textual(e["form"])]
+    return tuple(sorted(forms, key=len, reverse=True))
+
+
+def _strip_textual_forms(text: str) -> tuple[str, list[str]]:
+    removed = []
+    text = text.strip()
+    for form in _textual_forms():
+        if text.startswith(form) and len(text) > len(form):
+            text = text[len(form) :].strip()
+            removed.append(form)
+        if text.endswith(form) and len(text) > len(form):
+            text = text[: -len(form)].strip()
+            removed.append(form)
+    return text, removed
+
+
 @lru_cache(maxsize=1)
 def _legal_forms() -> tuple[tuple[tuple[str, ...], str], ...]:
     forms = []
     for entry in _load_yaml("legal_forms.yaml")["forms"]:
         tokens = tuple(ascii_tokens(entry["form"]))
-        if tokens:
+        if tokens and not _is_textual(entry["form"]):
             forms.append((tokens, entry["form"]))
     # Longest first, so "Co., Ltd." is removed whole before "Co".
     forms.sort(key=lambda item: -len(item[0]))
@@ -207,10 +232,14 @@ def _translate_business_words(text: str) -> str:
 def name_form(text: str) -> NameForm:
     """Normalise one written name (cached: lists repeat aliases and parties repeat names).
 
-    >>> name_form("광명무역 주식회사").tokens
-    ('gwang', 'myeong', 'trading')
+    >>> name_form("광명무역 주식회사").tokens, name_form("(주)광명무역").tokens
+    (('gwang', 'myeong', 'trading'), ('gwang', 'myeong', 'trading'))
+    >>> name_form("장민주").tokens, name_form("장민주").organisation
+    (('jang', 'min', 'ju'), False)
     """
-    tokens, removed = _strip_legal_forms(ascii_tokens(_translate_business_words(text)))
+    bare, textual = _strip_textual_forms(text)
+    tokens, removed = _strip_legal_forms(ascii_tokens(_translate_business_words(bare)))
+    removed = textual + removed
     return NameForm(
         text=text,
         tokens=tuple(tokens),

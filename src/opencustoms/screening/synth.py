@@ -233,79 +233,6 @@ def _variant(style: str, b: sn.Base, listed: str, rng: random.Random) -> str | N
     return None
 
 
-def _negative(kind: str, b: sn.Base, rng: random.Random) -> sn.Base | None:
-    """A different synthetic name close to ``b`` (``kind`` of HARD_NEGATIVES)."""
-    maker = {
-        "ko-person": sn.korean_person,
-        "ru-person": sn.russian_person,
-        "cn-person": sn.chinese_person,
-        "ko-org": sn.korean_org,
-        "ru-org": sn.russian_org,
-        "cn-org": sn.chinese_org,
-        "hub-org": sn.hub_org,
-    }[b.kind]
-    new = maker(rng) if b.kind != "hub-org" else sn.hub_org(rng, b.country)
-    person = b.schema == "Person"
-    if kind == "same_surname" and person:
-        new.parts["surname"] = b.parts["surname"]
-    elif kind == "same_given_name" and person:
-        new.parts["given"] = b.parts["given"]
-    elif (
-        kind == "one_syllable_apart"
-        and b.kind in ("ko-person", "cn-person")
-        and len(b.parts["given"]) == 2
-    ):
-        pool = sn.KO_SYLLABLES if b.kind == "ko-person" else sn.CN_GIVEN
-        other = rng.choice([s for s in pool if s not in b.parts["given"]])
-        new.parts = {"surname": b.parts["surname"], "given": b.parts["given"][0] + other}
-    elif kind == "homonym_other_birth" and person:
-        new.parts = dict(b.parts)
-        while new.birth_date[:4] == b.birth_date[:4]:
-            new.birth_date = sn._birth(rng)
-        new.country = b.country
-        new.native = b.native
-        return new
-    elif kind == "same_company_core" and not person:
-        new.parts["core"] = b.parts["core"]
-        if b.kind == "hub-org":
-            new.parts["trade"] = rng.choice(
-                [t for t in sn.HUB_WORDS[b.country][1] if t != b.parts["trade"]]
-            )
-        elif b.kind == "ru-org":
-            suffix = rng.choice([x for x in sn.RU_ORG_SUFFIX if x != b.parts["suffix"]])
-            new.parts.update(
-                prefix=b.parts["prefix"], suffix=suffix, core=b.parts["prefix"] + suffix
-            )
-        elif "trade" in new.parts:
-            new.parts["trade"] = rng.choice(
-                [
-                    t
-                    for t in (sn.KO_ORG_TRADES if b.kind == "ko-org" else sn.CN_TRADES)
-                    if t != b.parts["trade"]
-                ]
-            )
-    else:
-        return None
-    new.country = b.country if rng.random() < 0.7 else new.country
-    new.native = _native(new)
-    return new
-
-
-def _native(b: sn.Base) -> str:
-    p = b.parts
-    if b.kind in ("ko-person", "cn-person"):
-        return p["surname"] + p["given"]
-    if b.kind == "ru-person":
-        return f"{p['surname']} {p['given']} {p['patronymic']}"
-    if b.kind == "ko-org":
-        return f"{p['core']}{p['trade']}회사"
-    if b.kind == "cn-org":
-        return f"{p['city']}{p['core']}{p['trade']}有限公司"
-    if b.kind == "ru-org":
-        return f"{p['legal']} «{p['core']}»"
-    return f"{p['core']} {p['trade']} {p['legal']}"
-
-
 _RENDER_STYLES: tuple[str, ...] = (
     "hangul",
     "korean_romanisation",
@@ -384,11 +311,17 @@ def screening_set(
                 add(variant, bases[eid], eid, f"variant:{style}", same_person=True)
                 made += 1
     for kind in HARD_NEGATIVES:
-        made = 0
+        made, tries = 0, 0
+        # Persons: the negative must be nobody on the list. Companies share the core on
+        # purpose (same_company_core), so only the written name is checked below.
+        checked = kind not in ("homonym_other_birth", "same_company_core")
         while made < hard_per_kind:
+            tries += 1
+            if tries > 1000 * (hard_per_kind + 10):
+                raise RuntimeError(f"cannot make {hard_per_kind} hard negatives of kind {kind}")
             eid = rng.choice(targets)
-            neg = _negative(kind, bases[eid], rng)
-            if neg is None or (kind != "homonym_other_birth" and _identity(neg) in seen):
+            neg = sn.negative_of(kind, bases[eid], rng)
+            if neg is None or (checked and _identity(neg) in seen):
                 continue
             text = _render_any(neg, rng)
             if kind != "homonym_other_birth" and _key(text) in owners:

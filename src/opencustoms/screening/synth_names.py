@@ -283,3 +283,77 @@ def cn_org_latin(b: Base, rng: random.Random, *, city: bool = True) -> str:
     legal = rng.choice(["Co., Ltd.", "Company Limited", "Co. Ltd", "Limited"])
     name = f"{core} {CN_TRADES[b.parts['trade']]} {legal}"
     return f"{CN_CITIES[b.parts['city']]} {name}" if city else name
+
+
+# --- hard negatives ----------------------------------------------------------------------
+def negative_of(kind: str, b: Base, rng: random.Random) -> Base | None:
+    """A different synthetic name close to ``b`` (``kind`` of HARD_NEGATIVES)."""
+    maker = {
+        "ko-person": korean_person,
+        "ru-person": russian_person,
+        "cn-person": chinese_person,
+        "ko-org": korean_org,
+        "ru-org": russian_org,
+        "cn-org": chinese_org,
+        "hub-org": hub_org,
+    }[b.kind]
+    new = maker(rng) if b.kind != "hub-org" else hub_org(rng, b.country)
+    person = b.schema == "Person"
+    if kind == "same_surname" and person:
+        new.parts["surname"] = b.parts["surname"]
+    elif kind == "same_given_name" and person:
+        new.parts["given"] = b.parts["given"]
+    elif (
+        kind == "one_syllable_apart"
+        and b.kind in ("ko-person", "cn-person")
+        and len(b.parts["given"]) == 2
+    ):
+        pool = KO_SYLLABLES if b.kind == "ko-person" else CN_GIVEN
+        other = rng.choice([s for s in pool if s not in b.parts["given"]])
+        new.parts = {"surname": b.parts["surname"], "given": b.parts["given"][0] + other}
+    elif kind == "homonym_other_birth" and person:
+        new.parts = dict(b.parts)
+        while new.birth_date[:4] == b.birth_date[:4]:
+            new.birth_date = _birth(rng)
+        new.country = b.country
+        new.native = b.native
+        return new
+    elif kind == "same_company_core" and not person:
+        new.parts["core"] = b.parts["core"]
+        if b.kind == "hub-org":
+            new.parts["trade"] = rng.choice(
+                [t for t in HUB_WORDS[b.country][1] if t != b.parts["trade"]]
+            )
+        elif b.kind == "ru-org":
+            suffix = rng.choice([x for x in RU_ORG_SUFFIX if x != b.parts["suffix"]])
+            new.parts.update(
+                prefix=b.parts["prefix"], suffix=suffix, core=b.parts["prefix"] + suffix
+            )
+        elif "trade" in new.parts:
+            new.parts["trade"] = rng.choice(
+                [
+                    t
+                    for t in (KO_ORG_TRADES if b.kind == "ko-org" else CN_TRADES)
+                    if t != b.parts["trade"]
+                ]
+            )
+    else:
+        return None
+    new.country = b.country if rng.random() < 0.7 else new.country
+    new.native = native_of(new)
+    return new
+
+
+def native_of(b: Base) -> str:
+    p = b.parts
+    if b.kind in ("ko-person", "cn-person"):
+        return p["surname"] + p["given"]
+    if b.kind == "ru-person":
+        return f"{p['surname']} {p['given']} {p['patronymic']}"
+    if b.kind == "ko-org":
+        return f"{p['core']}{p['trade']}회사"
+    if b.kind == "cn-org":
+        return f"{p['city']}{p['core']}{p['trade']}有限公司"
+    if b.kind == "ru-org":
+        return f"{p['legal']} «{p['core']}»"
+    return f"{p['core']} {p['trade']} {p['legal']}"

@@ -277,8 +277,8 @@ def _finish(
     if reasons:
         ok[list(reasons)] = False
     cols = [c for c in typed.columns if c != "row_number"]
-    h = pd.util.hash_pandas_object(typed[cols].astype("string"), index=False).to_numpy()
-    keys = typed[list(key)].astype("string").copy()
+    h = pd.util.hash_pandas_object(typed[cols], index=False).to_numpy()
+    keys = typed[list(key)].copy()
     keys["h"], keys["pos"] = h, np.arange(len(typed))
     valid = keys[ok]
     first = valid.groupby(list(key), sort=False, dropna=False)[["h", "pos"]].transform("first")

@@ -20,6 +20,7 @@ STEPS = (
     "opencustoms.cli.demo.hs",
     "opencustoms.parcels.demo",
     "opencustoms.tradecrime.demo",
+    "opencustoms.screening.demo",
 )
 
 
