@@ -118,10 +118,12 @@ class BlockingIndex:
             return []
         arrays = [self._postings[k] for k in keys]
         weights = np.repeat([self._idf[k] for k in keys], [len(a) for a in arrays])
-        totals = np.bincount(np.concatenate(arrays), weights=weights, minlength=len(self.forms))
-        hit = np.flatnonzero(totals)
-        if len(hit) > self.top_k:
-            hit = hit[np.argpartition(-totals[hit], self.top_k)[: self.top_k]]
+        # Sum per name over the few hundred postings only (not a list-sized array).
+        names, where = np.unique(np.concatenate(arrays), return_inverse=True)
+        totals = np.bincount(where, weights=weights)
+        if len(names) > self.top_k:
+            names = names[np.argpartition(-totals, self.top_k)[: self.top_k]]
+        hit = names
         # One C call per pre-score over all candidates (rapidfuzz.process.cdist): sorted
         # words (word order), joined words (spacing), word sets (a dropped word; less
         # credit, as "Kim" is a subset of every Kim).

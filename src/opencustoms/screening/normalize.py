@@ -66,9 +66,17 @@ def _load_yaml(name: str) -> Any:
         return yaml.safe_load(handle)
 
 
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff]")
+_HAN = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")
+_SYLLABLE = re.compile("[\uac00-\ud7a3\u4e00-\u9fff\u3400-\u4dbf]")
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+_OTHER_LETTER = re.compile(
+    "[^\\W\\d_\u0400-\u04ff\uac00-\ud7a3\u1100-\u11ff\u4e00-\u9fff\u3400-\u4dbf]"
+)
+
+
 def _is_syllabic(char: str) -> bool:
-    code = ord(char)
-    return 0xAC00 <= code <= 0xD7A3 or 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF
+    return _SYLLABLE.match(char) is not None
 
 
 def script_of(text: str) -> str:
@@ -77,19 +85,18 @@ def script_of(text: str) -> str:
     >>> script_of("김정은"), script_of("张伟"), script_of("Иван"), script_of("Ivan")
     ('hangul', 'han', 'cyrillic', 'latin')
     """
-    seen: set[str] = set()
-    for char in text:
-        code = ord(char)
-        if 0xAC00 <= code <= 0xD7A3 or 0x1100 <= code <= 0x11FF:
-            seen.add("hangul")
-        elif 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF:
-            seen.add("han")
-        elif 0x0400 <= code <= 0x04FF:
-            seen.add("cyrillic")
-        elif char.isalpha():
-            seen.add("latin")
+    seen = [
+        name
+        for name, pattern in (
+            ("hangul", _HANGUL),
+            ("han", _HAN),
+            ("cyrillic", _CYRILLIC),
+            ("latin", _OTHER_LETTER),
+        )
+        if pattern.search(text)
+    ]
     if len(seen) == 1:
-        return seen.pop()
+        return seen[0]
     return "mixed" if seen else "latin"
 
 
@@ -104,9 +111,10 @@ def ascii_tokens(text: str) -> list[str]:
     (['zhang', 'wei', 'ming'], ['gwang', 'myeong', 'mu', 'yeog'], ['kim', 'ir', 'sen'])
     """
     # Syllables get spaces around them so each becomes its own token.
-    parts: list[str] = []
-    for char in text:
-        parts.append(f" {anyascii(char)} " if _is_syllabic(char) else char)
+    if _SYLLABLE.search(text) is None:
+        parts = [text]
+    else:
+        parts = [f" {anyascii(char)} " if _is_syllabic(char) else char for char in text]
     # Apostrophes render Cyrillic soft and hard signs (Yur'evich): part of the word.
     latin = _APOSTROPHES.sub("", anyascii("".join(parts)).lower())
     return [token for token in _SPLIT.split(latin) if token]
@@ -194,13 +202,40 @@ def _same_form(tokens: list[str], form: tuple[str, ...]) -> bool:
     )
 
 
+Form = tuple[tuple[str, ...], str]
+
+
+@lru_cache(maxsize=1)
+def _edge_index() -> tuple[dict[str, list[Form]], list[Form]]:
+    """Forms by their first and by their last word, and the forms a typo may hide (a
+    long first or last word): only those are compared with each name's edges."""
+    by_edge: dict[str, list[Form]] = {}
+    fuzzy: list[Form] = []
+    for item in _legal_forms():
+        form = item[0]
+        for word in {form[0], form[-1]}:
+            by_edge.setdefault(word, []).append(item)
+        if len(form[0]) >= 6 or len(form[-1]) >= 6:
+            fuzzy.append(item)
+    return by_edge, fuzzy
+
+
+def _forms_at_edges(tokens: list[str]) -> list[Form]:
+    by_edge, fuzzy = _edge_index()
+    found = {*by_edge.get(tokens[0], ()), *by_edge.get(tokens[-1], ())}
+    for edge in (tokens[0], tokens[-1]):
+        if len(edge) >= 5:
+            found.update(f for f in fuzzy if edge[0] in (f[0][0][0], f[0][-1][0]))
+    return sorted(found, key=lambda item: (-len(item[0]), item[1]))
+
+
 def _strip_legal_forms(tokens: list[str]) -> tuple[list[str], list[str]]:
     """Remove legal forms at either end (repeatedly: 'OOO Tekhnosfera LLC')."""
     removed: list[str] = []
     changed = True
     while changed and tokens:
         changed = False
-        for form, label in _legal_forms():
+        for form, label in _forms_at_edges(tokens):
             size = len(form)
             if size >= len(tokens):
                 continue  # never strip a name down to nothing
@@ -221,7 +256,7 @@ def _business_words() -> tuple[tuple[str, str], ...]:
 
 
 def _translate_business_words(text: str) -> str:
-    if not any(_is_syllabic(char) for char in text):
+    if _SYLLABLE.search(text) is None:
         return text
     for native, english in _business_words():
         text = text.replace(native, f" {english} ")

@@ -14,13 +14,13 @@ decision it reuses, and does not come back to the queue.
 >>> loaded = Loaded(ListVersion("demo.csv", "ab" * 32, "v1", "2026-11-26"),
 ...                 [Entity("E1", "Company", "Tekhnosfera LLC", countries=("RU",))])
 >>> version_id = import_list(engine=engine, loaded=loaded)
->>> party = Party("P1", "OOO Technosfera", "RU")
+>>> party = Party("P1", "OOO Tekhnosfera", "RU")
 >>> screen_into_queue(engine=engine, parties=[party], threshold=0.5)["pending"]
 1
 >>> match_id = queue(engine=engine)[0]["id"]
 >>> decide(engine=engine, match_id=match_id, decision="false_positive", user="kim")["status"]
 'false_positive'
->>> again = screen_into_queue(engine=engine, parties=[Party("P2", "OOO Technosfera", "RU")],
+>>> again = screen_into_queue(engine=engine, parties=[Party("P2", "OOO Tekhnosfera", "RU")],
 ...                           threshold=0.5)
 >>> again["pending"], again["remembered"]
 (0, 1)

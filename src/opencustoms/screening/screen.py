@@ -2,7 +2,7 @@
 
 >>> from opencustoms.screening.lists import Entity, Party
 >>> index = BlockingIndex([Entity("E1", "Company", "Tekhnosfera LLC", ("ООО «Техносфера»",))])
->>> found = screen([Party("P1", "OOO Technosfera", "RU")], index, threshold=0.5)
+>>> found = screen([Party("P1", "OOO Tekhnosfera", "RU")], index, threshold=0.5)
 >>> [(m.party_id, m.entity_id, m.matched_name) for m in found]
 [('P1', 'E1', 'Tekhnosfera LLC')]
 """

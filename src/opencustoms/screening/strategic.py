@@ -18,9 +18,7 @@ x tier factor; groups at or above ``alert_threshold`` become alerts with an expl
 **sanctioned_counterparty.** Counterparty names of the declarations are screened against
 the list; each exporter x listed entity above the review threshold is one alert.
 
->>> import numpy as np
-import numpy as np
-import pandas as pd
+>>> import pandas as pd
 >>> lines = pd.DataFrame({"declaration_id": ["D1", "D2"], "item_no": [1, 1],
 ...     "direction": "export", "declaration_date": pd.to_datetime(["2023-01-05", "2024-03-01"]),
 ...     "company_id": ["KC1", "KC2"], "counterparty_name": ["Old Partner GmbH", "Tien Shan LLC"],
