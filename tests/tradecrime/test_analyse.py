@@ -54,3 +54,29 @@ def test_evidence_names_rows_of_the_world(result: Analysis) -> None:
     for ev in result.alerts["evidence"]:
         assert set(ev.get("declarations", [])) <= decl
         assert set(ev.get("va_transfers", [])) <= tx
+
+
+def test_review_lists_and_details_for_analysts_only(
+    result: Analysis, tmp_path: Path, world_dir: Path
+) -> None:
+    from opencustoms.alertfile import write_alerts
+    from opencustoms.errors import Forbidden, NotFound
+    from opencustoms.tradecrime.review import AlertBook
+
+    write_alerts(result.alerts, tmp_path / "alerts.parquet")
+    book = AlertBook.load(alerts_file=tmp_path / "alerts.parquet", world_dir=world_dir)
+    rows = book.find(role="analyst", typology="hwanchigi")
+    assert rows and {r["typology"] for r in rows} == {"hwanchigi"}
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    company = next(r for r in rows if r["subject_id"].startswith("KC"))
+    office = company["office"]
+    assert all(r["office"] == office for r in book.find(role="admin", office=office))
+    one = book.detail(role="analyst", alert_id=company["alert_id"])
+    assert one["evidence"]["va_transfers"] and one["timeline"] and one["graph"]["edges"]
+    for role in ("officer", "supervisor", "trader"):
+        with pytest.raises(Forbidden):
+            book.find(role=role)
+        with pytest.raises(Forbidden):
+            book.detail(role=role, alert_id=rows[0]["alert_id"])
+    with pytest.raises(NotFound):
+        book.detail(role="analyst", alert_id="nope")

@@ -12,6 +12,7 @@ MODULES = [
     "opencustoms.tradecrime.graph",
     "opencustoms.tradecrime.params",
     "opencustoms.tradecrime.pricing",
+    "opencustoms.tradecrime.review",
     "opencustoms.tradecrime.evaluate",
     "opencustoms.tradecrime.demo",
     "opencustoms.world.format",
