@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from opencustoms.cli.common import new_app, progress_bar
+from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 
 app = new_app(
     help="Import and export declarations: the data model, column profiles and ingestion.",
@@ -27,13 +28,23 @@ def ingest(
     progress: bool | None = typer.Option(
         None, "--progress/--no-progress", help="Progress bar on stderr (default: on a terminal)."
     ),
+    engine: str = ENGINE,
+    scheduler: str | None = SCHEDULER,
 ) -> None:
     """Store every valid row once; quarantine the rest with reasons (field + problem).
 
     Exit 0 when the file was read (even with quarantined rows); 2 with a one-line error
     when the file itself is unusable, in which case nothing is written; 3 when another
-    process is ingesting the same file. Rerunning an interrupted ingest resumes it.
+    process is ingesting the same file. Rerunning an interrupted ingest resumes it. A
+    partitioned Parquet directory is ingested file by file, each exactly once.
     """
+    if not single_file(file, engine, scheduler):
+        from opencustoms.scale.ingest import ingest_dataset
+
+        run_partitioned(
+            ingest_dataset, data=file, profile=profile, engine=engine, scheduler=scheduler
+        )
+        return
     from opencustoms.declarations.io import UnusableFileError
     from opencustoms.declarations.service import IngestBusyError, ingest_file
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from opencustoms.cli.common import fail
+from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 from opencustoms.errors import DomainError
 
 app = typer.Typer(
@@ -50,12 +52,28 @@ def screen(
     alerts: Path | None = typer.Option(
         None, "--alerts", help="Also write flagged parcels as an alert file (cases import)."
     ),
+    engine: str = ENGINE,
+    scheduler: str | None = SCHEDULER,
 ) -> None:
     """Screen every parcel: decision, typologies, calibrated score, reasons, duty and VAT.
 
     Exit 0 when the file was read (quarantined rows are counted); 2 with one `error:` line
-    when the file is unusable (e.g. a required column is missing: it is named).
+    when the file is unusable (e.g. a required column is missing: it is named). A
+    partitioned Parquet directory (one day per partition) is screened partition by
+    partition into a directory (one decisions file each, resumable).
     """
+    if not single_file(manifest, engine, scheduler):
+        if alerts is not None:
+            fail("alerts: --alerts takes a single manifest file, not a dataset")
+        from opencustoms.scale.parcels import screen_dataset
+
+        try:
+            run_partitioned(
+                screen_dataset, data=manifest, out=out, engine=engine, scheduler=scheduler
+            )
+        except DomainError as exc:
+            raise _fail(exc) from None
+        return
     from opencustoms.parcels.screen import screen_file, write_decisions
 
     try:

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from opencustoms.cli.common import fail, new_app
+from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 
 app = new_app(
     help="Risk targeting: features, models, officer rules, explanations, lanes and feedback.",
@@ -17,6 +18,30 @@ app = new_app(
 
 DATA = typer.Option(..., "--data", help="Declaration file (CSV/Parquet/JSONL); repeatable.")
 PROFILE = typer.Option("kcs", "--profile", help="Ingest profile of the files.")
+LABEL_SHARE = typer.Option(
+    None,
+    "--label-share",
+    help="Scarce-label premise: only this share (0-1] of the labelled past keeps its labels "
+    "(the rest counts as uninspected). Default: every label kept.",
+)
+LABEL_SEED = typer.Option(0, "--label-seed", help="Seed of the label protocol.")
+LABEL_POLICY = typer.Option(
+    "random",
+    "--label-policy",
+    help="random (a uniform share) | model (top scores of a prior selection system plus a "
+    "flagged 10% random audit)",
+)
+
+
+def _protocol(share: float | None, seed: int, policy: str) -> Any:
+    """The label protocol of the flags (None: fully labelled); bad values exit 2."""
+    from opencustoms.risk.labels import LabelProtocol
+
+    if share is None:
+        if policy != "random":
+            fail("label_policy: needs --label-share")
+        return None
+    return LabelProtocol(share=share, seed=seed, policy=policy)
 
 
 def _load(data: list[Path], profile: str) -> Any:
@@ -51,15 +76,24 @@ def train(
     profile: str = PROFILE,
     out: Path = typer.Option(..., "--out", help="Artefact directory to write."),
     seed: int = typer.Option(42, help="Random seed of the models."),
+    label_share: float = LABEL_SHARE,
+    label_seed: int = LABEL_SEED,
+    label_policy: str = LABEL_POLICY,
 ) -> None:
     """Train fraud, critical (and revenue, when labelled) models; write the artefact."""
     from opencustoms.risk.artefact import train as train_model
+    from opencustoms.risk.labels import PROTOCOL_COLUMNS, apply_label_share
     from opencustoms.settings import get_settings
 
+    protocol = _protocol(label_share, label_seed, label_policy)
     frame = _load(data, profile)
+    if protocol is not None:
+        frame = apply_label_share(frame, protocol).drop(columns=list(PROTOCOL_COLUMNS))
     model = train_model(
         frame, seed=seed, n_threads=get_settings().n_threads, sources=[str(p) for p in data]
     )
+    if protocol is not None:
+        model.metadata["label_protocol"] = protocol.as_dict()
     model.save(out, compile_native=True)
     meta = model.metadata
     typer.echo(
@@ -73,6 +107,7 @@ def train(
                 "out": str(out),
                 "rows": meta["rows"],
                 "data_hash": meta["data_hash"],
+                **({"protocol": protocol.as_dict()} if protocol is not None else {}),
             }
         )
     )
@@ -84,9 +119,13 @@ def evaluate(
     data: list[Path] = DATA,
     profile: str = PROFILE,
     as_json: bool = typer.Option(False, "--json", help="Last line: the metrics as JSON."),
+    label_share: float = LABEL_SHARE,
+    label_seed: int = LABEL_SEED,
+    label_policy: str = LABEL_POLICY,
 ) -> None:
     """precision@k, recall@k, revenue@k (k = 1, 2, 5, 10 %) and AUC; fraud, critical and per
-    office (model scores, every row ranked)."""
+    office (model scores, every row ranked). With --label-share only the protocol's kept
+    labels of the data are evaluated against (what an administration could measure)."""
     from rich.console import Console
 
     from opencustoms.cli.tables import metrics_table
@@ -97,28 +136,54 @@ def evaluate(
         m = load(model)
     except ArtefactError as exc:
         fail(str(exc))
+    protocol = _protocol(label_share, label_seed, label_policy)
     frame = _load(data, profile)
+    if protocol is not None:
+        from opencustoms.risk.labels import PROTOCOL_COLUMNS, apply_label_share
+
+        frame = apply_label_share(frame, protocol).drop(columns=list(PROTOCOL_COLUMNS))
     if frame["fraud"].notna().sum() == 0:
         fail("the data has no fraud labels to evaluate against")
     result = evaluate_frame(frame, model=m)
     Console().print(metrics_table(result))
     if as_json:
+        if protocol is not None:  # without the flags the output stays exactly as before
+            result["protocol"] = protocol.as_dict()
         typer.echo(json.dumps(result))
 
 
 @app.command()
 def score(
     model: Path = typer.Option(..., "--model", help="Artefact directory."),
-    data: Path = typer.Option(..., "--data", help="Declaration file to score."),
+    data: Path = typer.Option(
+        ..., "--data", help="Declaration file, or a partitioned Parquet directory."
+    ),
     profile: str = PROFILE,
-    out: Path = typer.Option(..., "--out", help="Output Parquet file."),
+    out: Path = typer.Option(..., "--out", help="Output Parquet file (directory for a dataset)."),
     explain: str = typer.Option(
         "auto",
         help="Model factors for: all | selected (non-green) | none | auto (all up to "
         "50,000 rows, else selected); rules and data notes are always given",
     ),
+    engine: str = ENGINE,
+    scheduler: str | None = SCHEDULER,
 ) -> None:
-    """Score a file: one output row per input row with score, lane and reasons."""
+    """Score a file: one output row per input row with score, lane and reasons. A
+    directory is scored partition by partition (one output file each, resumable)."""
+    if not single_file(data, engine, scheduler):
+        from opencustoms.scale.risk import score_dataset
+
+        run_partitioned(
+            score_dataset,
+            data=data,
+            out=out,
+            model=model,
+            profile=profile,
+            explain_mode=explain,
+            engine=engine,
+            scheduler=scheduler,
+        )
+        return
     from opencustoms.risk.artefact import ArtefactError, load
     from opencustoms.risk.batch import score_file
 
@@ -141,14 +206,19 @@ def simulate(
     start: str = typer.Option(..., "--start", help="First replayed day, YYYY-MM-DD."),
     budget: float = typer.Option(0.10, "--budget", help="Share of each week inspected."),
     strategy: list[str] = typer.Option(
-        None, "--strategy", help="model | model+random | model+uncertainty (default: all)"
+        None,
+        "--strategy",
+        help="model | model+random | model+uncertainty | model+thompson | frozen (default: all)",
     ),
     weeks: int = typer.Option(None, "--weeks", help="Replay at most this many weeks."),
     seed: int = typer.Option(42, help="Random seed."),
     as_json: bool = typer.Option(False, "--json", help="Last line: the summary as JSON."),
+    label_share: float = LABEL_SHARE,
+    label_seed: int = LABEL_SEED,
+    label_policy: str = LABEL_POLICY,
 ) -> None:
     """Replay week by week: score, inspect within budget, reveal only inspected labels,
-    retrain; compare strategies."""
+    retrain; compare strategies (frozen: never retrained) with the weekly drift watch."""
     import datetime as dt
 
     from rich.console import Console
@@ -162,6 +232,7 @@ def simulate(
         dt.date.fromisoformat(start)
     except ValueError:
         fail(f"--start: {start!r} is not a YYYY-MM-DD date")
+    protocol = _protocol(label_share, label_seed, label_policy)
     frame = _load(data, profile)
     try:
         results = run(
@@ -172,16 +243,29 @@ def simulate(
             seed=seed,
             n_threads=get_settings().n_threads,
             weeks=weeks,
+            labels=protocol,
         )
     except ValueError as exc:
         fail(str(exc))
     Console().print(simulation_table(results))
     if as_json:
+        from opencustoms.risk.labels import LabelProtocol
+
         summary = {name: r.summary() for name, r in results.items()}
         weekly = {name: r.weeks for name, r in results.items()}
-        typer.echo(
-            json.dumps({"budget": budget, "start": start, "weekly": weekly, "strategies": summary})
-        )
+        drift = {name: r.drift for name, r in results.items()}
+        n_weeks = max((len(r.weeks) for r in results.values()), default=0)
+        used = (protocol or LabelProtocol()).as_dict()
+        out = {
+            "budget": budget,
+            "start": start,
+            "weeks": n_weeks,
+            "protocol": {**used, "budget": budget, "start": start, "seed": seed},
+            "weekly": weekly,
+            "strategies": summary,
+            "drift": drift,
+        }
+        typer.echo(json.dumps(out, default=float))
 
 
 @app.command()
@@ -277,3 +361,47 @@ def check_rules(
     typer.echo(
         f"{len(rs.rules)} rules, {len(rs.watchlists)} watchlists in {len(rs.files)} files: valid"
     )
+
+
+@app.command()
+def drift(
+    model: Path = typer.Option(..., "--model", help="Artefact directory."),
+    reference: list[Path] = typer.Option(
+        ..., "--reference", help="The model's training-window data; repeatable."
+    ),
+    data: list[Path] = DATA,
+    profile: str = PROFILE,
+    as_json: bool = typer.Option(False, "--json", help="Last line: weeks and alerts as JSON."),
+) -> None:
+    """Drift watch per office and week: PSI of the main features and of the score against
+    the training window, inspection hit rate against the model's expectation (labelled
+    rows count as inspected), and alerts when retraining or a rule review is due."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from opencustoms.risk.artefact import ArtefactError, load
+    from opencustoms.risk.drift import drift_watch
+
+    try:
+        m = load(model)
+    except ArtefactError as exc:
+        fail(str(exc))
+    result = drift_watch(m, _load(reference, profile), _load(data, profile))
+    table = Table(title=f"Drift watch ({len(result['alerts'])} alerts)")
+    for col in ("week", "office", "rows", "PSI score", "inspected", "found", "expected", "alert"):
+        table.add_column(col, justify="left" if col in ("week", "office", "alert") else "right")
+    for r in result["weeks"]:
+        if r["office"] == "ALL" or r["alert"] in ("retrain", "review"):
+            table.add_row(
+                r["week"],
+                r["office"],
+                str(r["rows"]),
+                f"{r['psi_score']:.3f}",
+                str(r["inspected"]),
+                str(r["found"]),
+                f"{r['expected']:.1f}",
+                r["alert"] or "",
+            )
+    Console().print(table)
+    if as_json:
+        typer.echo(json.dumps(result, default=float))

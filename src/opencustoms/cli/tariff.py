@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from opencustoms.cli.common import fail, new_app
+from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 
 app = new_app(
     help="Tariff and tax engine: dated rates, duty and tax calculation, US tariff exposure.",
@@ -83,9 +84,19 @@ def calc_file(
         "currency, date [, quantity, fta, proof_of_origin, supplier, "
         "personal_use, list_clearance].",
     ),
-    out: Path = typer.Option(..., "--out", help="Output file (.csv or .parquet)."),
+    out: Path = typer.Option(
+        ..., "--out", help="Output file (.csv or .parquet); a directory for a dataset."
+    ),
+    engine: str = ENGINE,
+    scheduler: str | None = SCHEDULER,
 ) -> None:
-    """Compute duty and taxes for every line of a file (vectorised)."""
+    """Compute duty and taxes for every line of a file (vectorised). A partitioned Parquet
+    directory is computed partition by partition (one output file each, resumable)."""
+    if not single_file(file, engine, scheduler):
+        from opencustoms.scale.tariff import calc_dataset
+
+        run_partitioned(calc_dataset, data=file, out=out, engine=engine, scheduler=scheduler)
+        return
     import pandas as pd
 
     from opencustoms.tariff.service import batch
