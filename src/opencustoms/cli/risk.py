@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from opencustoms.cli.common import fail, new_app
+from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 
 app = new_app(
     help="Risk targeting: features, models, officer rules, explanations, lanes and feedback.",
@@ -154,16 +155,35 @@ def evaluate(
 @app.command()
 def score(
     model: Path = typer.Option(..., "--model", help="Artefact directory."),
-    data: Path = typer.Option(..., "--data", help="Declaration file to score."),
+    data: Path = typer.Option(
+        ..., "--data", help="Declaration file, or a partitioned Parquet directory."
+    ),
     profile: str = PROFILE,
-    out: Path = typer.Option(..., "--out", help="Output Parquet file."),
+    out: Path = typer.Option(..., "--out", help="Output Parquet file (directory for a dataset)."),
     explain: str = typer.Option(
         "auto",
         help="Model factors for: all | selected (non-green) | none | auto (all up to "
         "50,000 rows, else selected); rules and data notes are always given",
     ),
+    engine: str = ENGINE,
+    scheduler: str | None = SCHEDULER,
 ) -> None:
-    """Score a file: one output row per input row with score, lane and reasons."""
+    """Score a file: one output row per input row with score, lane and reasons. A
+    directory is scored partition by partition (one output file each, resumable)."""
+    if not single_file(data, engine, scheduler):
+        from opencustoms.scale.risk import score_dataset
+
+        run_partitioned(
+            score_dataset,
+            data=data,
+            out=out,
+            model=model,
+            profile=profile,
+            explain_mode=explain,
+            engine=engine,
+            scheduler=scheduler,
+        )
+        return
     from opencustoms.risk.artefact import ArtefactError, load
     from opencustoms.risk.batch import score_file
 
