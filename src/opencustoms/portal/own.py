@@ -73,8 +73,8 @@ def my_declarations(
     """The caller's declaration items (importer or declarant), newest first, with status
     in trader words and the duty and taxes due computed by the tariff engine."""
     from opencustoms.declarations.models import declarations as d
+    from opencustoms.risk.detail import trader_statuses
     from opencustoms.tariff.service import TariffInputError, calculate_many
-    from opencustoms.workspace.queries import trader_statuses
 
     if not caller.trader_ids or not _has(engine, "declarations"):
         return {"total": 0, "items": []}

@@ -20,7 +20,7 @@ from itsdangerous import URLSafeTimedSerializer
 from opencustoms import db
 from opencustoms.risk.live import LiveRisk
 from opencustoms.settings import Settings, get_settings
-from opencustoms.web import errors
+from opencustoms.web import errors, i18n
 from opencustoms.web.auth import Workspace
 from opencustoms.web.routes import ROUTERS
 from opencustoms.workspace.users import prepare_database
@@ -91,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(i18n.LanguageMiddleware)
     return app
 
 

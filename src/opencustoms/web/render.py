@@ -12,9 +12,11 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.templating import Jinja2Templates
 from markupsafe import escape
 
+from opencustoms.web import i18n
 from opencustoms.workspace.models import User
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
+i18n.install(TEMPLATES.env)
 
 
 def wants_json(request: Request) -> bool:

@@ -18,7 +18,7 @@ STEPS = (
     "opencustoms.cli.demo.risk",
     "opencustoms.cli.demo.tariff",
     "opencustoms.cli.demo.hs",
-    "opencustoms.parcels.demo",
+    "opencustoms.cli.demo.parcels",
     "opencustoms.tradecrime.demo",
     "opencustoms.screening.demo",
 )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from opencustoms.web.routes import declarations, hs, risk, session, tariff, workspace
+from opencustoms.web.routes import declarations, hs, portal, risk, session, tariff, workspace
 
 ROUTERS: tuple[APIRouter, ...] = (
     workspace.router,
@@ -21,4 +21,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     hs.router,
     hs.pages,
     session.router,
+    portal.router,
 )
