@@ -7,7 +7,7 @@ import pandas as pd
 
 from opencustoms.tradecrime.entities import Resolver, normalise
 from opencustoms.tradecrime.graph import EntityGraph
-from opencustoms.world.generate import GeneratedWorld
+from opencustoms.world.base import GeneratedWorld
 from opencustoms.world.names import spelling_variant
 
 

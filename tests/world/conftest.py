@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from opencustoms.world.generate import GeneratedWorld, generate
+from opencustoms.world.base import GeneratedWorld
+from opencustoms.world.generate import generate
 
 
 @pytest.fixture(scope="session")

@@ -12,8 +12,9 @@ import pytest
 
 from opencustoms.errors import InvalidInput
 from opencustoms.world import generate as gen
+from opencustoms.world.base import GeneratedWorld
 from opencustoms.world.format import DECLARATION_COLUMNS, FILES, TABLES
-from opencustoms.world.generate import GeneratedWorld, generate
+from opencustoms.world.generate import generate
 
 TYPOLOGIES = {
     "export_proceeds_unrepatriated",

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import typer
 
-from opencustoms.cli.world import fail
+from opencustoms.cli.common import fail, new_app
 
-app = typer.Typer(
-    help="Trade-crime analytics: illegal FX, TBML, hwanchigi, circular trade, rerouting.",
-    no_args_is_help=True,
-)
+app = new_app(help="Trade-crime analytics: illegal FX, TBML, hwanchigi, circular trade, rerouting.")
 
 
 @app.command()
@@ -34,7 +31,7 @@ def analyse(
         result = run(world_dir)
         write_alerts(result.alerts, out)
     except DomainError as exc:
-        fail(exc)
+        fail(" ".join(str(exc).split()))
     quarantined = result.world.quarantine
     q_path = out.with_name(f"{out.stem}.quarantine.csv")
     if len(quarantined):
@@ -98,7 +95,7 @@ def evaluate(
         result = run(world_dir)
         labels, negatives = load_truth(world_dir)
     except (DomainError, FileNotFoundError) as exc:
-        fail(exc)
+        fail(" ".join(str(exc).split()))
     ours = score(result.alerts, labels, negatives, typologies=TYPOLOGIES)
     base = score(baseline(result.data), labels, negatives, typologies=TYPOLOGIES)
     seconds = round(time.perf_counter() - started, 1)
@@ -149,7 +146,7 @@ def calibrate(
         result = run(world_dir, curves={})
         labels, _ = load_truth(world_dir)
     except (DomainError, FileNotFoundError) as exc:
-        fail(exc)
+        fail(" ".join(str(exc).split()))
     fitted = calibration.fit(result.candidates, labels, seed=seed, scale=scale)
     calibration.save(fitted)
     for t, c in fitted["curves"].items():

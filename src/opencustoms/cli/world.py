@@ -7,15 +7,10 @@ from pathlib import Path
 
 import typer
 
-app = typer.Typer(
-    help="Synthetic trade worlds: generate and validate a world folder.", no_args_is_help=True
-)
+from opencustoms.cli.common import fail, new_app
 
-
-def fail(exc: Exception) -> None:
-    """One ``error:`` line and exit 2 (domain errors name the field)."""
-    typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
-    raise typer.Exit(2)
+# domain errors (opencustoms.errors) end a command with exit 2 and one `error:` line
+app = new_app(help="Synthetic trade worlds: generate and validate a world folder.")
 
 
 @app.command()
@@ -43,7 +38,7 @@ def generate(
             )
             counts = world.write(out)
     except (DomainError, ValueError) as exc:
-        fail(exc)
+        fail(" ".join(str(exc).split()))
     seconds = round(time.perf_counter() - started, 1)
     if as_json:
         typer.echo(json.dumps({"counts": counts, "seconds": seconds}))
@@ -68,7 +63,7 @@ def validate(
     try:
         world = read_world(folder)
     except DomainError as exc:
-        fail(exc)
+        fail(" ".join(str(exc).split()))
     summary = world.summary()
     if quarantine is not None and len(world.quarantine):
         world.quarantine.to_csv(quarantine, index=False)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from opencustoms.world.base import GeneratedWorld
 from opencustoms.world.fx import mean_rate
-from opencustoms.world.generate import GeneratedWorld
 from opencustoms.world.names import person_names
 from opencustoms.world.population import Population
 

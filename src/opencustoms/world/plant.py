@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opencustoms.world.generate import GeneratedWorld
+from opencustoms.world.base import GeneratedWorld
 from opencustoms.world.population import (
     SHELL_COUNTRIES,
     Population,

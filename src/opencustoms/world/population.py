@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.settings import PACKAGE_DATA_DIR
-from opencustoms.world.generate import GeneratedWorld
+from opencustoms.world.base import GeneratedWorld
 from opencustoms.world.names import foreign_company_names, korean_company_names, person_names
 
 INDUSTRIES = (
@@ -292,7 +292,8 @@ def stream(
 
 
 def build(world: GeneratedWorld, rng: np.random.Generator, scale: float) -> Population:
-    """Companies, persons, links and all trade streams (background, typologies, negatives)."""
+    """Companies, persons, links and the background trade streams (``plant.py`` then
+    alters some of them into typologies and their look-alikes)."""
     pop = _companies(world, rng, scale)
     _persons(world, pop, rng)
     for company, role, industry in zip(
@@ -302,9 +303,10 @@ def build(world: GeneratedWorld, rng: np.random.Generator, scale: float) -> Popu
             stream(pop, rng, str(company), "import", str(industry))
         if role in ("export", "both"):
             stream(pop, rng, str(company), "export", str(industry))
-    from opencustoms.world import plant
+    return pop
 
-    plant.plant_streams(world, pop, rng, scale)
+
+def register_companies(world: GeneratedWorld, pop: Population) -> None:
+    """Write the companies table (after the typologies marked some firms listed)."""
     world.add_rows("companies", pop.kr.drop(columns="role"))
     world.add_rows("companies", pop.foreign.drop(columns="spare"))
-    return pop

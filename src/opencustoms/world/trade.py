@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opencustoms.world.base import GeneratedWorld
 from opencustoms.world.fx import mean_rate
-from opencustoms.world.generate import GeneratedWorld
 from opencustoms.world.names import spelling_variant
 from opencustoms.world.population import Population, goods_catalogue
 
