@@ -41,7 +41,8 @@ def main() -> None:
     from opencustoms.parcels.evaluate import evaluate_files
 
     if args.calibrate_seed is not None:
-        from opencustoms.parcels.scoring import calibrate_files, save_calibration
+        from opencustoms.parcels.evaluate import calibrate_files
+        from opencustoms.parcels.scoring import save_calibration
 
         tune, tune_labels = month(args.calibrate_seed, args.days, args.per_day)
         source = {"generator_seed": args.calibrate_seed, "days": args.days, "per_day": args.per_day}

@@ -7,14 +7,11 @@ from pathlib import Path
 
 import typer
 
-from opencustoms.cli.common import fail
+from opencustoms.cli.common import fail, new_app
 from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 from opencustoms.errors import DomainError
 
-app = typer.Typer(
-    help="E-commerce parcels: list clearance manifests, screening and synthetic data.",
-    no_args_is_help=True,
-)
+app = new_app(help="E-commerce parcels: list clearance manifests, screening and synthetic data.")
 
 
 def _fail(exc: Exception) -> typer.Exit:
@@ -107,7 +104,8 @@ def calibrate(
     seed: int = typer.Option(..., "--seed", help="The generator seed (recorded)."),
 ) -> None:
     """Fit the score calibration (data/parcels/calibration.yaml) on a tuning manifest."""
-    from opencustoms.parcels.scoring import calibrate_files, save_calibration
+    from opencustoms.parcels.evaluate import calibrate_files
+    from opencustoms.parcels.scoring import save_calibration
 
     try:
         cal = calibrate_files(

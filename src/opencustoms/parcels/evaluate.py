@@ -111,3 +111,16 @@ def evaluate_files(manifest: Path, labels: Path) -> dict[str, Any]:
     report["parcels"] = result.screened
     report["seconds"] = round(result.seconds, 2)
     return report
+
+
+def calibrate_files(manifest: Path, labels: Path, *, source: dict[str, Any]) -> dict[str, Any]:
+    """Fit the calibration on a generated manifest and its labels (a tuning seed)."""
+    from opencustoms.parcels.manifest import read_manifest
+    from opencustoms.parcels.scoring import fit
+    from opencustoms.parcels.screen import _dedupe, compute_features
+
+    valid, _, _ = _dedupe(read_manifest(manifest))
+    _, features = compute_features(valid)
+    lab = pd.read_parquet(labels) if labels.suffix == ".parquet" else pd.read_csv(labels, dtype=str)
+    codes = lab.set_index("parcel_id")["typologies"].reindex(valid["parcel_id"].astype(object))
+    return fit(features, pd.Series(codes.fillna("").to_numpy(), index=valid.index), source=source)

@@ -1,4 +1,4 @@
-"""Demo step: generate a month of parcels, store and screen it, print decisions per
+"""Demo step (cli face): generate a month of parcels, store and screen it, print decisions per
 typology, and the accuracy against the generator's labels next to the plain baseline.
 
 The console is anything with a ``print(str)`` method (the demo passes a rich Console);
