@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from opencustoms.web.routes import declarations, hs, portal, risk, session, tariff, workspace
+from opencustoms.web.routes import (
+    declarations,
+    hs,
+    portal,
+    risk,
+    screening,
+    session,
+    tariff,
+    workspace,
+)
 
 ROUTERS: tuple[APIRouter, ...] = (
     workspace.router,
@@ -21,5 +30,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     hs.router,
     hs.pages,
     session.router,
+    screening.router,
     portal.router,
 )
