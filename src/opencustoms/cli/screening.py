@@ -8,12 +8,12 @@ from pathlib import Path
 import typer
 from sqlalchemy import Engine
 
+from opencustoms.cli.common import new_app
 from opencustoms.errors import DomainError
 
-app = typer.Typer(
+app = new_app(
     help="Sanctions and strategic-goods screening: parties against lists, dual-use exports "
-    "to diversion hubs, the officers' review queue.",
-    no_args_is_help=True,
+    "to diversion hubs, the officers' review queue."
 )
 
 

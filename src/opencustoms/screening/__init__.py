@@ -5,5 +5,6 @@ scripts), ``index`` (blocking), ``matcher`` (name-evidence-v1: features, fitted 
 explanations), ``screen`` and ``service`` (file-level screening), ``review`` and ``models``
 (review queue, remembered decisions), ``strategic`` (dual-use goods to diversion hubs,
 sanctioned counterparties), ``synth``/``synth_names``/``synth_exports`` (synthetic data with
-planted truth and hard negatives), ``frames`` (exchange-format tables), ``demo``.
+planted truth and hard negatives), ``frames`` (exchange-format tables). The demo step
+is ``cli/demo/screening.py``.
 """

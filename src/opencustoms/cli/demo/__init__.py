@@ -20,7 +20,7 @@ STEPS = (
     "opencustoms.cli.demo.hs",
     "opencustoms.cli.demo.parcels",
     "opencustoms.tradecrime.demo",
-    "opencustoms.screening.demo",
+    "opencustoms.cli.demo.screening",
 )
 
 

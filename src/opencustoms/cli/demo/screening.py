@@ -1,4 +1,4 @@
-"""Demo step: screen the bundled synthetic demo list's parties and print the counts.
+"""Demo step (cli face): screen the bundled synthetic demo list's parties and print the counts.
 
 The console is anything with a ``print(str)`` method (the demo passes a rich Console); the
 domain does not import rich.
