@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.batch import score_file
-from opencustoms.risk.scoring import reasons_text
+from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.service import score_frame, score_one
 
 KNOWN = {

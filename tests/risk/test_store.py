@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 
 from opencustoms.db import Base, make_engine, migrate
 from opencustoms.declarations.service import ingest_file
-from opencustoms.risk import assessments, feedback, service
+from opencustoms.risk import assessments, feedback, retrain, service
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.models import risk_assessments, risk_inspections, risk_lane_overrides
 
@@ -129,7 +129,7 @@ def test_score_store_inspection_override_and_retrain(
     # Retraining: 2021 labels come only from recorded inspections.
     labels = feedback.inspection_labels(engine=store)
     assert labels.to_dict("records")[0]["critical_fraud"] == 2
-    new = feedback.retrain(engine=store, out=tmp_path / "retrained", labels_before="2021-01-01")
+    new = retrain.retrain(engine=store, out=tmp_path / "retrained", labels_before="2021-01-01")
     dec_rows = 0
     with store.connect() as conn:
         dec_rows = conn.execute(

@@ -339,7 +339,7 @@ def retrain(
 ) -> None:
     """Retrain from the store; labels only from recorded inspections."""
     from opencustoms.db import get_engine, migrate
-    from opencustoms.risk.feedback import retrain as run
+    from opencustoms.risk.retrain import retrain as run
 
     engine = get_engine()
     migrate(engine)

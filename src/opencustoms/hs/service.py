@@ -1,6 +1,6 @@
 """HS classification service: suggestions, officer feedback, misclassification flags.
 
->>> [c.hs6 for c in suggest(text="fresh boneless beef", top=3)][0]
+>>> [c.hs6 for c in suggest(text="fresh boneless beef", top=3, use_feedback=False)][0]
 '020130'
 """
 

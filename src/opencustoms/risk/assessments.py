@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, Select, Subquery, desc, func, select
 
 from opencustoms.declarations.models import declarations
+from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.models import risk_assessments, risk_inspections, risk_lane_overrides
-from opencustoms.risk.scoring import reasons_text
 
 Key = tuple[str, int]
 

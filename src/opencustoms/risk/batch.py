@@ -14,7 +14,8 @@ import pyarrow.parquet as pq
 
 from opencustoms.risk import service
 from opencustoms.risk.artefact import RiskModel
-from opencustoms.risk.scoring import check_frame, read_for_scoring, reasons_text
+from opencustoms.risk.explain import reasons_text
+from opencustoms.risk.scoring import check_frame, read_for_scoring
 
 OUTPUT_SCHEMA = pa.schema(
     [

@@ -212,3 +212,16 @@ def explain(
         items += [{"kind": "note", "text": t} for t in data_notes(row, stats, i)]
         out.append(items)
     return out
+
+
+def reasons_text(items: list[dict[str, Any]]) -> list[str]:
+    """Reasons as plain strings (rule reasons prefixed with the rule id)."""
+    out = []
+    for it in items:
+        if it["kind"] == "rule":
+            out.append(f"rule {it['rule_id']}: {it['text']}")
+        elif it["kind"] == "model":
+            out.append(f"{it['text']} ({it['effect']})")
+        else:
+            out.append(it["text"])
+    return out

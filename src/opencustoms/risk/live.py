@@ -19,10 +19,10 @@ from pydantic import BaseModel, Field
 
 from opencustoms.declarations.schema import Declaration
 from opencustoms.errors import Forbidden, InvalidInput, NotFound
-from opencustoms.risk import lanes, service
+from opencustoms.risk import lanes
+from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.lanes import CapacityFile, CapacityPlan, load_capacity
 from opencustoms.risk.rules import RuleSet, load_rules, validate_rule
-from opencustoms.risk.scoring import reasons_text
 from opencustoms.settings import Settings
 
 
@@ -91,6 +91,10 @@ class LiveRisk:
 
     def model(self) -> Any:
         """The risk model artefact in use (the risk service reloads it when it changes)."""
+        # LightGBM, scikit-learn and SciPy take seconds to import: a server starts without
+        # them and imports them with the first model it loads.
+        from opencustoms.risk import service
+
         return self._fresh("model", lambda: service.load_model(Path(self.settings.model_dir)))
 
     def rules(self) -> RuleSet:
@@ -121,6 +125,8 @@ class LiveRisk:
     def score_many(self, declarations: list[Declaration]) -> list[ScoreOut]:
         """Score declarations without storing them (lanes provisional, as if they arrived
         together; capacity and exploration apply when the store is scored)."""
+        from opencustoms.risk import service  # heavy: see ``model``
+
         scored = service.score_many(declarations, model=self.model(), rules=self.rules())
         return [
             ScoreOut(
@@ -223,6 +229,8 @@ class LiveRisk:
             self._cache.pop("rules_checked", None)
         # The risk service caches rule sets per directory for scoring the store; a rule
         # saved here must be in force for the next scoring run.
+        from opencustoms.risk import service  # heavy: see ``model``
+
         service.forget_rules()
         return "create" if rule_id is None else "update"
 

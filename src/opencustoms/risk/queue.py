@@ -12,10 +12,10 @@ from sqlalchemy import Engine, func, select
 
 from opencustoms.declarations.models import declarations as d
 from opencustoms.risk.assessments import current_ids, latest_ids
+from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.models import risk_assessments as ra
 from opencustoms.risk.models import risk_inspections as ri
 from opencustoms.risk.models import risk_lane_overrides as ov
-from opencustoms.risk.scoring import reasons_text
 
 
 class QueueFilter(BaseModel):

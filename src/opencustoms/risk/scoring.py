@@ -254,16 +254,3 @@ def score_records(
             }
         )
     return out
-
-
-def reasons_text(items: list[dict[str, Any]]) -> list[str]:
-    """Reasons as plain strings (rule reasons prefixed with the rule id)."""
-    out = []
-    for it in items:
-        if it["kind"] == "rule":
-            out.append(f"rule {it['rule_id']}: {it['text']}")
-        elif it["kind"] == "model":
-            out.append(f"{it['text']} ({it['effect']})")
-        else:
-            out.append(it["text"])
-    return out

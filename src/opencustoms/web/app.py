@@ -2,7 +2,7 @@
 
 >>> from fastapi.testclient import TestClient
 >>> from opencustoms.settings import Settings
->>> app = create_app(Settings(database_url="sqlite://"))
+>>> app = create_app(Settings(database_url="sqlite://", secret_key="doctest"))
 >>> TestClient(app).get("/healthz").json()["status"]
 'ok'
 """
