@@ -10,13 +10,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from opencustoms.web.routes import (
+    cases,
     declarations,
     hs,
     parcels,
     portal,
     risk,
+    screening,
     session,
     tariff,
+    tradecrime,
     workspace,
 )
 
@@ -32,5 +35,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     parcels.router,
     parcels.pages,
     session.router,
+    screening.router,
+    cases.router,
     portal.router,
+    tradecrime.router,
 )
