@@ -16,7 +16,7 @@ from opencustoms.cases.queue import dismiss, get_alert, list_alerts, triage
 from opencustoms.web.auth import WS, Staff
 from opencustoms.web.pagination import Page, PageParams, page_params
 from opencustoms.web.render import render
-from opencustoms.web.routes.cases.common import answer, body_doc, read_body
+from opencustoms.web.routes.cases.common import Id, answer, body_doc, read_body
 
 router = APIRouter(tags=["cases"])
 
@@ -70,14 +70,14 @@ def alerts_page(
 @router.get(
     "/alerts/{alert_id}", response_class=HTMLResponse, summary="One alert with its evidence"
 )
-def alert_page(request: Request, ws: WS, user: Staff, alert_id: int) -> Response:
+def alert_page(request: Request, ws: WS, user: Staff, alert_id: Id) -> Response:
     alert, evidence = get_alert(engine=ws.engine, actor=user, alert_id=alert_id)
     data = {"alert": alert, "evidence": evidence}
     return render(request, "cases/alert.html", data, user=user, nav="alerts")
 
 
 @router.post("/alerts/{alert_id}/triage", summary="Take an alert up for triage")
-def triage_alert(request: Request, ws: WS, user: Staff, alert_id: int) -> Response:
+def triage_alert(request: Request, ws: WS, user: Staff, alert_id: Id) -> Response:
     res = triage(engine=ws.engine, actor=user, alert_id=alert_id)
     return answer(request, res, then=f"/alerts/{alert_id}")
 
@@ -87,7 +87,7 @@ def triage_alert(request: Request, ws: WS, user: Staff, alert_id: int) -> Respon
     summary="Dismiss an alert without a case (reason required)",
     openapi_extra=body_doc(Dismissal),
 )
-async def dismiss_alert(request: Request, ws: WS, user: Staff, alert_id: int) -> Response:
+async def dismiss_alert(request: Request, ws: WS, user: Staff, alert_id: Id) -> Response:
     body = await read_body(request, Dismissal)
     res = await run_in_threadpool(
         dismiss, engine=ws.engine, actor=user, alert_id=alert_id, reason=body.reason

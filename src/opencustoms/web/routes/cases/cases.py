@@ -29,7 +29,7 @@ from opencustoms.errors import InvalidInput
 from opencustoms.web.auth import WS, Staff
 from opencustoms.web.pagination import Page, PageParams, page_params
 from opencustoms.web.render import render, wants_json
-from opencustoms.web.routes.cases.common import answer, body_doc, read_body
+from opencustoms.web.routes.cases.common import MAX_ID, Id, answer, body_doc, read_body
 from opencustoms.workspace import audit
 
 router = APIRouter(tags=["cases"])
@@ -38,7 +38,9 @@ MAX_UPLOAD = 64 * 1024 * 1024  # the policy's own limit is checked by the domain
 
 class CaseCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    alert_ids: list[int] = Field(min_length=1, max_length=1000, examples=[[12, 15]])
+    alert_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=1000, examples=[[12, 15]]
+    )
     title: str | None = Field(default=None, max_length=300)
     assignee: str | None = Field(default=None, max_length=64)
 
@@ -64,7 +66,7 @@ class AssignIn(BaseModel):
 
 class MergeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    other: int = Field(description="The case folded into this one")
+    other: int = Field(ge=1, le=MAX_ID, description="The case folded into this one")
 
 
 @router.get("/cases", response_class=HTMLResponse, summary="Cases the user may see")
@@ -105,7 +107,7 @@ async def open_case(request: Request, ws: WS, user: Staff) -> Response:
 
 
 @router.get("/cases/{case_id}", response_class=HTMLResponse, summary="A case (HTML or JSON)")
-def case_page(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
+def case_page(request: Request, ws: WS, user: Staff, case_id: Id) -> Response:
     case = get_case(engine=ws.engine, actor=user, case_id=case_id)
     data = {
         "case": case,
@@ -119,7 +121,7 @@ def case_page(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
     summary="Refer or close a case with its outcome; the detectors' labels follow",
     openapi_extra=body_doc(Decision),
 )
-async def case_decision(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
+async def case_decision(request: Request, ws: WS, user: Staff, case_id: Id) -> Response:
     body = await read_body(request, Decision)
     res = await run_in_threadpool(
         decide, engine=ws.engine, actor=user, case_id=case_id, **body.model_dump()
@@ -128,7 +130,7 @@ async def case_decision(request: Request, ws: WS, user: Staff, case_id: int) -> 
 
 
 @router.post("/cases/{case_id}/notes", summary="Add a note", openapi_extra=body_doc(NoteIn))
-async def case_note(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
+async def case_note(request: Request, ws: WS, user: Staff, case_id: Id) -> Response:
     body = await read_body(request, NoteIn)
     res = await run_in_threadpool(
         add_note, engine=ws.engine, actor=user, case_id=case_id, body=body.body
@@ -139,7 +141,7 @@ async def case_note(request: Request, ws: WS, user: Staff, case_id: int) -> Resp
 @router.post(
     "/cases/{case_id}/assign", summary="Assign to an officer", openapi_extra=body_doc(AssignIn)
 )
-async def case_assign(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
+async def case_assign(request: Request, ws: WS, user: Staff, case_id: Id) -> Response:
     body = await read_body(request, AssignIn)
     res = await run_in_threadpool(
         assign, engine=ws.engine, actor=user, case_id=case_id, assignee=body.assignee,
@@ -149,7 +151,7 @@ async def case_assign(request: Request, ws: WS, user: Staff, case_id: int) -> Re
 
 
 @router.post("/cases/{case_id}/investigate", summary="Start investigating")
-def case_investigate(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
+def case_investigate(request: Request, ws: WS, user: Staff, case_id: Id) -> Response:
     res = start_investigation(engine=ws.engine, actor=user, case_id=case_id)
     return answer(request, res, then=f"/cases/{case_id}")
 
@@ -159,7 +161,7 @@ def case_investigate(request: Request, ws: WS, user: Staff, case_id: int) -> Res
     summary="Fold another case into this one",
     openapi_extra=body_doc(MergeIn),
 )
-async def case_merge(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
+async def case_merge(request: Request, ws: WS, user: Staff, case_id: Id) -> Response:
     body = await read_body(request, MergeIn)
     res = await run_in_threadpool(
         merge_cases, engine=ws.engine, actor=user, into=case_id, other=body.other
@@ -169,7 +171,7 @@ async def case_merge(request: Request, ws: WS, user: Staff, case_id: int) -> Res
 
 @router.post("/cases/{case_id}/attachments", summary="Attach a file (typed by content)")
 async def case_attach(
-    request: Request, ws: WS, user: Staff, case_id: int, file: Annotated[UploadFile, File()]
+    request: Request, ws: WS, user: Staff, case_id: Id, file: Annotated[UploadFile, File()]
 ) -> Response:
     content = await file.read(MAX_UPLOAD + 1)
     if len(content) > MAX_UPLOAD:
@@ -182,7 +184,7 @@ async def case_attach(
 
 
 @router.get("/cases/{case_id}/attachments/{attachment_id}", summary="Download an attachment")
-def case_attachment(ws: WS, user: Staff, case_id: int, attachment_id: int) -> Response:
+def case_attachment(ws: WS, user: Staff, case_id: Id, attachment_id: Id) -> Response:
     meta, content = read_attachment(
         engine=ws.engine, actor=user, case_id=case_id, attachment_id=attachment_id
     )
@@ -203,7 +205,7 @@ def case_network_page(
     request: Request,
     ws: WS,
     user: Staff,
-    case_id: int,
+    case_id: Id,
     hops: Annotated[int, Query(ge=0, le=3)] = 1,
     expand: Annotated[str | None, Query(max_length=200)] = None,
     max_nodes: Annotated[int, Query(ge=1, le=2000)] = 500,
@@ -224,7 +226,7 @@ def case_network_page(
 
 
 @router.get("/cases/{case_id}/export", summary="The case file: HTML report, or JSON evidence")
-def case_export(request: Request, ws: WS, user: Staff, case_id: int) -> Response:
+def case_export(request: Request, ws: WS, user: Staff, case_id: Id) -> Response:
     data = case_file(engine=ws.engine, actor=user, case_id=case_id)
     audit.by_user(
         engine=ws.engine, user=user, action="case_exported", object_type=CASE,

@@ -3,9 +3,9 @@ model (one route serves the API and the page's forms), and answering either way.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Path, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ValidationError
@@ -14,6 +14,9 @@ from opencustoms.errors import InvalidInput
 from opencustoms.web.render import wants_json
 
 M = TypeVar("M", bound=BaseModel)
+# Ids are database integers: bounded so a huge number is a 422, not a driver overflow.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 async def read_body(request: Request, model: type[M], *, lists: tuple[str, ...] = ()) -> M:
