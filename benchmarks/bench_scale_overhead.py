@@ -61,19 +61,22 @@ def main() -> None:
             out["local"].append(execute(job, part, None, params).cpu_seconds)
             r = client.submit(execute, job, part, None, params, pure=False).result()
             out["dask"].append(r.cpu_seconds)
-    mean = {k: sum(v) / len(v) for k, v in out.items()}
-    print(
-        json.dumps(
-            {
-                "job": args.job,
-                "rows": part.rows,
-                "trim": args.trim,
-                "cpu_s": out,
-                "dask_over_local": round(mean["dask"] / mean["local"], 3),
-                "load": os.getloadavg(),
-            }
+        # printed before the cluster closes: a close timing out on a loaded machine
+        # must not lose the measurement
+        mean = {k: sum(v) / len(v) for k, v in out.items()}
+        print(
+            json.dumps(
+                {
+                    "job": args.job,
+                    "rows": part.rows,
+                    "trim": args.trim,
+                    "cpu_s": out,
+                    "dask_over_local": round(mean["dask"] / mean["local"], 3),
+                    "load": os.getloadavg(),
+                }
+            ),
+            flush=True,
         )
-    )
 
 
 if __name__ == "__main__":

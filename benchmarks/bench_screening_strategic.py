@@ -1,6 +1,7 @@
 """Strategic goods to risky destinations: recall and precision per exporter on generated worlds.
 
-    nice -n 10 uv run python benchmarks/bench_screening_strategic.py --tune-seed 1 --test-seed 2 --scale 0.5
+    nice -n 10 uv run python benchmarks/bench_screening_strategic.py \
+        --tune-seed 1 --test-seed 2 --scale 0.5
 
 Each world is the trade-crime world (``opencustoms.world.generate``) with the screening
 extension, so the core world's own exporters of listed goods (bearings, ICs, network gear to
@@ -67,7 +68,8 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=0.5)
     args = parser.parse_args()
     print(
-        f"load before: {os.getloadavg()[0]:.2f}; configured threshold {detector_config()['alert_threshold']}"
+        f"load before: {os.getloadavg()[0]:.2f}; "
+        f"configured threshold {detector_config()['alert_threshold']}"
     )
     results = {}
     for label, seed in (("tune", args.tune_seed), ("test", args.test_seed)):
@@ -97,8 +99,8 @@ def main() -> None:
         rule = plain_rule(world.tables["declarations"])
         tp = len(rule & positives)
         print(
-            f"| {label} | plain rule: listed goods x risky destination | {tp / max(len(rule), 1):.3f} "
-            f"| {tp / len(positives):.3f} | {len(rule)} |"
+            f"| {label} | plain rule: listed goods x risky destination "
+            f"| {tp / max(len(rule), 1):.3f} | {tp / len(positives):.3f} | {len(rule)} |"
         )
     world, positives, negatives, scores = results["test"]
     flagged = set(scores[scores >= chosen].index)

@@ -72,6 +72,11 @@ class Settings(BaseSettings):
         default=PACKAGE_DATA_DIR / "parcels" / "screening.yaml",
         description="Parcel screening thresholds, typology decisions and detector parameters.",
     )
+    parcels_upload_max_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1,
+        description="Largest manifest file the web upload accepts (bytes).",
+    )
     portal_base_url: str = Field(
         default="http://127.0.0.1:8000",
         description="Public address of the portal, used in links sent by e-mail.",

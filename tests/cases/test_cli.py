@@ -68,6 +68,6 @@ def test_errors_are_one_line_with_exit_2(tmp_path: Path) -> None:
         and err.strip() == "error: outcome: one of confirmed, false_positive, inconclusive"
     )
     code, _, err = _run("cases", "show", "42")
-    assert code == 2 and err.strip() == "error: notfound: case 42 not found"
+    assert code == 2 and err.strip() == "error: case 42 not found"
     code, _, err = _run("cases", "list", "--user", "nobody")
     assert code == 2 and err.strip() == "error: user: no workspace user 'nobody'"

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from opencustoms.cli.main import app
@@ -83,3 +84,22 @@ def test_unknown_engine_is_one_error_line(tmp_path: Path) -> None:
     assert res.output.strip().splitlines() == [
         "error: engine: must be one of local, dask, got 'spark'"
     ]
+
+
+@pytest.mark.slow
+def test_dask_without_an_address_starts_a_local_cluster(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from opencustoms.settings import get_settings
+
+    monkeypatch.setenv("OPENCUSTOMS_DASK_WORKERS", "1")
+    monkeypatch.setenv("OPENCUSTOMS_DASK_MEMORY_LIMIT", "2GiB")
+    get_settings.cache_clear()
+    data = _lines(tmp_path)
+    res = CliRunner().invoke(
+        app, ["tariff", "calc-file", str(data), "--out", str(tmp_path / "o"), "--engine", "dask"]
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.output.strip().splitlines()[-1])
+    assert summary["engine"] == "dask" and summary["workers"] == 1
+    assert summary["rows"] == sum(p.rows for p in discover(data))

@@ -133,3 +133,17 @@ def test_unusable_inputs_name_the_field(declarations_dataset: Path, tmp_path: Pa
         ingest_dataset(data=declarations_dataset, profile="nope")
     with pytest.raises(InvalidInput, match=r"^data: .* is not a directory"):
         calc_dataset(data=tmp_path / "missing", out=tmp_path / "o")
+
+
+def test_parcel_decisions_identical(cluster: str, tmp_path: Path) -> None:
+    from opencustoms.parcels.generator import generate
+    from opencustoms.scale.parcels import screen_dataset
+
+    manifest, _labels = generate(days=2, parcels_per_day=400, seed=3)
+    write_by_day(manifest, tmp_path / "in", column="arrival_date")
+    local = screen_dataset(data=tmp_path / "in", out=tmp_path / "l")
+    screen_dataset(data=tmp_path / "in", out=tmp_path / "d", engine="dask", scheduler=cluster)
+    a, b = read_output(tmp_path / "l"), read_output(tmp_path / "d")
+    assert len(a) == local.total("screened") and local.total("input") == len(manifest)
+    assert a["decision"].nunique() > 1 and (a["typologies"] != "").any()
+    pd.testing.assert_frame_equal(a, b)

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, func, select
 from opencustoms.cases.access import ActorLike, require_visible, visible_offices
 from opencustoms.cases.history import ALERT, record
 from opencustoms.cases.models import ALERT_STATES, AlertRow, EvidenceRow
-from opencustoms.db import session_scope
+from opencustoms.db import as_utc, session_scope
 from opencustoms.errors import Conflict, InvalidInput, NotFound
 
 SORTS = {
@@ -52,13 +52,8 @@ class AlertView(BaseModel):
     evidence_counts: dict[str, int] = {}
 
 
-def _aware(value: dt.datetime) -> dt.datetime:
-    # SQLite hands back naive datetimes for timezone-aware columns; everything stored is UTC.
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
 def view(row: AlertRow, *, now: dt.datetime, counts: dict[str, int] | None = None) -> AlertView:
-    due = _aware(row.due_at)
+    due = as_utc(row.due_at)
     active = row.state in ("new", "triage")
     left = (due - now).total_seconds() / 3600 if active else None
     return AlertView(
@@ -75,7 +70,7 @@ def view(row: AlertRow, *, now: dt.datetime, counts: dict[str, int] | None = Non
         office=row.office,
         state=row.state,
         merged_count=row.merged_count,
-        created_at=_aware(row.created_at),
+        created_at=as_utc(row.created_at),
         due_at=due,
         sla="done" if left is None else ("breached" if left < 0 else "open"),
         hours_left=None if left is None else round(left, 1),

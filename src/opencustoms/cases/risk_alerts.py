@@ -1,7 +1,8 @@
 """Risk lanes into the triage queue: every item currently in a lane the policy names (red
 and blue by default) becomes an alert of source ``risk``.
 
-The current lane is the latest supervisor override, else the latest assessment. An alert is
+The current lane is the latest supervisor override, else the latest assessment (the
+risk engine's definition: ``risk.assessments.latest_ids``). An alert is
 about the declaration (subject type ``declaration``); items of one declaration fold into
 one alert by the usual deduplication. The detector alert id is the assessment (or override)
 row, so running this twice changes nothing and a rescoring adds to the same matter.
@@ -11,25 +12,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, select
 
 from opencustoms.cases.access import SYSTEM, ActorLike
 from opencustoms.cases.alerts import ImportResult, IncomingAlert, import_alerts
 from opencustoms.cases.policy import Policy, load_policy
+from opencustoms.risk.assessments import latest_ids
 from opencustoms.risk.models import risk_assessments as ra
 from opencustoms.risk.models import risk_lane_overrides as ov
 from opencustoms.risk.scoring import reasons_text
 
 SOURCE = "risk"
-
-
-def _latest_ids(table: Any, office: str | None) -> Any:
-    q = select(func.max(table.c.id).label("id")).group_by(table.c.declaration_id, table.c.item_no)
-    if office is not None and "office_id" in table.c:
-        q = q.where(table.c.office_id == office)
-    return q.subquery()
 
 
 def lane_alerts(
@@ -45,7 +39,7 @@ def lane_alerts(
     policy = policy or load_policy()
     rule = policy.risk_lane_rule(on=on or dt.date.today())
     lanes = set(rule.lanes)
-    latest = _latest_ids(ra, office)
+    latest = latest_ids(ra, office=office)
     q = select(ra).join(latest, ra.c.id == latest.c.id)
     if date_from is not None:
         q = q.where(ra.c.declaration_date >= date_from)
@@ -53,7 +47,7 @@ def lane_alerts(
         q = q.where(ra.c.declaration_date <= date_to)
     with engine.connect() as conn:
         rows = {(r.declaration_id, r.item_no): r for r in conn.execute(q)}
-        latest_ov = _latest_ids(ov, None)
+        latest_ov = latest_ids(ov)
         overrides = {
             (r.declaration_id, r.item_no): r
             for r in conn.execute(select(ov).join(latest_ov, ov.c.id == latest_ov.c.id))

@@ -1,31 +1,28 @@
 """`opencustoms cases` commands: alert intake, the triage queue, cases and their decisions.
 
 Machine-readable output (``--json``): the last stdout line is JSON. Domain errors exit 2
-with one line ``error: <field>: <reason>``. ``--user NAME`` acts as that workspace user
-(their role and office apply); without it the command acts as the local operator ``cli``
-with the admin role, as anyone with shell access to the database could.
+with one line ``error: <field>: <reason>`` (``cli.common``). ``--user NAME`` acts as that
+workspace user (their role and office apply); without it the command acts as the local
+operator ``cli`` with the admin role, as anyone with shell access to the database could.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+from opencustoms.cli.common import fail, new_app, progress_bar
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from opencustoms.cases.access import ActorLike
 
-app = typer.Typer(
-    help="Alerts from every detector, triage, investigation cases, network, decisions.",
-    no_args_is_help=True,
-)
-T = TypeVar("T")
+app = new_app(help="Alerts from every detector, triage, investigation cases, network, decisions.")
 
 JSON = typer.Option(False, "--json", help="Print the result as JSON (last line).")
 USER = typer.Option(None, "--user", help="Act as this workspace user (role and office apply).")
@@ -51,26 +48,8 @@ def _actor(engine: Engine, username: str | None) -> ActorLike:
     with session_scope(engine) as s:
         row = s.scalars(select(UserRow).where(UserRow.username == username)).first()
         if row is None:
-            _fail(f"user: no workspace user {username!r}")
+            fail(f"user: no workspace user {username!r}")
         return Actor(username=row.username, role=row.role, office=row.office)
-
-
-def _fail(message: str) -> NoReturn:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
-
-
-def _call(fn: Callable[..., T], **kwargs: Any) -> T:
-    """Run a domain function; its errors become one ``error:`` line and exit code 2."""
-    from opencustoms.errors import DomainError, InvalidInput
-
-    try:
-        return fn(**kwargs)
-    except InvalidInput as exc:
-        _fail(f"{exc.field}: {exc.reason}")
-    except DomainError as exc:
-        kind = type(exc).__name__.lower()
-        _fail(f"{kind}: {exc}")
 
 
 def _emit(data: Any, as_json: bool, text: str) -> None:
@@ -89,26 +68,18 @@ def import_alerts_cmd(
     user: str = USER,
 ) -> None:
     """Load a detector's alert file into the triage queue, deduplicating."""
-    from rich.progress import Progress
-
     from opencustoms.alertfile import read_alerts
     from opencustoms.cases.alerts import import_alerts, incoming_from_frame
 
     engine = _engine()
     actor = _actor(engine, user)
-    frame = _call(read_alerts, path=file)
-    alerts = _call(incoming_from_frame, frame=frame)
-    with Progress(transient=True, disable=as_json) as bar:
-        task = bar.add_task("importing", total=len(alerts))
-        res = _call(
-            import_alerts,
-            engine=engine,
-            alerts=alerts,
-            source=source,
-            office=office,
-            actor=actor,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
-        )
+    frame = read_alerts(path=file)
+    alerts = incoming_from_frame(frame=frame)
+    with progress_bar("importing alerts", enabled=not as_json) as progress:
+        res = import_alerts(
+            engine=engine, alerts=alerts, source=source, office=office, actor=actor,
+            progress=progress,
+        )  # fmt: skip
     _emit(
         res.model_dump(),
         as_json,
@@ -133,9 +104,8 @@ def from_risk(
         try:
             dates.append(dt.date.fromisoformat(value) if value else None)
         except ValueError:
-            _fail(f"{name}: {value!r} is not an ISO date")
-    res = _call(
-        import_risk_lanes,
+            fail(f"{name}: {value!r} is not an ISO date")
+    res = import_risk_lanes(
         engine=engine,
         actor=_actor(engine, user),
         office=office,
@@ -164,8 +134,7 @@ def list_cmd(
     from opencustoms.cases.queue import list_alerts
 
     engine = _engine()
-    total, rows = _call(
-        list_alerts,
+    total, rows = list_alerts(
         engine=engine,
         actor=_actor(engine, user),
         typology=typology,
@@ -197,7 +166,7 @@ def triage_cmd(alert_id: int, as_json: bool = JSON, user: str = USER) -> None:
     from opencustoms.cases.queue import triage
 
     engine = _engine()
-    res = _call(triage, engine=engine, actor=_actor(engine, user), alert_id=alert_id)
+    res = triage(engine=engine, actor=_actor(engine, user), alert_id=alert_id)
     _emit(res.model_dump(mode="json"), as_json, f"alert {alert_id}: {res.state}")
 
 
@@ -212,9 +181,7 @@ def dismiss_cmd(
     from opencustoms.cases.queue import dismiss
 
     engine = _engine()
-    res = _call(
-        dismiss, engine=engine, actor=_actor(engine, user), alert_id=alert_id, reason=reason
-    )
+    res = dismiss(engine=engine, actor=_actor(engine, user), alert_id=alert_id, reason=reason)
     _emit(res.model_dump(mode="json"), as_json, f"alert {alert_id}: {res.state}")
 
 
@@ -230,8 +197,7 @@ def open_cmd(
     from opencustoms.cases.service import create_case
 
     engine = _engine()
-    res = _call(
-        create_case,
+    res = create_case(
         engine=engine,
         actor=_actor(engine, user),
         alert_ids=alert,
@@ -247,7 +213,7 @@ def show(case_id: int, as_json: bool = JSON, user: str = USER) -> None:
     from opencustoms.cases.service import get_case
 
     engine = _engine()
-    c = _call(get_case, engine=engine, actor=_actor(engine, user), case_id=case_id)
+    c = get_case(engine=engine, actor=_actor(engine, user), case_id=case_id)
     if as_json:
         typer.echo(c.model_dump_json())
         return
@@ -275,8 +241,7 @@ def decide_cmd(
     from opencustoms.cases.service import decide
 
     engine = _engine()
-    res = _call(
-        decide,
+    res = decide(
         engine=engine,
         actor=_actor(engine, user),
         case_id=case_id,
@@ -294,7 +259,7 @@ def note_cmd(case_id: int, text: str = typer.Option(...), user: str = USER) -> N
     from opencustoms.cases.service import add_note
 
     engine = _engine()
-    _call(add_note, engine=engine, actor=_actor(engine, user), case_id=case_id, body=text)
+    add_note(engine=engine, actor=_actor(engine, user), case_id=case_id, body=text)
     typer.echo(f"case {case_id}: note added")
 
 
@@ -304,10 +269,9 @@ def attach_cmd(case_id: int, file: Path, user: str = USER) -> None:
     from opencustoms.cases.attachments import add_attachment
 
     if not file.is_file():
-        _fail(f"file: {file}: no such file")
+        fail(f"file: {file}: no such file")
     engine = _engine()
-    res = _call(
-        add_attachment,
+    res = add_attachment(
         engine=engine,
         actor=_actor(engine, user),
         case_id=case_id,
@@ -328,8 +292,7 @@ def export_cmd(
     from opencustoms.cases.casefile import export_case
 
     engine = _engine()
-    paths = _call(
-        export_case,
+    paths = export_case(
         engine=engine,
         actor=_actor(engine, user),
         case_id=case_id,
@@ -347,7 +310,7 @@ def precision_cmd(
     from opencustoms.cases.feedback import precision
 
     engine = _engine()
-    rows = _call(precision, engine=engine, actor=_actor(engine, user), source=source, office=office)
+    rows = precision(engine=engine, actor=_actor(engine, user), source=source, office=office)
     for r in rows:
         typer.echo(r.model_dump_json())
 
@@ -366,7 +329,7 @@ def labels_cmd(
     elif out.suffix.lower() == ".csv":
         frame.to_csv(out, index=False)
     else:
-        _fail(f"out: {out.name}: expected a .csv or .parquet file")
+        fail(f"out: {out.name}: expected a .csv or .parquet file")
     typer.echo(json.dumps({"labels": len(frame), "out": str(out)}))
 
 

@@ -54,8 +54,10 @@ class StrategyResult:
     name: str
     weeks: list[dict[str, Any]] = field(default_factory=list)
     drift: list[dict[str, Any]] = field(default_factory=list)
+    # What "revenue" measures: real additional duty where the data has it, else the proxy.
+    revenue_source: str = "proxy: duty at stake (item price x tax rate)"
 
-    def summary(self) -> dict[str, float | int]:
+    def summary(self) -> dict[str, float | int | str]:
         df = pd.DataFrame(self.weeks)
         return {
             "precision": float(df["precision"].mean()),
@@ -66,6 +68,7 @@ class StrategyResult:
             "inspected": int(df["inspected"].sum()),
             "frauds_found": int(df["found"].sum()),
             "alerts": int(df["alert"].isin(["retrain", "review"]).sum()) if "alert" in df else 0,
+            "revenue_source": self.revenue_source,
         }
 
 
@@ -110,6 +113,8 @@ def simulate(
         model = train(known, seed=seed, n_threads=n_threads, with_critical=False)
         ref_score = reference_scores(model, past) if drift else None
         res = StrategyResult(name)
+        if "additional_duty" in future.columns and future["additional_duty"].notna().any():
+            res.revenue_source = "additional_duty (proxy where an inspected row has none)"
         for w in range(n_weeks):
             batch = future.loc[week_no == w].reset_index(drop=True)
             if batch.empty:

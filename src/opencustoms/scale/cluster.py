@@ -9,9 +9,10 @@ because pandas and the risk features hold the GIL for much of their time.
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -69,14 +70,20 @@ def connect(scheduler: str | None = None, spec: ClusterSpec | None = None) -> It
     spec = spec or ClusterSpec.from_settings()
     if spec.workers < 1 or spec.threads_per_worker < 1:
         raise InvalidInput("workers", "a LocalCluster needs at least one worker and thread")
-    with (
-        LocalCluster(
-            n_workers=spec.workers,
-            threads_per_worker=spec.threads_per_worker,
-            memory_limit=spec.memory_limit,
-            processes=True,
-            dashboard_address=":0",  # a free port: several clusters may share a host
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+    cluster = LocalCluster(
+        n_workers=spec.workers,
+        threads_per_worker=spec.threads_per_worker,
+        memory_limit=spec.memory_limit,
+        processes=True,
+        dashboard_address=":0",  # a free port: several clusters may share a host
+    )
+    client = Client(cluster)
+    try:
         yield client
+    finally:
+        # By now every finished partition is committed; a shutdown that times out on a
+        # loaded machine must not turn a completed job into a failed one (the worker
+        # processes are killed with their nanny anyway).
+        for close in (client.close, cluster.close):
+            with suppress(TimeoutError, OSError, RuntimeError, asyncio.CancelledError):
+                close()

@@ -11,7 +11,8 @@ Every list name and alias is indexed under keys made from its folded tokens:
 
 A query sums the inverse document frequency of the keys it shares with each name
 (``numpy.bincount`` over posting arrays), keeps the best ``top_k``, then a cheap
-rapidfuzz pre-score keeps the ``keep`` best for the full matcher. Keys held by more than
+rapidfuzz pre-score keeps the ``keep`` best, and only those within ``max_gap`` points of the
+best pre-score, for the full matcher. Keys held by more than
 ``max_share`` of all names (``kim``, ``trading``) are too common to block on and skipped.
 
 >>> from opencustoms.screening.lists import Entity
@@ -77,9 +78,10 @@ class BlockingIndex:
         keep: int = 4,
         min_cheap: float = 60.0,
         max_share: float = 0.05,
+        max_gap: float = 20.0,
     ) -> None:
         self.entities = list(entities)
-        self.top_k, self.keep, self.min_cheap = top_k, keep, min_cheap
+        self.top_k, self.keep, self.min_cheap, self.max_gap = top_k, keep, min_cheap, max_gap
         self.forms: list[NameForm] = []
         self.owner: list[int] = []  # form index -> entity index
         postings: dict[str, list[int]] = defaultdict(list)
@@ -137,7 +139,9 @@ class BlockingIndex:
             ]
         )
         order = np.argsort(-cheap, kind="stable")[: self.keep]
-        return [int(hit[i]) for i in order if cheap[i] >= self.min_cheap]
+        # Far behind the best pre-score is not worth a full comparison.
+        floor = max(self.min_cheap, float(cheap[order[0]]) - self.max_gap) if len(order) else 0
+        return [int(hit[i]) for i in order if cheap[i] >= floor]
 
     def candidates(self, query: NameForm) -> dict[int, list[NameForm]]:
         """Entity index -> its listed names worth a full comparison, best first."""

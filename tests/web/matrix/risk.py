@@ -52,6 +52,14 @@ ENTRIES = {
     "GET /api/offices/{office}/queue": Entry(
         lambda c, h, x: c.get(f"/api/offices/{x.office}/queue", headers=h), staff_read
     ),
+    "GET /api/risk/drift": Entry(
+        lambda c, h, x: c.get("/api/risk/drift", headers=h, params={"office": x.office}),
+        staff_read,
+    ),
+    "GET /drift": Entry(
+        lambda c, h, x: c.get("/drift", headers=h, params={"office": x.office, "format": "json"}),
+        staff_read,
+    ),
     "GET /api/dashboard": Entry(
         lambda c, h, x: c.get("/api/dashboard", headers=h, params={"office": x.office}),
         staff_read,

@@ -21,6 +21,7 @@ STEPS = (
     "opencustoms.cli.demo.parcels",
     "opencustoms.tradecrime.demo",
     "opencustoms.cli.demo.screening",
+    "opencustoms.cli.demo.cases",
 )
 
 

@@ -10,13 +10,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from opencustoms.web.routes import (
+    cases,
     declarations,
     hs,
+    parcels,
     portal,
     risk,
     screening,
     session,
     tariff,
+    tradecrime,
     workspace,
 )
 
@@ -29,7 +32,11 @@ ROUTERS: tuple[APIRouter, ...] = (
     tariff.pages,
     hs.router,
     hs.pages,
+    parcels.router,
+    parcels.pages,
     session.router,
     screening.router,
+    cases.router,
     portal.router,
+    tradecrime.router,
 )

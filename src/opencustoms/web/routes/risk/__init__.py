@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from opencustoms.web.routes.risk import decisions, queue, rules, scores
+from opencustoms.web.routes.risk import decisions, drift, queue, rules, scores
 
 router = APIRouter()
-for _module in (scores, queue, decisions, rules):
+for _module in (scores, queue, decisions, rules, drift):
     router.include_router(_module.router)
