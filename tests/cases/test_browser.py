@@ -19,7 +19,7 @@ from opencustoms.settings import REPO_DIR, Settings
 
 from .web_world import PASSWORD, CaseWorld, build
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
