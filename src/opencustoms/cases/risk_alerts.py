@@ -19,9 +19,9 @@ from opencustoms.cases.access import SYSTEM, ActorLike
 from opencustoms.cases.alerts import ImportResult, IncomingAlert, import_alerts
 from opencustoms.cases.policy import Policy, load_policy
 from opencustoms.risk.assessments import latest_ids
+from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.models import risk_assessments as ra
 from opencustoms.risk.models import risk_lane_overrides as ov
-from opencustoms.risk.scoring import reasons_text
 
 SOURCE = "risk"
 
