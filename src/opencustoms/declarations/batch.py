@@ -62,13 +62,18 @@ def store_batch(
         stored_hashes(conn, declarations.name, ids), columns=["declaration_id", "item_no", "db_h"]
     ).astype({"db_h": "Int64"})
     keys = keys.merge(stored, how="left", on=["declaration_id", "item_no"])
+    # A declaration belongs to one office and one trader (security issue 18): an item
+    # naming another office or owner than the declaration's is refused, and refused the
+    # same way whether or not its item number exists, without any stored value.
+    foreign = _foreign_items(conn, valid, stored["declaration_id"].unique().tolist())
     # The reference content of a key is the stored row, else its first row in this batch.
     first_h = keys.groupby(["declaration_id", "item_no"], sort=False)["h"].transform("first")
     ref = keys["db_h"].fillna(first_h.astype("Int64"))
     is_new = (~keys.duplicated(["declaration_id", "item_no"]) & keys["db_h"].isna()).to_numpy()
+    is_new = is_new & ~foreign
     same = (keys["h"] == ref).to_numpy(dtype=bool)
-    duplicate = ~is_new & same
-    conflict = ~is_new & ~same
+    duplicate = ~is_new & same & ~foreign
+    conflict = (~is_new & ~same) | foreign
 
     new_table = (
         table.filter(is_new)
@@ -90,7 +95,7 @@ def store_batch(
     ]
     if conflict.any():
         rows += _conflict_rows(
-            conn, raw_of, valid, keys, conflict, valid_rows, run_id, source, positions
+            conn, raw_of, valid, keys, conflict, foreign, valid_rows, run_id, source, positions
         )
     if rows:
         conn.execute(insert(quarantine), rows)
@@ -110,6 +115,7 @@ def _conflict_rows(
     valid: pd.DataFrame,
     keys: pd.DataFrame,
     conflict: np.ndarray,
+    foreign: np.ndarray,
     valid_rows: np.ndarray,
     run_id: int,
     source: str,
@@ -132,6 +138,11 @@ def _conflict_rows(
         key = (str(keys.at[i, "declaration_id"]), int(str(keys.at[i, "item_no"])))
         reference = stored.get(key) or plain[firsts[j]]
         mine = plain[i]
+        if foreign[i]:
+            # Values could be another office's: say only that the key is not available.
+            reasons = [FOREIGN_REASON]
+            out.append(_quarantine_row(raws[j], int(valid_rows[i]), reasons, run_id, source))
+            continue
         reasons = [
             {
                 "field": f,
@@ -144,6 +155,53 @@ def _conflict_rows(
         number = int(valid_rows[i])
         out.append(_quarantine_row(raws[j], number, reasons, run_id, source))
     return out
+
+
+OWNER_FIELDS = ("office_id", "importer_id", "declarant_id")
+FOREIGN_REASON = {
+    "field": "declaration_id",
+    "problem": "conflicts with stored content: the items of a declaration share one "
+    "office, importer and declarant",
+}
+
+
+def _foreign_items(conn: Connection, valid: pd.DataFrame, stored_ids: list[str]) -> np.ndarray:
+    """Rows whose office, importer or declarant differ from their declaration's.
+
+    The declaration's are those of its stored items (lowest item number), else of its
+    first row in this batch."""
+    own = pd.DataFrame(
+        {c: valid[c].astype("string").str.strip().fillna("").to_numpy() for c in OWNER_FIELDS}
+    )
+    ids = valid["declaration_id"].astype(str).to_numpy()
+    own["declaration_id"] = ids
+    ref = own.groupby("declaration_id", sort=False)[list(OWNER_FIELDS)].transform("first")
+    heads = _stored_heads(conn, stored_ids)  # only declarations with stored items
+    if heads:
+        for k, c in enumerate(OWNER_FIELDS):
+            from_db = own["declaration_id"].map({d: h[k] for d, h in heads.items()})
+            ref[c] = from_db.fillna(ref[c])
+    differs = np.zeros(len(own), dtype=bool)
+    for c in OWNER_FIELDS:
+        differs |= own[c].to_numpy(dtype=object) != ref[c].to_numpy(dtype=object)
+    return differs
+
+
+def _stored_heads(conn: Connection, ids: list[str]) -> dict[str, tuple[str, str, str]]:
+    """Office, importer and declarant of each stored declaration among ``ids``."""
+    c = declarations.c
+    heads: dict[str, tuple[str, str, str]] = {}
+    for i in range(0, len(ids), 500):
+        stmt = (
+            select(c.declaration_id, *(c[n] for n in OWNER_FIELDS))
+            .where(c.declaration_id.in_(ids[i : i + 500]))
+            .order_by(c.declaration_id, c.item_no.desc())
+        )
+        for row in conn.execute(stmt):
+            # descending item numbers: the lowest is written last and wins
+            office, importer, declarant = ("" if v is None else str(v).strip() for v in row[1:])
+            heads[row[0]] = (office, importer, declarant)
+    return heads
 
 
 def _plain_rows(frame: pd.DataFrame, positions: list[int]) -> dict[int, dict[str, Any]]:
