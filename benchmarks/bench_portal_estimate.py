@@ -187,6 +187,8 @@ def main() -> int:
             f"{args.rate} req/s) GET /portal/estimate?...",
             flush=True,
         )
+        procs = [proc, *proc.children(recursive=True)]
+        cpu_before = sum(sum(p.cpu_times()[:2]) for p in procs)
         load_before = os.getloadavg()
         uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
         started = time.monotonic()
@@ -194,7 +196,8 @@ def main() -> int:
         wall = time.monotonic() - started
         load_after = os.getloadavg()
         uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-        rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
+        rss = sum(p.memory_info().rss for p in procs)
+        cpu_used = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -214,6 +217,9 @@ def main() -> int:
         "p99_9_ms": round(p999, 2),
         "max_ms": round(float(lat.max()), 2),
         "page_bytes": page_bytes,
+        # Server CPU per request (user + system): what the page costs when the machine is
+        # not shared; 1000 / this = requests/s one idle core would serve.
+        "server_cpu_ms_per_request": round(cpu_used * 1000 / max(n, 1), 2),
         "server_rss_mib": round(rss / 2**20, 1),
         "cold_estimate_p50_ms": round(float(c50), 1),
         "cold_estimate_p99_ms": round(float(c99), 1),
