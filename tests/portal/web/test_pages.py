@@ -13,6 +13,8 @@ from opencustoms.cases.models import AlertRow
 from ..conftest import PCCC_A, PCCC_B
 from .conftest import Site, csrf, portal_account, workspace_login
 
+# Each test builds the app on a fresh database (migrations, users): seconds each.
+pytestmark = pytest.mark.slow
 HTML = {"accept": "text/html"}
 RISK = re.compile(r"score|typolog|undervaluation|reason|lane|risk", re.I)
 
