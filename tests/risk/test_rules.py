@@ -80,10 +80,13 @@ def test_load_errors_name_file_rule_and_field(tmp_path: Path) -> None:
     (tmp_path / "a.yaml").write_text(yaml.safe_dump({"rules": [GOOD]}))
     (tmp_path / "b.yaml").write_text(yaml.safe_dump({"rules": [bad, dup]}))
     with pytest.raises(RuleError) as exc:
-        load_rules(tmp_path)
+        load_rules(tmp_path, strict=True)
     text = str(exc.value)
     assert "b.yaml: rule BAD-1: when.0: unknown field 'hs_cod'" in text
     assert "b.yaml: rule T-1: id: duplicate of a rule in a.yaml" in text
+    # Not strict (scoring): the broken file is refused, the good one stays in force.
+    rs = load_rules(tmp_path)
+    assert [r.id for r in rs.rules] == ["T-1"] and list(rs.rejected) == ["b.yaml"]
 
 
 def _frame(**cols: list[object]) -> pd.DataFrame:
@@ -109,6 +112,7 @@ def test_conditions_validity_and_offices(tmp_path: Path) -> None:
         GOOD,
         _with(
             id="T-2",
+            office="national",  # an office's rule may not reach another office (issue 18)
             offices=["20"],
             when=[{"field": "hs4", "op": "eq", "value": "2203"}],
             action={"lane": "yellow", "score_boost": 0.2},

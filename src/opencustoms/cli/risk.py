@@ -355,7 +355,7 @@ def check_rules(
     from opencustoms.risk.rules import RuleError, load_rules
 
     try:
-        rs = load_rules(directory)
+        rs = load_rules(directory, strict=True)
     except RuleError as exc:
         fail(str(exc))
     typer.echo(

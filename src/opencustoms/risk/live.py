@@ -22,7 +22,7 @@ from opencustoms.errors import Forbidden, InvalidInput, NotFound
 from opencustoms.risk import lanes
 from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.lanes import CapacityFile, CapacityPlan, load_capacity
-from opencustoms.risk.rules import RuleSet, load_rules, validate_rule
+from opencustoms.risk.rule_schema import RuleSet, check_texts, load_rules, validate_rule
 from opencustoms.settings import Settings
 
 
@@ -207,6 +207,9 @@ class LiveRisk:
         the operator's files, so the risk engine loads them like any other. Raises
         ``InvalidInput`` (per field), ``Forbidden`` or ``NotFound``.
         """
+        if rule_id is not None and rule.get("id", rule_id) != rule_id:
+            # the page's form and the API both edit one rule: its id is not a free field
+            raise InvalidInput("id", f"the rule's id {rule.get('id')!r} differs from {rule_id!r}")
         errors = self.validate_rule(rule)
         if errors:
             raise RuleInvalid(errors)
@@ -224,7 +227,17 @@ class LiveRisk:
                 raise Forbidden(f"rule {rule_id!r} belongs to office {existing[rule_id].office}")
         target = directory / WORKSPACE_RULES_FILE.format(office=rule["office"])
         with self._lock:
-            self._write_rule(directory, target, rule, rule_id)
+            before = {f.name: f.read_text() for f in sorted(directory.glob("*.yaml"))}
+            after = self._rewrite(before, target.name, rule, rule_id)
+            # The whole set the write would leave behind must load: a write never breaks
+            # another office's (or the national) rules.
+            known = {p for ps in check_texts(before).values() for p in ps}
+            new = [p for ps in check_texts(after).values() for p in ps if p not in known]
+            if new:
+                raise RuleInvalid([{"field": "id", "message": p} for p in new])
+            for name, text in after.items():
+                if before.get(name) != text:
+                    (directory / name).write_text(text)
             self._cache.pop("rules", None)
             self._cache.pop("rules_checked", None)
         # The risk service caches rule sets per directory for scoring the store; a rule
@@ -235,26 +248,29 @@ class LiveRisk:
         return "create" if rule_id is None else "update"
 
     @staticmethod
-    def _write_rule(
-        directory: Path, target: Path, rule: dict[str, Any], rule_id: str | None
-    ) -> None:
+    def _rewrite(
+        texts: dict[str, str], target: str, rule: dict[str, Any], rule_id: str | None
+    ) -> dict[str, str]:
+        """The rule files after storing ``rule`` in ``target`` (in memory)."""
+        out = dict(texts)
+        rid = rule_id or rule["id"]
         holder = None
-        for file in sorted(directory.glob("*.yaml")):
-            doc = yaml.safe_load(file.read_text()) or {}
-            if any(r.get("id") == (rule_id or rule["id"]) for r in doc.get("rules") or []):
-                holder = file
+        for name, text in texts.items():
+            doc = yaml.safe_load(text) or {}
+            if any(r.get("id") == rid for r in doc.get("rules") or [] if isinstance(r, dict)):
+                holder = name
         if holder is not None and holder != target:
-            if not holder.name.startswith("workspace-"):
-                raise Forbidden(f"rule {rule_id!r} is maintained in {holder.name}; edit that file")
-            doc = yaml.safe_load(holder.read_text()) or {}
+            if not holder.startswith("workspace-"):
+                raise Forbidden(f"rule {rule_id!r} is maintained in {holder}; edit that file")
+            doc = yaml.safe_load(texts[holder]) or {}
             doc["rules"] = [r for r in doc.get("rules") or [] if r.get("id") != rule_id]
-            holder.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
-        doc = yaml.safe_load(target.read_text()) if target.is_file() else None
+            out[holder] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        doc = yaml.safe_load(out[target]) if target in out else None
         doc = doc or {"reference": "Rules maintained in the OpenCustoms workspace", "rules": []}
-        kept = [r for r in doc.get("rules") or [] if r.get("id") != (rule_id or rule["id"])]
+        kept = [r for r in doc.get("rules") or [] if r.get("id") != rid]
         doc["rules"] = [*kept, rule]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(yaml.safe_dump(doc, sort_keys=False, allow_unicode=True))
+        out[target] = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True)
+        return out
 
     def model_metrics(self) -> dict[str, Any]:
         meta = dict(self.model().metadata)

@@ -4,6 +4,8 @@ rule files (evaluation is in ``rule_eval``; ``rules`` re-exports both)."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -127,6 +129,18 @@ class Rule(BaseModel):
         for code in self.offices or []:
             if code not in known:
                 raise ValueError(f"offices: {code!r} is not an office code in offices.yaml")
+        if self.office != "national":
+            # An office's rule reaches only its jurisdiction (the office and the offices
+            # under it); reaching further is headquarters' business (issue 18).
+            reach = jurisdiction(self.office)
+            outside = [c for c in self.offices or [] if c not in reach]
+            if outside:
+                raise ValueError(
+                    f"offices: {', '.join(outside)} outside office {self.office}'s "
+                    f"jurisdiction ({', '.join(sorted(reach))}); national rules reach further"
+                )
+            if self.offices is None:
+                self.offices = sorted(reach)
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
         return self
@@ -136,6 +150,27 @@ class Rule(BaseModel):
 def office_codes() -> frozenset[str]:
     data = yaml.safe_load((PACKAGE_DATA_DIR / "offices.yaml").read_text())
     return frozenset(str(o["code"]) for o in data["offices"])
+
+
+@lru_cache(maxsize=256)
+def jurisdiction(office: str) -> frozenset[str]:
+    """An office and every office under it in the register (``parent`` links).
+
+    >>> sorted(jurisdiction("40"))
+    ['156', '157', '40']
+    """
+    data = yaml.safe_load((PACKAGE_DATA_DIR / "offices.yaml").read_text())
+    children: dict[str, list[str]] = {}
+    for o in data["offices"]:
+        if o.get("parent") is not None:
+            children.setdefault(str(o["parent"]), []).append(str(o["code"]))
+    reach, todo = {office}, [office]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in reach:
+                reach.add(child)
+                todo.append(child)
+    return frozenset(reach)
 
 
 def _errors(exc: ValidationError, prefix: str = "") -> list[dict[str, str]]:
@@ -194,43 +229,107 @@ def _watchlist_errors(rule: Rule, watchlists: dict[str, Watchlist]) -> list[dict
     return errors
 
 
+log = logging.getLogger(__name__)
+
+
 @dataclass
 class RuleSet:
     rules: list[Rule] = field(default_factory=list)
     watchlists: dict[str, Watchlist] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    # file name -> problems of files refused on load (their last good version, if any,
+    # is in force instead); an operator alert, shown on the rules page and API
+    rejected: dict[str, list[str]] = field(default_factory=dict)
 
 
-def load_rules(directory: Path | None = None) -> RuleSet:
-    """Load and validate every ``*.yaml`` rule file; raise ``RuleError`` listing problems."""
+# (directory, file name) -> text of the file's last version that loaded cleanly
+_last_good: dict[tuple[str, str], str] = {}
+_last_good_lock = threading.Lock()
+
+
+def load_rules(directory: Path | None = None, *, strict: bool = False) -> RuleSet:
+    """Load and validate every ``*.yaml`` rule file.
+
+    ``strict``: raise ``RuleError`` listing every problem (``risk check-rules``).
+    Otherwise a broken file is isolated: it is refused, its last good version seen by
+    this process stays in force, the problems are logged as errors and listed in
+    ``rejected``; the other files' rules keep scoring (issue 18)."""
     if directory is None:
         directory = get_settings().rules_dir
     directory = Path(directory)
     if not directory.is_dir():
         raise RuleError(f"{directory}: rules directory does not exist")
-    problems: list[str] = []
+    texts = {f.name: f.read_text() for f in sorted(directory.glob("*.yaml"))}
+    problems = first = check_texts(texts)
+    if strict and problems:
+        raise RuleError(
+            "invalid officer rules:\n  " + "\n  ".join(p for ps in problems.values() for p in ps)
+        )
+    with _last_good_lock:
+        used = dict(texts)
+        for _ in range(len(texts) + 1):
+            if not problems:
+                break
+            # refuse the broken files; a file may then break another (a watchlist it
+            # defined is gone), hence the loop
+            for name in problems:
+                fallback = _last_good.get((str(directory), name))
+                if fallback is not None and used.get(name) != fallback:
+                    used[name] = fallback
+                else:
+                    used.pop(name, None)
+            problems = check_texts(used)
+        for name, text in used.items():
+            if texts.get(name) == text:
+                _last_good[(str(directory), name)] = text
+    rejected = {
+        n: first.get(n, [f"{n}: refused with a file it depends on"])
+        for n in texts
+        if used.get(n) != texts[n]
+    }
+    for name, ps in rejected.items():
+        log.error("officer rules file %s refused: %s", name, "; ".join(ps))
+    rs = _build(used)
+    rs.files = list(texts)
+    rs.rejected = rejected
+    return rs
+
+
+def check_texts(texts: dict[str, str]) -> dict[str, list[str]]:
+    """Problems of a whole set of rule files, by file name ({} when the set is valid).
+
+    Writes validate the set they would leave behind with this (a duplicate id made by an
+    edit is refused before it is stored)."""
+    problems: dict[str, list[str]] = {}
+    _build(texts, problems)
+    return problems
+
+
+def _build(texts: dict[str, str], problems: dict[str, list[str]] | None = None) -> RuleSet:
+    problems = {} if problems is None else problems
+
+    def bad(name: str, message: str) -> None:
+        problems.setdefault(name, []).append(f"{name}: {message}")
+
     raw: list[tuple[str, dict[str, Any]]] = []
     watchlists: dict[str, Watchlist] = {}
-    files = sorted(directory.glob("*.yaml"))
-    for file in files:
+    for name, text in texts.items():
         try:
-            doc = yaml.safe_load(file.read_text()) or {}
+            doc = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            problems.append(f"{file.name}: not valid YAML: {exc}")
+            bad(name, f"not valid YAML: {exc}")
             continue
         if not isinstance(doc, dict) or set(doc) - {"rules", "watchlists", "reference"}:
-            problems.append(f"{file.name}: top level must be a mapping with rules/watchlists")
+            bad(name, "top level must be a mapping with rules/watchlists")
             continue
-        for name, data in (doc.get("watchlists") or {}).items():
+        for wname, data in (doc.get("watchlists") or {}).items():
             try:
-                watchlists[str(name)] = Watchlist.model_validate(data)
+                watchlists[str(wname)] = Watchlist.model_validate(data)
             except ValidationError as exc:
-                problems += [
-                    f"{file.name}: watchlist {name}: {e['field']}: {e['message']}"
-                    for e in _errors(exc)
-                ]
+                for e in _errors(exc):
+                    bad(name, f"watchlist {wname}: {e['field']}: {e['message']}")
         for item in doc.get("rules") or []:
-            raw.append((file.name, item))
+            raw.append((name, item))
     rules: list[Rule] = []
     seen: dict[str, str] = {}
     for fname, item in raw:
@@ -238,16 +337,15 @@ def load_rules(directory: Path | None = None) -> RuleSet:
         try:
             rule = Rule.model_validate(item)
         except ValidationError as exc:
-            problems += [f"{fname}: rule {rid}: {e['field']}: {e['message']}" for e in _errors(exc)]
+            for e in _errors(exc):
+                bad(fname, f"rule {rid}: {e['field']}: {e['message']}")
             continue
-        problems += [
-            f"{fname}: rule {rid}: {e['field']}: {e['message']}"
-            for e in _watchlist_errors(rule, watchlists)
-        ]
+        for e in _watchlist_errors(rule, watchlists):
+            bad(fname, f"rule {rid}: {e['field']}: {e['message']}")
         if rule.id in seen:
-            problems.append(f"{fname}: rule {rid}: id: duplicate of a rule in {seen[rule.id]}")
+            # the file that repeats an id is the broken one; the first holder keeps it
+            bad(fname, f"rule {rid}: id: duplicate of a rule in {seen[rule.id]}")
+            continue
         seen[rule.id] = fname
         rules.append(rule)
-    if problems:
-        raise RuleError("invalid officer rules:\n  " + "\n  ".join(problems))
-    return RuleSet(rules, watchlists, [f.name for f in files])
+    return RuleSet(rules, watchlists, list(texts))

@@ -38,6 +38,10 @@ class RuleErrors(BaseModel):
 class RulesList(BaseModel):
     rules: list[dict[str, Any]]
     watchlists: dict[str, Any]
+    rejected: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="Rule files refused on load (their last good version stays in force)",
+    )
 
 
 class CapacityIn(BaseModel):
@@ -68,6 +72,7 @@ def _list(ws: WS) -> RulesList:
     return RulesList(
         rules=[r.model_dump(mode="json") for r in rs.rules],
         watchlists={k: v.model_dump(mode="json") for k, v in rs.watchlists.items()},
+        rejected=rs.rejected,
     )
 
 
@@ -200,6 +205,7 @@ def _rules_data(ws: WS, user: User, edit: str | None) -> dict[str, Any]:
     return {
         "rules": rules,
         "watchlists": listed.watchlists,
+        "rejected": listed.rejected,
         "can_edit": can_edit,
         "edit_id": edit_id,
         "rule_yaml": rule_yaml,
