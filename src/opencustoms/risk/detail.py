@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func, or_, select
 
@@ -18,6 +21,8 @@ from opencustoms.declarations.schema import LABEL_FIELDS
 from opencustoms.risk import assessments
 from opencustoms.risk.assessments import Assessment, Inspection
 from opencustoms.tariff.service import calculate
+from opencustoms.valuation.benchmarks import BenchmarkState
+from opencustoms.valuation.service import default_benchmarks, default_state_path, score_frame
 
 # Shown to traders instead of lanes: they learn whether goods are held, never why.
 TRADER_STATUS = {
@@ -33,9 +38,16 @@ class Benchmark(BaseModel):
     hs6: str
     origin: str | None
     n: int
-    median: float | None = None
+    median: float | None = Field(
+        default=None, description="Benchmark unit price of the valuation engine (KRW per kg)"
+    )
     value: float | None = Field(default=None, description="This item's KRW per kg")
-    z: float | None = Field(default=None, description="Robust z-score of log price per kg")
+    z: float | None = Field(
+        default=None,
+        description="The valuation engine's robust z-score (valuation.yaml), as in its reports",
+    )
+    level: str | None = Field(default=None, description="Benchmark level the z-score used")
+    flag: str | None = Field(default=None, description="under / over / normal / no_benchmark")
     log_values: list[float] = Field(default_factory=list, description="log10 KRW/kg of peers")
     log_value: float | None = None
 
@@ -109,14 +121,34 @@ def benchmark(engine: Engine, row: dict[str, Any], *, limit: int = 5000) -> Benc
         value=value,
         log_values=[round(float(v), 4) for v in logs],
     )
-    if len(logs):
-        med = float(np.median(logs))
-        out.median = float(10**med)
-        if value:
-            out.log_value = math.log10(value)
-            mad = float(np.median(np.abs(logs - med))) * 1.4826
-            out.z = (out.log_value - med) / mad if mad > 0 else None
+    if value:
+        out.log_value = math.log10(value)
+    # The z an officer sees is the valuation engine's (same levels, MAD floor and threshold
+    # from valuation.yaml), not a second formula over the peers drawn in the chart.
+    scored = score_frame(frame=_one_row_frame(row), benchmarks=_stored_benchmarks())
+    z = scored["price_zscore"].iloc[0]
+    if pd.notna(z):
+        out.z = float(z)
+        out.median = float(scored["benchmark_unit_price"].iloc[0])
+        out.level = str(scored["benchmark_level"].iloc[0])
+    out.flag = str(scored["valuation_flag"].iloc[0])
     return out
+
+
+def _one_row_frame(row: dict[str, Any]) -> pd.DataFrame:
+    columns = ("hs_code", "origin_country", "declaration_date", "item_price_krw", "net_mass_kg")
+    return pd.DataFrame([{c: row.get(c) for c in columns}])
+
+
+def _stored_benchmarks() -> BenchmarkState:
+    path = default_state_path()
+    return _benchmarks_at(path, path.stat().st_mtime_ns if path.is_file() else 0)
+
+
+@lru_cache(maxsize=2)
+def _benchmarks_at(path: Path, mtime_ns: int) -> BenchmarkState:
+    # Keyed on the file's mtime: a `tariff benchmarks-update` is seen on the next request.
+    return default_benchmarks()
 
 
 def tax_for(row: dict[str, Any]) -> Tax | None:
