@@ -44,6 +44,11 @@ class Settings(BaseSettings):
     n_threads: int = Field(default=1, ge=1, description="Threads for model fit/predict.")
     ingest_batch_size: int = Field(default=20_000, ge=1)
     secret_key: str = Field(default="", description="Session signing key; random if empty.")
+    model_signing_key: str = Field(
+        default="",
+        description="HMAC key signing model artefact manifests and compiled-code records; "
+        "when set, unsigned or wrongly signed artefacts are refused.",
+    )
     offices_file: Path = Field(
         default=PACKAGE_DATA_DIR / "offices.yaml",
         description="Office register (customs offices and support centres) seeded for users.",

@@ -39,11 +39,20 @@ def _copy(model_dir: Path, tmp_path: Path) -> Path:
     return out
 
 
+def _reseal(bad: Path) -> None:
+    """Record the edited files' digests: these tests are about an artefact trusted but
+    incompatible (e.g. from another version), not a tampered one (test_integrity.py)."""
+    from opencustoms.risk.integrity import write_manifest
+
+    write_manifest(bad)
+
+
 def test_feature_mismatch_is_refused(model_dir: Path, tmp_path: Path) -> None:
     bad = _copy(model_dir, tmp_path)
     meta = json.loads((bad / "metadata.json").read_text())
     meta["features"] = [*meta["features"][:-1], "importer_shoe_size"]
     (bad / "metadata.json").write_text(json.dumps(meta))
+    _reseal(bad)
     with pytest.raises(ArtefactError) as exc:
         load(bad)
     msg = str(exc.value)
@@ -56,6 +65,7 @@ def test_reordered_features_are_refused(model_dir: Path, tmp_path: Path) -> None
     meta = json.loads((bad / "metadata.json").read_text())
     meta["features"] = list(reversed(meta["features"]))
     (bad / "metadata.json").write_text(json.dumps(meta))
+    _reseal(bad)
     with pytest.raises(ArtefactError, match="another order"):
         load(bad)
 
@@ -64,6 +74,7 @@ def test_model_file_disagreeing_with_metadata_is_refused(model_dir: Path, tmp_pa
     bad = _copy(model_dir, tmp_path)
     text = (bad / "fraud.txt").read_text().replace("importer__rate", "importer__ratio", 1)
     (bad / "fraud.txt").write_text(text)
+    _reseal(bad)
     with pytest.raises(ArtefactError, match="model features differ"):
         load(bad)
 

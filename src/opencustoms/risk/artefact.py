@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +32,16 @@ from opencustoms.risk.content import (
 )
 from opencustoms.risk.features import CATEGORICAL_FEATURES, FEATURES, build_features, fit_vocab
 from opencustoms.risk.history import History, S, derive_columns, prior_stats, revenue_label
+from opencustoms.risk.integrity import (
+    private_dir,
+    record_library,
+    sha256,
+    trusted_library,
+    verify_manifest,
+    write_manifest,
+)
 from opencustoms.risk.metrics import at_k
+from opencustoms.settings import get_settings
 
 FORMAT_VERSION = 1
 # Chosen on a time split inside 2020 (train Jan-Sep, validate Oct-Dec), nothing later,
@@ -68,22 +76,29 @@ COMPILE_MIN_ROWS = 50_000
 
 
 def _compile(model_file: Path) -> Any:
-    """lleaves-compiled model cached next to the text model, or None when unavailable."""
+    """lleaves-compiled model, or None when unavailable (LightGBM then scores).
+
+    The shared library is built in the service's private cache (``var_dir/cache/compiled``,
+    mode 0700), never next to the artefact or in a shared temp directory, and loaded only
+    when its digest matches the one recorded when this service built it (issue 18)."""
     try:
         import lleaves
     except ImportError:
         return None
-    digest = hashlib.sha256(model_file.read_bytes()).hexdigest()[:16]
-    cache_dir = model_file.parent / "compiled"
-    try:
-        cache_dir.mkdir(exist_ok=True)
-    except OSError:
-        cache_dir = Path(tempfile.gettempdir())
+    settings = get_settings()
+    cache_dir = private_dir(Path(settings.var_dir).resolve() / "cache" / "compiled")
+    if cache_dir is None:
+        return None
+    key = settings.model_signing_key
+    target = cache_dir / f"{model_file.stem}-{sha256(model_file)}.so"
+    trusted = trusted_library(target, key=key)  # deletes an unrecorded or changed library
     model = lleaves.Model(model_file=str(model_file))
     try:
-        model.compile(cache=str(cache_dir / f"{model_file.stem}-{digest}.so"))
+        model.compile(cache=str(target))
     except Exception:  # an LLVM toolchain problem must not stop scoring: LightGBM remains
         return None
+    if not trusted:
+        record_library(target, key=key)
     return model
 
 
@@ -161,6 +176,9 @@ class RiskModel:
 
     def _fast(self, name: str) -> Any:
         if name not in self._compiled:
+            if self.path is not None:
+                # the text model is compiled now, maybe long after loading: check it again
+                verify_manifest(self.path, key=get_settings().model_signing_key)
             self._compiled[name] = _compile(self.path / f"{name}.txt") if self.path else None
         return self._compiled[name]
 
@@ -179,6 +197,7 @@ class RiskModel:
         self.history.save(out / "history.parquet")
         meta = {**self.metadata, "vocab": self.vocab}
         (out / "metadata.json").write_text(json.dumps(meta, indent=2, default=str) + "\n")
+        write_manifest(out, key=get_settings().model_signing_key)
         self.path, self._compiled = out, {}
         if compile_native:
             for name in ("fraud", "critical", "revenue"):
@@ -299,6 +318,8 @@ def load(path: Path | str, *, n_threads: int | None = None) -> RiskModel:
         meta = json.loads(meta_file.read_text())
     except json.JSONDecodeError as exc:
         raise ArtefactError(f"{meta_file}: invalid JSON ({exc})") from exc
+    # nothing of the artefact is used before its digests (and signature) are checked
+    verify_manifest(path, key=get_settings().model_signing_key)
     features = meta.get("features")
     if features != list(FEATURES):
         have, want = set(features or []), set(FEATURES)
