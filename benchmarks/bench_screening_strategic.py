@@ -32,8 +32,7 @@ from opencustoms.world import generate as world_generate
 
 
 def build(seed: int, scale: float) -> world_generate.GeneratedWorld:
-    world_generate.EXTENSIONS = (extend_world,)  # the screening extension, for this run
-    return world_generate.generate(seed=seed, scale=scale)
+    return world_generate.generate(seed=seed, scale=scale, extensions=(extend_world,))
 
 
 def truth(world: world_generate.GeneratedWorld) -> tuple[set[str], dict[str, str]]:

@@ -77,12 +77,11 @@ def test_parties_bad_input_is_one_error_line(eval_dir: Path, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
-def test_world_extension_and_exports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_world_extension_and_exports(tmp_path: Path) -> None:
     from opencustoms.screening.synth_exports import extend_world
     from opencustoms.world import generate as world_generate
 
-    monkeypatch.setattr(world_generate, "EXTENSIONS", (extend_world,))
-    world = world_generate.generate(seed=4, scale=0.05)
+    world = world_generate.generate(seed=4, scale=0.05, extensions=(extend_world,))
     for table in ("sanctions", "parties", "strategic_goods", "screening_truth"):
         assert len(world.tables[table]), table
     labels = world.labels

@@ -21,6 +21,9 @@ def test_generate_then_analyse_writes_the_alert_file(tmp_path: Path) -> None:
     )
     assert res.exit_code == 0, res.output
     assert json.loads(res.output.strip().splitlines()[-1])["counts"]["declarations"] > 1000
+    # The command composes the default world: the screening extension's files are there.
+    for name in ("sanctions", "parties", "strategic_goods", "screening_truth"):
+        assert (out / f"{name}.csv").is_file(), name
     alerts = tmp_path / "alerts.parquet"
     res = runner.invoke(app, ["tradecrime", "analyse", str(out), "--out", str(alerts), "--json"])
     assert res.exit_code == 0, res.output

@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 
 from opencustoms.errors import InvalidInput
-from opencustoms.world import generate as gen
 from opencustoms.world.base import GeneratedWorld
 from opencustoms.world.format import DECLARATION_COLUMNS, FILES, TABLES
 from opencustoms.world.generate import generate
@@ -70,7 +69,7 @@ def test_ids_follow_the_documented_scheme(small_world: GeneratedWorld) -> None:
     assert kr["registration_no"].map(lambda v: bool(re.fullmatch(r"\d{3}-\d{2}-\d{5}", v))).all()
 
 
-def test_extension_point_adds_rows_labels_and_fresh_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_extension_point_adds_rows_labels_and_fresh_ids() -> None:
     def screening(world: GeneratedWorld, rng: np.random.Generator, scale: float) -> None:
         person = world.tables["persons"]["person_id"].iloc[0]
         world.add_rows(
@@ -80,8 +79,7 @@ def test_extension_point_adds_rows_labels_and_fresh_ids(monkeypatch: pytest.Monk
         new = world.new_ids("P", 1)[0]
         assert new not in set(world.tables["persons"]["person_id"])
 
-    monkeypatch.setattr(gen, "EXTENSIONS", (screening,))
-    world = generate(seed=3, scale=0.02)
+    world = generate(seed=3, scale=0.02, extensions=(screening,))
     assert len(world.tables["sanctions"]) == 1
     assert "sanctions_hit" in set(world.labels["typology"])
 

@@ -18,6 +18,11 @@ def generate(
     out: Path = typer.Option(..., "--out", help="Folder to write the world to."),
     seed: int = typer.Option(..., "--seed", help="Random seed (a seed gives one world)."),
     scale: float = typer.Option(1.0, "--scale", help="1.0 = about 300k declaration items."),
+    screening: bool = typer.Option(
+        True,
+        "--screening/--no-screening",
+        help="Add the screening extension: sanctions, parties, strategic goods and exports.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="End stdout with a JSON object of counts."),
 ) -> None:
     """Write companies, persons, links, declarations, fx_settlements, wallets, va_transfers,
@@ -27,6 +32,7 @@ def generate(
     from rich.progress import Progress
 
     from opencustoms.errors import DomainError
+    from opencustoms.screening.synth_exports import extend_world
     from opencustoms.world.generate import generate as build
 
     started = time.perf_counter()
@@ -34,7 +40,10 @@ def generate(
         with Progress(transient=True) as bar:
             task = bar.add_task("generate", total=None)
             world = build(
-                seed=seed, scale=scale, progress=lambda i, n: bar.update(task, completed=i, total=n)
+                seed=seed,
+                scale=scale,
+                extensions=(extend_world,) if screening else (),
+                progress=lambda i, n: bar.update(task, completed=i, total=n),
             )
             counts = world.write(out)
     except (DomainError, ValueError) as exc:

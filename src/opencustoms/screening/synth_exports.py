@@ -1,6 +1,7 @@
 """World extension: sanctions list, parties, strategic goods and planted strategic exports.
 
-``extend_world`` is registered in ``opencustoms.world.generate.EXTENSIONS``; after the core
+``extend_world`` is passed to ``opencustoms.world.generate.generate(extensions=...)`` (the
+``opencustoms world generate`` command adds it by default); after the core
 world exists it adds the tables ``sanctions``, ``parties``, ``strategic_goods`` and
 ``screening_truth`` (party_id, entity_id, kind: what no matcher reads) and export
 declarations of listed goods (``docs/screening-typologies.md``):

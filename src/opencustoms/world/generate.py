@@ -20,8 +20,11 @@ fx_settlements, wallets, va_transfers) and the core typologies are built. An ext
 add rows to existing tables with :meth:`GeneratedWorld.add_rows`, add new tables (written as
 ``<name>.csv``) the same way, add ground truth with :meth:`GeneratedWorld.label` and
 innocent look-alikes with :meth:`GeneratedWorld.hard_negative`. To add one: write a module
-(e.g. ``world/screening_ext.py``) with such a function, and append it to ``EXTENSIONS``
-below. Use the ``rng`` you are given (never a new unseeded one) so a seed gives one world.
+with such a function and pass it in ``extensions``: ``world`` sits below the detector
+packages, so it never imports them; the command line composes the default world
+(``opencustoms world generate`` adds the screening extension,
+``opencustoms.screening.synth_exports.extend_world``). Use the ``rng`` you are given
+(never a new unseeded one) so a seed gives one world.
 
 >>> w = generate(seed=3, scale=0.02)
 >>> sorted(w.tables)[:4]
@@ -32,7 +35,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -50,14 +53,11 @@ def _core(world: GeneratedWorld, rng: np.random.Generator, scale: float) -> None
     crypto.build(world, pop, rng, scale)
 
 
-# Called after the core world exists; append your module's function here (see docstring).
-EXTENSIONS: tuple[Extension, ...] = ()
-
-
 def generate(
     *,
     seed: int,
     scale: float,
+    extensions: Sequence[Extension] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> GeneratedWorld:
     """Build the world for ``seed`` at ``scale`` (deterministic for a given pair)."""
@@ -65,7 +65,7 @@ def generate(
         raise InvalidInput("scale", f"{scale} is outside (0, 20]")
     rng = np.random.default_rng(seed)
     world = GeneratedWorld(seed=seed, scale=scale)
-    steps: list[Extension] = [_core, *EXTENSIONS]
+    steps: list[Extension] = [_core, *extensions]
     for i, step in enumerate(steps):
         step(world, rng, scale)
         if progress is not None:
