@@ -8,27 +8,11 @@ Revises: 0007_screening
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_cases"
-
-
-def _previous() -> str:
-    # The agreed chain is 0005_parcels <- 0006_tradecrime <- 0007_screening <- 0008_cases.
-    # Those revisions are written in parallel and may not exist yet in this tree; pointing
-    # at a missing revision would break every migration, so until they land this chains
-    # onto the newest one present. The integrator replaces this with "0007_screening".
-    here = Path(__file__).resolve().parent
-    for name in ("0007_screening", "0006_tradecrime", "0005_parcels"):
-        if (here / f"{name}.py").exists():
-            return name
-    return "0004_workspace"
-
-
-down_revision = _previous()
+down_revision = "0007_screening"
 branch_labels = None
 depends_on = None
 
