@@ -4,6 +4,7 @@ exit code 2 and a single ``error: <field>: <reason>`` line on stderr."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -23,14 +24,41 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(EXIT_INPUT)
 
 
+def database_outage(exc: BaseException) -> str | None:
+    """The cause, when ``exc`` says the database cannot be reached (else None).
+
+    >>> database_outage(ValueError("x")) is None
+    True
+    """
+    sa_exc = sys.modules.get("sqlalchemy.exc")  # loaded if the error came from it
+    if sa_exc is None or not isinstance(exc, sa_exc.DBAPIError):
+        return None
+    if not (
+        isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+        or exc.connection_invalidated
+    ):
+        return None
+    cause = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return cause[0] if cause else type(exc).__name__
+
+
 class DomainErrorGroup(TyperGroup):
-    """A command group whose commands' domain errors become ``fail(str(error))``."""
+    """A command group whose commands' domain errors become ``fail(str(error))``, and a
+    lost database one ``error:`` line instead of a traceback (issue 18, finding 13)."""
 
     def invoke(self, ctx: Context) -> Any:
         try:
             return super().invoke(ctx)
         except DomainError as exc:
             fail(str(exc))
+        except Exception as exc:
+            cause = database_outage(exc)
+            if cause is None:
+                raise
+            fail(
+                f"database: unreachable ({cause}); work committed so far is kept and "
+                "rerunning the same command resumes once the database is back"
+            )
 
 
 def new_app(**kwargs: Any) -> typer.Typer:

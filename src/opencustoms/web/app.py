@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 
@@ -80,10 +81,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.ws = ws
 
-    @app.get("/healthz", tags=["auth"], summary="Liveness and readiness")
-    def healthz() -> dict[str, str]:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+    @app.get(
+        "/healthz",
+        tags=["auth"],
+        summary="Liveness and readiness",
+        responses={503: {"description": "A dependency is unreachable; the body names it"}},
+    )
+    def healthz() -> Any:
+        try:
+            with engine.connect() as conn:
+                conn.exec_driver_sql("SELECT 1")
+        except Exception as exc:
+            if not errors.database_lost(exc):
+                raise
+            cause = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+            return JSONResponse(
+                {"status": "unavailable", "failing": {"database": cause}},
+                status_code=503,
+                headers={"Retry-After": str(errors.RETRY_AFTER_SECONDS)},
+            )
         return {"status": "ok"}
 
     for router in ROUTERS:

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opencustoms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
@@ -24,6 +25,16 @@ STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (Conflict, 409),
     (Unavailable, 503),
 )
+
+
+RETRY_AFTER_SECONDS = 5
+
+
+def database_lost(exc: BaseException) -> bool:
+    """Whether a database error means the database is unreachable (not a bad query)."""
+    return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError) or bool(
+        isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+    )
 
 
 def status_of(exc: DomainError) -> int:
@@ -75,6 +86,18 @@ def install(app: FastAPI) -> None:
             for e in exc.errors()
         ]
         return JSONResponse({"detail": errors}, status_code=422)
+
+    @app.exception_handler(sa_exc.DBAPIError)
+    async def database_error(request: Request, exc: sa_exc.DBAPIError) -> Response:
+        # The database went away (stopped, restarted, network): 503 with Retry-After
+        # rather than 500; the pool reconnects by itself once it is back (pre-ping).
+        if not database_lost(exc):
+            raise exc
+        return JSONResponse(
+            {"detail": "the database is unreachable; retry shortly"},
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
