@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from opencustoms.portal.ratelimit import RateLimited
 from opencustoms.web.auth import (
     SESSION_COOKIE,
     SESSION_MAX_AGE,
@@ -17,6 +18,7 @@ from opencustoms.web.auth import (
     optional_user,
 )
 from opencustoms.web.render import render
+from opencustoms.web.throttle import client_address, retry_after, throttle
 from opencustoms.workspace import audit, users
 from opencustoms.workspace.models import Role, User
 
@@ -55,6 +57,25 @@ def login(
     password: Annotated[str, Form(max_length=256)],
     next: Annotated[str, Form(max_length=500)] = "/",
 ) -> Response:
+    try:
+        throttle(ws).check(
+            engine=ws.engine, username=username, ip=client_address(request), via="ui"
+        )
+    except RateLimited as exc:
+        wait = round(exc.retry_after)
+        response = render(
+            request,
+            "login.html",
+            {
+                "next": _safe_next(next),
+                "username": username,
+                "error": f"Too many sign-in attempts; try again in {max(1, wait)} seconds.",
+            },
+            user=None,
+            status_code=429,
+        )
+        response.headers.update(retry_after(exc))
+        return response
     user = users.authenticate(engine=ws.engine, username=username, password=password)
     if user is None:
         audit.append(
@@ -77,6 +98,7 @@ def login(
             user=None,
             status_code=401,
         )
+    throttle(ws).succeeded(username)
     audit.login(engine=ws.engine, user=user, via="ui")
     cookie, _csrf = make_session(ws, user)
     response = RedirectResponse(_safe_next(next), status_code=303)

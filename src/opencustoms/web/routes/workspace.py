@@ -10,9 +10,11 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from opencustoms.portal.ratelimit import RateLimited
 from opencustoms.web.auth import WS, Admin, CurrentUser, require
 from opencustoms.web.pagination import Page, PageParams, page_params
 from opencustoms.web.render import render
+from opencustoms.web.throttle import client_address, retry_after, throttle
 from opencustoms.workspace import audit, users
 from opencustoms.workspace.models import AuditEntry, Office, Role, User, UserCreate
 
@@ -38,9 +40,18 @@ class TokenOut(BaseModel):
     "/api/auth/token",
     tags=["auth"],
     summary="Exchange username and password for a bearer token",
-    responses={401: {"description": "Wrong username or password"}},
+    responses={
+        401: {"description": "Wrong username or password"},
+        429: {"description": "Too many attempts for the account or address; see Retry-After"},
+    },
 )
-def token(ws: WS, creds: Credentials) -> TokenOut:
+def token(request: Request, ws: WS, creds: Credentials) -> TokenOut:
+    try:
+        throttle(ws).check(
+            engine=ws.engine, username=creds.username, ip=client_address(request), via="api"
+        )
+    except RateLimited as exc:
+        raise HTTPException(429, detail=str(exc), headers=retry_after(exc)) from None
     user = users.authenticate(engine=ws.engine, username=creds.username, password=creds.password)
     if user is None:
         audit.append(
@@ -53,6 +64,7 @@ def token(ws: WS, creds: Credentials) -> TokenOut:
             detail={"via": "api"},
         )
         raise HTTPException(401, detail="wrong username or password")
+    throttle(ws).succeeded(creds.username)
     tok, expires = users.issue_token(engine=ws.engine, user=user)
     audit.login(engine=ws.engine, user=user, via="api")
     return TokenOut(access_token=tok, expires_at=expires, user=user)
