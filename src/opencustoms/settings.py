@@ -44,6 +44,12 @@ class Settings(BaseSettings):
     n_threads: int = Field(default=1, ge=1, description="Threads for model fit/predict.")
     ingest_batch_size: int = Field(default=20_000, ge=1)
     secret_key: str = Field(default="", description="Session signing key; random if empty.")
+    upload_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        gt=0,
+        description="Largest uploaded file in bytes, counted after decompression; request "
+        "bodies past it (plus 1 MiB of form framing) are refused with 413 while received.",
+    )
     model_signing_key: str = Field(
         default="",
         description="HMAC key signing model artefact manifests and compiled-code records; "
@@ -90,8 +96,9 @@ class Settings(BaseSettings):
         default="no-reply@customs.example", description="From address of portal e-mails."
     )
     smtp_host: str = Field(
-        default="", description="SMTP server for portal e-mails; empty writes .eml files "
-        "under var_dir/mail instead."
+        default="",
+        description="SMTP server for portal e-mails; empty writes .eml files "
+        "under var_dir/mail instead.",
     )
     smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP server port.")
     smtp_user: str = Field(default="", description="SMTP login; empty sends without login.")

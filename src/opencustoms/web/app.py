@@ -24,6 +24,7 @@ from opencustoms.settings import Settings, get_settings
 from opencustoms.web import errors, i18n
 from opencustoms.web.auth import Workspace
 from opencustoms.web.routes import ROUTERS
+from opencustoms.web.uploads import BodyLimit
 from opencustoms.workspace.users import prepare_database
 
 HERE = Path(__file__).resolve().parent
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     errors.install(app)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + (1 << 20))
     app.add_middleware(i18n.LanguageMiddleware)
     return app
 

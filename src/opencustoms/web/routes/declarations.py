@@ -22,13 +22,13 @@ from opencustoms.risk import detail as queries
 from opencustoms.web.auth import WS, CurrentUser, Writer, check_office
 from opencustoms.web.pagination import Page, PageParams, page_params
 from opencustoms.web.render import render
+from opencustoms.web.uploads import save_upload
 from opencustoms.workspace import audit
 from opencustoms.workspace.models import Role, User
 
 router = APIRouter(prefix="/api", tags=["declarations"])
 pages = APIRouter(include_in_schema=False)
 MAX_BATCH = 5_000
-MAX_UPLOAD_BYTES = 64 * 1024 * 1024
 UPLOAD_SUFFIXES = (".csv", ".parquet", ".pq", ".jsonl", ".ndjson", ".csv.gz", ".jsonl.gz")
 
 EXAMPLE_RECORD = {
@@ -136,7 +136,7 @@ def ingest_batch(
     "/declarations/upload",
     summary="Ingest an uploaded CSV, Parquet or JSON Lines file",
     responses={
-        413: {"description": "File too large"},
+        413: {"description": "File too large (decompressed bytes count)"},
         422: {"description": "Unusable file (nothing stored); detail names why"},
     },
 )
@@ -146,23 +146,11 @@ async def ingest_upload(
     file: Annotated[UploadFile, File(description="CSV, Parquet or JSON Lines")],
     profile: Annotated[Literal["canonical", "kcs"], Form()] = "kcs",
 ) -> IngestOut:
-    name = Path(file.filename or "upload").name
-    suffix = next((s for s in UPLOAD_SUFFIXES if name.lower().endswith(s)), None)
-    if suffix is None:
-        raise InvalidInput(
-            "file", f"unsupported file type {name!r}; expected {', '.join(UPLOAD_SUFFIXES)}"
-        )
     with tempfile.TemporaryDirectory(prefix="oc-upload-") as tmp:
-        path = Path(tmp) / f"upload{suffix}"
-        size = 0
-        with path.open("wb") as out:
-            while chunk := await file.read(1 << 20):
-                size += len(chunk)
-                if size > MAX_UPLOAD_BYTES:
-                    raise HTTPException(413, detail=f"file larger than {MAX_UPLOAD_BYTES} bytes")
-                out.write(chunk)
-        if size == 0:
-            raise InvalidInput("file", "the file is empty")
+        # streamed, .gz inflated on the fly, limit counted on decompressed bytes
+        path, name = await save_upload(
+            file, Path(tmp), suffixes=UPLOAD_SUFFIXES, max_bytes=ws.settings.upload_max_bytes
+        )
         try:
             if user.role != Role.ADMIN:
                 # Every row counts, malformed ones too: they would land in quarantine.
