@@ -50,6 +50,19 @@ class Settings(BaseSettings):
         description="Largest uploaded file in bytes, counted after decompression; request "
         "bodies past it (plus 1 MiB of form framing) are refused with 413 while received.",
     )
+    audit_key: str = Field(
+        default="",
+        description="HMAC key of the audit chain and its checkpoints; keep it out of the "
+        "database (environment or secret store). Empty: plain SHA-256 chain.",
+    )
+    audit_checkpoint_file: Path | None = Field(
+        default=None,
+        description="Append-only file of signed audit checkpoints, outside the database; "
+        "default var_dir/audit/checkpoints.jsonl.",
+    )
+    audit_checkpoint_every: int = Field(
+        default=100, ge=1, description="Write an audit checkpoint every this many entries."
+    )
     model_signing_key: str = Field(
         default="",
         description="HMAC key signing model artefact manifests and compiled-code records; "
@@ -126,6 +139,8 @@ class Settings(BaseSettings):
         # The model belongs with the rest of the state, so one OPENCUSTOMS_VAR_DIR moves all.
         if "model_dir" not in self.model_fields_set:
             self.model_dir = self.var_dir / "models" / "current"
+        if self.audit_checkpoint_file is None:
+            self.audit_checkpoint_file = self.var_dir / "audit" / "checkpoints.jsonl"
         return self
 
     @property

@@ -17,14 +17,18 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import hmac
 import json
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, func, select
 
 from opencustoms.db import session_scope
+from opencustoms.settings import get_settings
+from opencustoms.workspace.anchor import checkpoint_valid, latest_checkpoint, write_checkpoint
 from opencustoms.workspace.models import AuditEntry, AuditHeadRow, AuditRow, User
 
 GENESIS = "0" * 64
@@ -49,8 +53,29 @@ def canonical_json(content: dict[str, Any]) -> str:
     )
 
 
-def entry_hash(prev_hash: str, content: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + canonical_json(content)).encode()).hexdigest()
+def entry_hash(prev_hash: str, content: dict[str, Any], key: str = "") -> str:
+    """SHA-256 of the previous hash and the content; HMAC-SHA256 with ``key`` when the
+    installation has an audit key (who can write the database cannot then recompute it)."""
+    data = (prev_hash + canonical_json(content)).encode()
+    if key:
+        return hmac.new(key.encode(), data, hashlib.sha256).hexdigest()
+    return hashlib.sha256(data).hexdigest()
+
+
+def _checkpoint_file() -> Path:
+    path = get_settings().audit_checkpoint_file
+    assert path is not None  # set by Settings
+    return Path(path)
+
+
+def checkpoint(*, engine: Engine) -> dict[str, Any]:
+    """Write a checkpoint of the current head to the checkpoint file (outside the database)."""
+    with session_scope(engine) as s:
+        head = s.get(AuditHeadRow, 1)
+        seq, digest = (head.seq, head.hash) if head else (0, GENESIS)
+    return write_checkpoint(
+        seq=seq, hash=digest, key=get_settings().audit_key, path=_checkpoint_file()
+    )
 
 
 def append(
@@ -64,8 +89,32 @@ def append(
     office: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append one entry to the chain and return it."""
-    with _LOCK, session_scope(engine) as s:
+    """Append one entry to the chain and return it (every ``audit_checkpoint_every``
+    entries a checkpoint goes to the checkpoint file once the entry is committed)."""
+    settings = get_settings()
+    with _LOCK:
+        entry = _append(
+            engine, settings.audit_key, actor, role, action, object_type, object_id, office, detail
+        )
+        if entry.seq % settings.audit_checkpoint_every == 0:
+            write_checkpoint(
+                seq=entry.seq, hash=entry.hash, key=settings.audit_key, path=_checkpoint_file()
+            )
+    return entry
+
+
+def _append(
+    engine: Engine,
+    key: str,
+    actor: str,
+    role: str,
+    action: str,
+    object_type: str,
+    object_id: str,
+    office: str | None,
+    detail: dict[str, Any] | None,
+) -> AuditEntry:
+    with session_scope(engine) as s:
         head = s.execute(
             select(AuditHeadRow).where(AuditHeadRow.id == 1).with_for_update()
         ).scalar_one_or_none()
@@ -84,7 +133,7 @@ def append(
             # Round-trip through JSON so what is hashed is exactly what is stored.
             "detail": json.loads(canonical_json(detail or {})),
         }
-        digest = entry_hash(head.hash, content)
+        digest = entry_hash(head.hash, content, key)
         row = AuditRow(**content, prev_hash=head.hash, hash=digest)
         s.add(row)
         head.seq, head.hash = content["seq"], digest
@@ -97,6 +146,8 @@ class VerifyResult:
     ok: bool
     entries: int
     problems: list[str] = field(default_factory=list)
+    checkpoint: int | None = None  # seq of the checkpoint compared against, if any
+    unkeyed: int = 0  # entries written before an audit key was configured
 
 
 def by_user(
@@ -136,8 +187,16 @@ def login(*, engine: Engine, user: User, via: str) -> AuditEntry:
 
 
 def verify(*, engine: Engine, batch: int = 5000) -> VerifyResult:
-    """Walk the chain from the start; report every entry that was edited or deleted."""
+    """Walk the chain from the start; report every entry that was edited or deleted, and
+    compare it with the latest checkpoint kept outside the database."""
+    key = get_settings().audit_key
+    cp = latest_checkpoint(path=_checkpoint_file())
     problems: list[str] = []
+    if cp is not None and not checkpoint_valid(cp, key=key):
+        problems.append("the latest checkpoint's MAC does not verify (checkpoint file edited?)")
+    cp_seq = int(cp["seq"]) if cp is not None else 0
+    cp_seen = cp_seq == 0
+    keyed_seen, unkeyed = False, 0
     prev_hash, expected_seq, count = GENESIS, 1, 0
     with session_scope(engine) as s:
         last_seq = 0
@@ -164,7 +223,29 @@ def verify(*, engine: Engine, batch: int = 5000) -> VerifyResult:
                     )
                     problems.append(f"{missing} deleted (chain jumps to entry {row.seq})")
                 content = {name: getattr(row, name) for name in _CONTENT_FIELDS}
-                recomputed = entry_hash(row.prev_hash, content)
+                recomputed = entry_hash(row.prev_hash, content, key)
+                if (
+                    key
+                    and recomputed != row.hash
+                    and entry_hash(row.prev_hash, content) == row.hash
+                ):
+                    # a plain SHA-256 entry: fine before the key was set, forged after
+                    if keyed_seen:
+                        problems.append(
+                            f"entry {row.seq} rewritten without the audit key (plain hash "
+                            "after keyed entries)"
+                        )
+                    unkeyed += 1
+                    recomputed = row.hash
+                elif key:
+                    keyed_seen = True
+                if cp is not None and row.seq == cp_seq:
+                    cp_seen = True
+                    if row.hash != cp["hash"]:
+                        problems.append(
+                            f"entry {row.seq} differs from the checkpoint of {cp.get('ts')}: "
+                            "the chain was rewritten up to it"
+                        )
                 if recomputed != row.hash:
                     problems.append(
                         f"entry {row.seq} edited (action={row.action}, actor={row.actor}): "
@@ -188,7 +269,18 @@ def verify(*, engine: Engine, batch: int = 5000) -> VerifyResult:
                 f"audit head edited: it records entry {head_seq}, the chain "
                 f"ends at entry {last_seq}"
             )
-    return VerifyResult(ok=not problems, entries=count, problems=problems)
+    if not cp_seen:
+        problems.append(
+            f"entries up to {cp_seq} deleted: the checkpoint of {cp.get('ts') if cp else ''} "
+            f"records entry {cp_seq}, the chain ends at {last_seq}"
+        )
+    return VerifyResult(
+        ok=not problems,
+        entries=count,
+        problems=problems,
+        checkpoint=cp_seq or None,
+        unkeyed=unkeyed if key else 0,
+    )
 
 
 def list_entries(
