@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -144,7 +144,9 @@ def audit_verify(ws: WS, _: Admin) -> VerifyOut:
 
 
 @router.get("/audit", response_class=HTMLResponse, include_in_schema=False)
-def audit_page(request: Request, ws: WS, user: Admin, page: int = 1) -> Response:
+def audit_page(
+    request: Request, ws: WS, user: Admin, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
+) -> Response:
     params = PageParams(page=max(page, 1), page_size=50)
     total, entries = audit.list_entries(
         engine=ws.engine, limit=params.page_size, offset=params.offset

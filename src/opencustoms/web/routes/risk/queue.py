@@ -3,6 +3,8 @@ workload: one domain query each, served as API (JSON) and as pages (HTML or JSON
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -10,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
+from opencustoms.errors import InvalidInput
 from opencustoms.risk.dashboards import Dashboard, weekly
 from opencustoms.risk.queue import QueueFilter, QueueItem, dashboard_frame
 from opencustoms.risk.queue import queue as office_queue
@@ -79,6 +82,12 @@ def queue(
     sort: Literal["score", "date", "revenue_at_risk", "price"] = "score",
     order: Literal["asc", "desc"] = "desc",
 ) -> Page[QueueItem]:
+    for name, value in (("date_from", date_from), ("date_to", date_to)):
+        if value is not None:
+            try:
+                dt.date.fromisoformat(value)
+            except ValueError:
+                raise InvalidInput(name, f"{value!r} is not a calendar date") from None
     flt = QueueFilter(
         lane=lane,
         status=status,
@@ -109,6 +118,18 @@ def _staff(user: User) -> None:
         raise HTTPException(403, detail="traders have no access to risk pages")
 
 
+def _number(field: str, text: str | None) -> float | None:
+    if text in (None, ""):
+        return None
+    try:
+        value = float(str(text))
+    except ValueError:
+        raise InvalidInput(field, f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise InvalidInput(field, "must be a finite number")
+    return value
+
+
 def _offices_for(ws: WS, user: User) -> list[Any]:
     return users.list_offices(engine=ws.engine) if user.role in (Role.ANALYST, Role.ADMIN) else []
 
@@ -126,14 +147,14 @@ def queue_page(
     hs_prefix: str | None = None,
     sort: str = "score",
     order: str = "desc",
-    page: int = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> Response:
     _staff(user)
     office = office or user.office
     filters = {
         "lane": lane or "selected",
         "status": status or "all",
-        "min_score": float(min_score) if min_score not in (None, "") else None,
+        "min_score": _number("min_score", min_score),
         "importer_id": importer_id or None,
         "hs_prefix": hs_prefix or None,
         "sort": sort or "score",
@@ -142,7 +163,11 @@ def queue_page(
     try:
         checked = QueueFilter.model_validate(filters)
     except ValidationError as exc:
-        raise HTTPException(422, detail=exc.errors()) from exc
+        # errors() may hold exception objects (not JSON): name the fields in plain text
+        raise InvalidInput(
+            ".".join(str(p) for p in exc.errors()[0]["loc"]) or "query",
+            exc.errors()[0]["msg"],
+        ) from exc
     result = _queue(ws, user, office, checked, PageParams(page=max(page, 1), page_size=50))
     name = next((o.name for o in users.list_offices(engine=ws.engine) if o.code == office), "")
 
