@@ -4,6 +4,7 @@ exit code 2 and a single ``error: <field>: <reason>`` line on stderr."""
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -64,6 +65,38 @@ class DomainErrorGroup(TyperGroup):
 def new_app(**kwargs: Any) -> typer.Typer:
     """A command group (``typer.Typer``) with the domain-error mapping."""
     return typer.Typer(cls=DomainErrorGroup, no_args_is_help=True, **kwargs)
+
+
+def cli_audit(
+    action: str,
+    object_type: str,
+    object_id: str,
+    *,
+    detail: dict[str, Any] | None = None,
+    office: str | None = None,
+) -> None:
+    """Audit a command-line action. The actor is the operating-system account that ran it
+    (``cli:<account>``): names typed as options (``--officer``) are free text, kept in
+    ``detail`` as claimed, never taken as the actor (issue 18, finding 9)."""
+    import getpass
+
+    from opencustoms.db import get_engine
+    from opencustoms.workspace import audit
+
+    try:
+        account = getpass.getuser()
+    except Exception:  # no passwd entry (containers): the numeric id still names it
+        account = str(os.getuid())
+    audit.append(
+        engine=get_engine(),
+        actor=f"cli:{account}"[:64],
+        role="cli",
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        office=office,
+        detail=detail,
+    )
 
 
 @contextmanager

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from opencustoms.cli.common import new_app, progress_bar
+from opencustoms.cli.common import cli_audit, new_app, progress_bar
 from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 
 app = new_app(
@@ -58,6 +58,15 @@ def ingest(
     except IngestBusyError as exc:
         typer.echo(f"error: {' '.join(str(exc).split())}", err=True)
         raise typer.Exit(3) from None
+    cli_audit(
+        "ingest",
+        "ingest_run",
+        str(result.ingest_id),
+        detail={
+            "file": str(file),
+            **{k: getattr(result, k) for k in ("input", "stored", "quarantined", "duplicates")},
+        },
+    )
     if as_json:
         counts = {k: getattr(result, k) for k in ("input", "stored", "quarantined", "duplicates")}
         typer.echo(json.dumps(counts))

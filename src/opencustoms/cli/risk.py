@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from opencustoms.cli.common import fail, new_app
+from opencustoms.cli.common import cli_audit, fail, new_app
 from opencustoms.cli.scale_options import ENGINE, SCHEDULER, run_partitioned, single_file
 
 app = new_app(
@@ -56,9 +56,9 @@ def _load(data: list[Path], profile: str) -> Any:
     return pd.concat(frames, ignore_index=True)
 
 
-def _store_call(fn: Callable[..., Any], **kwargs: Any) -> None:
-    """Run a store-writing service function on the migrated database and print its result;
-    a ``ValueError`` (unknown declaration, bad lane, ...) becomes a clean exit 2."""
+def _store_call(fn: Callable[..., Any], *, action: str, **kwargs: Any) -> None:
+    """Run a store-writing service function on the migrated database, audit it and print
+    its result; a ``ValueError`` (unknown declaration, bad lane, ...) becomes a clean exit 2."""
     from opencustoms.db import get_engine, migrate
 
     engine = get_engine()
@@ -67,7 +67,26 @@ def _store_call(fn: Callable[..., Any], **kwargs: Any) -> None:
         res = fn(engine=engine, **kwargs)
     except ValueError as exc:
         fail(str(exc))
+    claimed = {k: v for k, v in kwargs.items() if k != "declaration_id"}
+    cli_audit(
+        action,
+        "declaration",
+        f"{kwargs['declaration_id']}/{kwargs.get('item_no', 1)}",
+        detail={**claimed, "user_as_typed": claimed.pop("user", None)},
+    )
     typer.echo(res.model_dump_json())
+
+
+def _audit_train(model: Any, out: Path) -> None:
+    from opencustoms.db import get_engine, migrate
+
+    migrate(get_engine())
+    cli_audit(
+        "model_train",
+        "model",
+        str(model.version),
+        detail={"out": str(out), "rows": model.metadata.get("rows")},
+    )
 
 
 @app.command()
@@ -95,6 +114,7 @@ def train(
     if protocol is not None:
         model.metadata["label_protocol"] = protocol.as_dict()
     model.save(out, compile_native=True)
+    _audit_train(model, out)
     meta = model.metadata
     typer.echo(
         f"trained {meta['version']} on {meta['rows']} rows "
@@ -283,6 +303,7 @@ def inspect(
 
     _store_call(
         record_inspection,
+        action="inspection",
         declaration_id=declaration_id,
         item_no=item_no,
         fraud=fraud,
@@ -306,6 +327,7 @@ def override_lane_cmd(
 
     _store_call(
         override_lane,
+        action="lane_override",
         declaration_id=declaration_id,
         item_no=item_no,
         lane=lane,
@@ -330,6 +352,13 @@ def score_store_cmd(
     res = score_store(
         engine=engine, model=load_model(model), start=start, end=end, office_id=office
     )
+    cli_audit(
+        "score_store",
+        "store",
+        office or "all",
+        detail={"start": start, "end": end, **json.loads(res.model_dump_json())},
+        office=office,
+    )
     typer.echo(res.model_dump_json())
 
 
@@ -344,6 +373,7 @@ def retrain(
     engine = get_engine()
     migrate(engine)
     model = run(engine=engine, out=out)
+    cli_audit("model_retrain", "model", model.version, detail={"out": str(out or "")})
     typer.echo(json.dumps({"version": model.version, **model.metadata.get("labels", {})}))
 
 

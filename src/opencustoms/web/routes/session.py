@@ -114,7 +114,15 @@ def login(
 
 
 @router.post("/logout")
-def logout(user: CurrentUser) -> Response:
+def logout(ws: WS, user: CurrentUser) -> Response:
+    audit.by_user(
+        engine=ws.engine,
+        user=user,
+        action="logout",
+        object_type="user",
+        object_id=user.username,
+        office=user.office,
+    )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response

@@ -81,8 +81,18 @@ def offices(ws: WS, _: CurrentUser) -> list[Office]:
 
 
 @router.get("/api/users", tags=["admin"], summary="List users (admin)")
-def list_users(ws: WS, _: Admin, params: Annotated[PageParams, Depends(page_params)]) -> Page[User]:
+def list_users(
+    ws: WS, admin: Admin, params: Annotated[PageParams, Depends(page_params)]
+) -> Page[User]:
     everyone = users.list_users(engine=ws.engine)
+    audit.by_user(
+        engine=ws.engine,
+        user=admin,
+        action="user_list",
+        object_type="user",
+        object_id="*",
+        detail={"page": params.page},
+    )
     chunk = everyone[params.offset : params.offset + params.page_size]
     return Page[User].of(chunk, total=len(everyone), params=params)
 
@@ -118,6 +128,18 @@ def create_user(
     return user
 
 
+def _audit_read(ws: WS, reader: User, page: int, object_id: str | None) -> None:
+    # Who read the trail is itself audited (issue 18, finding 9).
+    audit.by_user(
+        engine=ws.engine,
+        user=reader,
+        action="audit_read",
+        object_type="audit",
+        object_id=object_id or "*",
+        detail={"page": page},
+    )
+
+
 class VerifyOut(BaseModel):
     ok: bool
     entries: int
@@ -127,10 +149,11 @@ class VerifyOut(BaseModel):
 @router.get("/api/audit", tags=["admin"], summary="Audit trail, newest first (admin, analyst)")
 def audit_log(
     ws: WS,
-    _: Auditor,
+    reader: Auditor,
     params: Annotated[PageParams, Depends(page_params)],
     object_id: str | None = None,
 ) -> Page[AuditEntry]:
+    _audit_read(ws, reader, params.page, object_id)
     total, entries = audit.list_entries(
         engine=ws.engine, limit=params.page_size, offset=params.offset, object_id=object_id
     )
@@ -148,6 +171,7 @@ def audit_page(
     request: Request, ws: WS, user: Admin, page: Annotated[int, Query(ge=1, le=1_000_000)] = 1
 ) -> Response:
     params = PageParams(page=max(page, 1), page_size=50)
+    _audit_read(ws, user, params.page, None)
     total, entries = audit.list_entries(
         engine=ws.engine, limit=params.page_size, offset=params.offset
     )

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from opencustoms.declarations.schema import Declaration
 from opencustoms.risk.live import ScoreOut
 from opencustoms.web.auth import WS, Staff
+from opencustoms.workspace import audit
 
 router = APIRouter(prefix="/api/risk", tags=["risk"])
 MAX_SCORE_BATCH = 1000
@@ -53,7 +54,17 @@ async def score(
 
 @router.post("/score-batch", summary="Score many declarations (not stored)")
 def score_batch(ws: WS, user: Staff, req: ScoreBatch) -> list[ScoreOut]:
-    return ws.risk.score_many(req.declarations)
+    out = ws.risk.score_many(req.declarations)
+    audit.by_user(
+        engine=ws.engine,
+        user=user,
+        action="score_batch",
+        object_type="declaration",
+        object_id=f"{len(req.declarations)} declarations",
+        office=user.office,
+        detail={"ids": [d.declaration_id for d in req.declarations[:100]]},
+    )
+    return out
 
 
 @router.get(
