@@ -48,3 +48,27 @@ def test_extreme_floats_on_score_are_422(lenient: TestClient, world: World, valu
         "/api/risk/score", headers=auth(world, "officer"), json={**DECL, "item_price_krw": value}
     )
     assert r.status_code in (200, 422), (r.status_code, r.text[:300])
+
+
+def test_json_nan_is_quarantined_like_inf(client: TestClient, world: World) -> None:
+    from opencustoms.web.routes.declarations import EXAMPLE_RECORD
+
+    base = {**EXAMPLE_RECORD, "office_id": OWN}
+    body = (
+        '{"records": ['
+        + ",".join(
+            __import__("json")
+            .dumps({**base, "declaration_id": f"NAN-18-{i}"})
+            .replace('"net_mass_kg": 12.5', f'"net_mass_kg": {v}')
+            for i, v in enumerate(["NaN", "Infinity"])
+        )
+        + "]}"
+    )
+    r = client.post(
+        "/api/declarations",
+        content=body,
+        headers={**auth(world, "officer"), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 200, r.text
+    summary = r.json()["summary"]
+    assert summary["stored"] == 0 and summary["quarantined"] == 2, summary

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -171,10 +172,15 @@ def ingest_records(
             continue
         good.append(rec)
         numbers.append(number)
-        for key in rec:
+        for key, value in rec.items():
             if key not in known:
                 problems.setdefault(number, []).append(
                     {"field": str(key), "problem": "is not a declaration field"}
+                )
+            elif isinstance(value, float) and math.isnan(value):
+                # JSON NaN would read as a missing value; like inf it is not a number
+                problems.setdefault(number, []).append(
+                    {"field": str(key), "problem": "NaN is not a number"}
                 )
     columns = list(dict.fromkeys(k for rec in good for k in rec))
     batch = Batch(
