@@ -72,3 +72,9 @@ def test_json_nan_is_quarantined_like_inf(client: TestClient, world: World) -> N
     assert r.status_code == 200, r.text
     summary = r.json()["summary"]
     assert summary["stored"] == 0 and summary["quarantined"] == 2, summary
+
+
+def test_ids_beyond_64_bits_are_422(lenient: TestClient, world: World) -> None:
+    # found by schemathesis on /screening/matches/{id}: the driver's OverflowError was a 500
+    r = lenient.get("/screening/matches/9223372036854775808", headers=auth(world, "analyst"))
+    assert r.status_code in (404, 422), (r.status_code, r.text[:200])

@@ -99,6 +99,19 @@ def install(app: FastAPI) -> None:
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
 
+    @app.exception_handler(OverflowError)
+    async def overflow_error(request: Request, exc: OverflowError) -> Response:
+        # A path or query integer beyond the database's 64-bit range (e.g. an id of 2**63)
+        # reaches the driver; that is bad input, not a server fault (issue 18, finding 11).
+        return JSONResponse(
+            {
+                "detail": [
+                    {"loc": ["path"], "msg": "a number is out of range", "type": "value_error"}
+                ]
+            },
+            status_code=422,
+        )
+
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, InvalidInput):
