@@ -78,3 +78,11 @@ def test_ids_beyond_64_bits_are_422(lenient: TestClient, world: World) -> None:
     # found by schemathesis on /screening/matches/{id}: the driver's OverflowError was a 500
     r = lenient.get("/screening/matches/9223372036854775808", headers=auth(world, "analyst"))
     assert r.status_code in (404, 422), (r.status_code, r.text[:200])
+
+
+def test_security_headers(client: TestClient) -> None:
+    r = client.get("/login")
+    csp = r.headers["content-security-policy"]
+    assert "object-src 'none'" in csp and "frame-ancestors 'none'" in csp
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["cross-origin-opener-policy"] == "same-origin"

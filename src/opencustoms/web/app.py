@@ -121,6 +121,14 @@ class SecurityHeaders:
         (b"x-frame-options", b"DENY"),
         (b"x-content-type-options", b"nosniff"),
         (b"referrer-policy", b"same-origin"),
+        # No plugins, no <base> hijack, no framing, forms post only here. Scripts are not
+        # restricted yet: several pages still carry inline scripts (issue 18, finding 12).
+        (
+            b"content-security-policy",
+            b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        ),
+        (b"cross-origin-opener-policy", b"same-origin"),
+        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
     ]
 
     def __init__(self, app: Any) -> None:
