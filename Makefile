@@ -6,6 +6,9 @@ export UV_LINK_MODE ?= copy
 
 .PHONY: demo test check install system-deps lint format bench clean
 
+# Every test runs; xdist spreads them over the machine's cores (the suite is ~20 CPU-minutes).
+PYTEST_ARGS ?= -n auto --durations=15
+
 $(UV):
 	@bash scripts/bootstrap-uv.sh >/dev/null
 
