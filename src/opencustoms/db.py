@@ -10,7 +10,7 @@ import datetime as dt
 import hashlib
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -210,26 +210,34 @@ def bulk_insert(conn: Connection, table: str, data: pa.Table) -> int:
     return data.num_rows
 
 
-def stored_hashes(conn: Connection, table: str, ids: list[str]) -> list[tuple[str, int, int]]:
-    """(declaration_id, item_no, content_hash) of stored rows whose id is in ``ids``.
+def rows_with_ids(
+    conn: Connection, *, table: str, id_column: str, columns: Sequence[str], ids: list[str]
+) -> list[tuple[Any, ...]]:
+    """``columns`` of the stored rows of ``table`` whose ``id_column`` is in ``ids``.
 
     One bound parameter whatever the batch size: an array on PostgreSQL, a JSON list
-    unpacked by ``json_each`` on SQLite (both avoid the bind-parameter limits)."""
+    unpacked by ``json_each`` on SQLite (both avoid the bind-parameter limits and the cost
+    of compiling an expanding IN of 10^5 placeholders)."""
     if not ids:
         return []
+    selected = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        sql = (
-            f"SELECT declaration_id, item_no, content_hash FROM {table} "
-            "WHERE declaration_id = ANY(%s)"
-        )
-        result = conn.exec_driver_sql(sql, (ids,))
-    else:
-        sql = (
-            f"SELECT declaration_id, item_no, content_hash FROM {table} "
-            "WHERE declaration_id IN (SELECT value FROM json_each(?))"
-        )
-        result = conn.exec_driver_sql(sql, (json.dumps(ids),))
-    return [(r[0], int(r[1]), int(r[2])) for r in result]
+        sql = f"SELECT {selected} FROM {table} WHERE {id_column} = ANY(%s)"
+        return [tuple(r) for r in conn.exec_driver_sql(sql, (ids,))]
+    sql = f"SELECT {selected} FROM {table} WHERE {id_column} IN (SELECT value FROM json_each(?))"
+    return [tuple(r) for r in conn.exec_driver_sql(sql, (json.dumps(ids),))]
+
+
+def stored_hashes(conn: Connection, table: str, ids: list[str]) -> list[tuple[str, int, int]]:
+    """(declaration_id, item_no, content_hash) of stored rows whose id is in ``ids``."""
+    rows = rows_with_ids(
+        conn,
+        table=table,
+        id_column="declaration_id",
+        columns=("declaration_id", "item_no", "content_hash"),
+        ids=ids,
+    )
+    return [(r[0], int(r[1]), int(r[2])) for r in rows]
 
 
 def lock_for_writing(conn: Connection, key: int) -> None:

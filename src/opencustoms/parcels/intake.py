@@ -22,7 +22,14 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from opencustoms.db import bulk_insert, ensure_migrated, exclusive, get_engine, lock_for_writing
+from opencustoms.db import (
+    bulk_insert,
+    ensure_migrated,
+    exclusive,
+    get_engine,
+    lock_for_writing,
+    rows_with_ids,
+)
 from opencustoms.errors import Conflict
 from opencustoms.parcels.manifest import COLUMNS, content_hash, read_manifest, validate
 from opencustoms.parcels.models import parcel_ingest_runs, parcel_quarantine, parcels
@@ -30,7 +37,6 @@ from opencustoms.parcels.reference import load_reference
 from opencustoms.settings import get_settings
 
 _LOCK = 720_511  # advisory lock id of parcel intake writers (PostgreSQL)
-_LOOKUP_CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -112,19 +118,15 @@ def ingest_manifest(
 
 
 def _stored_hashes(conn: Connection, ids: list[str]) -> dict[str, int]:
-    """Content hash of the stored parcels among ``ids``. Plain DB-API placeholders in the
-    driver's own paramstyle: compiling SQLAlchemy's expanding IN for 10^6 ids cost more
-    than the database work."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    found: dict[str, int] = {}
-    for i in range(0, len(ids), _LOOKUP_CHUNK):
-        chunk = tuple(ids[i : i + _LOOKUP_CHUNK])
-        sql = (
-            f"SELECT parcel_id, content_hash FROM {parcels.name} "
-            f"WHERE parcel_id IN ({', '.join([mark] * len(chunk))})"
-        )
-        found.update({r[0]: int(r[1]) for r in conn.exec_driver_sql(sql, chunk)})
-    return found
+    """Content hash of the stored parcels among ``ids``."""
+    rows = rows_with_ids(
+        conn,
+        table=parcels.name,
+        id_column="parcel_id",
+        columns=("parcel_id", "content_hash"),
+        ids=ids,
+    )
+    return {r[0]: int(r[1]) for r in rows}
 
 
 @dataclass
