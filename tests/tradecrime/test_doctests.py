@@ -14,7 +14,6 @@ MODULES = [
     "opencustoms.tradecrime.pricing",
     "opencustoms.tradecrime.review",
     "opencustoms.tradecrime.evaluate",
-    "opencustoms.tradecrime.demo",
     "opencustoms.world.format",
     "opencustoms.world.fx",
     "opencustoms.world.names",

@@ -19,7 +19,7 @@ STEPS = (
     "opencustoms.cli.demo.tariff",
     "opencustoms.cli.demo.hs",
     "opencustoms.cli.demo.parcels",
-    "opencustoms.tradecrime.demo",
+    "opencustoms.cli.demo.tradecrime",
     "opencustoms.cli.demo.screening",
     "opencustoms.cli.demo.cases",
 )

@@ -1,10 +1,9 @@
-"""Demo step: generate a small trade world, run every detector, print per typology the
-alerts and the KRW at stake, then the accuracy against the generator's labels next to the
-plain baseline. The world is kept under ``var/tradecrime/demo-world`` (the alerts beside
-it) for the UI.
+"""Demo step (cli face): generate a small trade world, run every detector, print per
+typology the alerts and the KRW at stake, then the accuracy against the generator's labels
+next to the plain baseline. The world is kept under ``var/tradecrime/demo-world`` (the
+alerts beside it) for the UI.
 
-The console is anything with a ``print(str)`` method (the demo passes a rich Console);
-the domain does not import rich.
+The console is anything with a ``print(str)`` method (the demo passes a rich Console).
 """
 
 from __future__ import annotations
