@@ -365,16 +365,54 @@ def score_store_cmd(
 @app.command()
 def retrain(
     out: Path = typer.Option(None, "--out", help="Artefact directory (default: settings)."),
+    case_labels: bool = typer.Option(
+        True,
+        "--case-labels/--no-case-labels",
+        help="Also learn from closed cases on declarations raised by the risk detector "
+        "(confirmed = fraud, false positive = not); an inspection result of the same item wins.",
+    ),
+    labels_before: str = typer.Option(
+        None,
+        "--labels-before",
+        help="Keep the stored source labels of items dated before this day (default: the "
+        "day after the current model's training window).",
+    ),
 ) -> None:
-    """Retrain from the store; labels only from recorded inspections."""
+    """Retrain from the store: labels from recorded inspections and closed cases."""
+    import datetime as dt
+
+    from opencustoms.cases.risk_labels import risk_decisions
     from opencustoms.db import get_engine, migrate
     from opencustoms.risk.retrain import retrain as run
 
     engine = get_engine()
     migrate(engine)
-    model = run(engine=engine, out=out)
-    cli_audit("model_retrain", "model", model.version, detail={"out": str(out or "")})
-    typer.echo(json.dumps({"version": model.version, **model.metadata.get("labels", {})}))
+    if labels_before is not None:
+        try:
+            dt.date.fromisoformat(labels_before)
+        except ValueError:
+            fail(f"labels_before: {labels_before!r} is not a YYYY-MM-DD date")
+    decisions = risk_decisions(engine=engine) if case_labels else None
+    model = run(engine=engine, out=out, labels_before=labels_before, decisions=decisions)
+    labels = dict(model.metadata.get("labels", {}))
+    cases = labels.pop("case_decisions", None)
+    if cases is not None:
+        n_cases = len({p["case_id"] for p in cases["provenance"] if p["used"] == "taken"})
+        typer.echo(
+            f"case labels: {cases['taken']:,} items from {n_cases:,} closed cases "
+            f"({cases['positive']:,} fraud, {cases['negative']:,} not); "
+            f"{cases['superseded_by_inspection']:,} items kept their inspection result, "
+            f"{cases['ignored_inconclusive']:,} inconclusive ignored, "
+            f"{cases['no_stored_item']:,} without a stored item"
+        )
+        labels["case_decisions"] = {k: v for k, v in cases.items() if k != "provenance"}
+    cli_audit(
+        "model_retrain",
+        "model",
+        model.version,
+        detail={"out": str(out or ""), "case_labels": bool(case_labels)},
+    )
+    typer.echo(json.dumps({"version": model.version, **labels}))
 
 
 @app.command("check-rules")
