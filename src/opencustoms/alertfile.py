@@ -143,3 +143,44 @@ def read_alerts(path: str | Path) -> pd.DataFrame:
         dup = frame.loc[frame["alert_id"].duplicated(), "alert_id"].iloc[0]
         raise InvalidInput("alert_id", f"{dup!r} appears twice")
     return frame
+
+
+# The return path: officers' decisions on alerts (``opencustoms cases labels`` writes these
+# columns; the calibration commands read them from the case store). ``label`` is 1 when the
+# case confirmed the alert, 0 for a false positive, missing when inconclusive.
+LABEL_COLUMNS = (
+    "typology",
+    "subject_id",
+    "label",
+    "outcome",
+    "case_id",
+    "decided_by",
+    "decided_at",
+)
+
+
+def latest_labels(labels: pd.DataFrame) -> pd.DataFrame:
+    """One row per (subject, typology): the latest decision (``decided_at``, then
+    ``case_id``) wins, as a later case on the same matter knows more. Inconclusive rows
+    stay, with a missing label, so callers can count what they ignore.
+
+    >>> lab = pd.DataFrame({"typology": ["t", "t", "u"], "subject_id": ["S", "S", "S"],
+    ...     "label": [1, 0, None], "outcome": ["confirmed", "false_positive", "inconclusive"],
+    ...     "case_id": [1, 2, 3], "decided_by": ["kim", "lee", "kim"],
+    ...     "decided_at": ["2026-01-02", "2026-01-01", "2026-01-03"]})
+    >>> latest_labels(lab)[["typology", "label", "decided_by"]].values.tolist()
+    [['t', 1, 'kim'], ['u', <NA>, 'kim']]
+    """
+    missing = [c for c in LABEL_COLUMNS if c not in labels.columns]
+    if missing:
+        raise InvalidInput(missing[0], "column missing from the case labels")
+    out = labels.loc[:, list(LABEL_COLUMNS)].copy()
+    out["typology"] = out["typology"].astype(str)
+    out["subject_id"] = out["subject_id"].astype(str)
+    out["label"] = pd.to_numeric(out["label"], errors="coerce").astype("Int64")
+    if (out["label"].notna() & ~out["label"].isin([0, 1])).any():
+        raise InvalidInput("label", "1 (confirmed), 0 (false positive) or missing")
+    out["decided_at"] = out["decided_at"].astype(str)
+    out = out.sort_values(["decided_at", "case_id"], kind="stable")
+    out = out.drop_duplicates(["subject_id", "typology"], keep="last")
+    return out.sort_values(["typology", "subject_id"], kind="stable").reset_index(drop=True)

@@ -133,11 +133,15 @@ def precision_totals(rows: list[PrecisionRow]) -> dict[str, PrecisionRow]:
     return totals
 
 
-def labels_frame(*, engine: Engine, source: str | None = None) -> pd.DataFrame:
+def labels_frame(
+    *, engine: Engine, source: str | None = None, closed_only: bool = False
+) -> pd.DataFrame:
     """Labels for retraining: subject, typology, label (1/0/NA), who decided and when.
 
     Risk alerts' subjects are declaration ids, so ``risk retrain`` can join them to the
-    declaration store; parcel and trade-crime detectors tune thresholds on their own ids.
+    declaration store (``risk_labels``); parcel and trade-crime calibrations refit on their
+    own ids (``--case-labels``), from ``closed_only`` cases (a referral still waits for
+    its result).
     """
     q = select(
         LabelRow.source,
@@ -153,6 +157,8 @@ def labels_frame(*, engine: Engine, source: str | None = None) -> pd.DataFrame:
     ).order_by(LabelRow.id)
     if source:
         q = q.where(LabelRow.source == source)
+    if closed_only:
+        q = q.join(CaseRow, CaseRow.id == LabelRow.case_id).where(CaseRow.status == "closed")
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(q).mappings().all())
     if frame.empty:

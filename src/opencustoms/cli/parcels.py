@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -99,23 +100,76 @@ def screen(
 
 @app.command()
 def calibrate(
-    manifest: Path = typer.Argument(..., help="Generated manifest of a TUNING seed."),
-    labels: Path = typer.Argument(..., help="Its labels file."),
-    seed: int = typer.Option(..., "--seed", help="The generator seed (recorded)."),
+    manifest: Path = typer.Argument(..., help="Manifest (generated: of a TUNING seed)."),
+    labels: Path | None = typer.Argument(None, help="Its labels file (generated manifests)."),
+    seed: int | None = typer.Option(None, "--seed", help="The generator seed (recorded)."),
+    case_labels: bool = typer.Option(
+        False,
+        "--case-labels",
+        help="Also fit on officers' decisions: closed cases on this detector's alerts "
+        "(confirmed = positive, false positive = negative; they overrule the labels file).",
+    ),
+    case_source: str = typer.Option(
+        "parcels", "--case-source", help="The source name the alerts were imported under."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Calibration file to write (default: the shipped data file)."
+    ),
 ) -> None:
-    """Fit the score calibration (data/parcels/calibration.yaml) on a tuning manifest."""
+    """Fit the score calibration (data/parcels/calibration.yaml) on a tuning manifest and
+    its labels, on closed cases' decisions (--case-labels), or both."""
     from opencustoms.parcels.evaluate import calibrate_files
-    from opencustoms.parcels.scoring import save_calibration
+    from opencustoms.parcels.scoring import CALIBRATION_FILE, load_calibration, save_calibration
 
+    if labels is not None and seed is None:
+        fail("seed: a labels file comes from a generated manifest; give its --seed")
+    if labels is None and not case_labels:
+        fail("labels: give the labels file, --case-labels or both")
+    decisions, fallback = None, None
+    source: dict[str, object] = {"file": manifest.name}
+    if seed is not None:
+        source["generator_seed"] = seed
+    if case_labels:
+        decisions = _case_labels(case_source)
+        source["case_source"] = case_source
+        try:
+            fallback = load_calibration()
+        except DomainError:
+            fallback = None  # nothing in force: every typology must be fittable
     try:
         cal = calibrate_files(
-            manifest, labels, source={"generator_seed": seed, "file": manifest.name}
+            manifest, labels, source=source, case_labels=decisions, fallback=fallback
         )
     except DomainError as exc:
         raise _fail(exc) from None
-    save_calibration(cal)
+    save_calibration(cal, out or CALIBRATION_FILE)
     for code, c in cal["typologies"].items():
-        typer.echo(f"{code}: {c['positives']:,} positives of {c['rows']:,}")
+        line = f"{code}: {c['positives']:,} positives of {c['rows']:,}"
+        if "case_labels" in c:
+            n = c["case_labels"]
+            line += (
+                f"; case labels: {n['confirmed']:,} confirmed, {n['false_positive']:,} false "
+                f"positive ({n['changed']:,} changed the file's label), {n['inconclusive']:,} "
+                f"inconclusive ignored, {n['not_in_manifest']:,} not in the manifest"
+            )
+        if "kept" in c:
+            line += f" [{c['kept']}]"
+        typer.echo(line)
+    other = cal["source"].get("case_labels", {}).get("(other typologies)")
+    if other:
+        judged = other["confirmed"] + other["false_positive"]
+        typer.echo(f"case labels of other typologies ignored: {judged:,}")
+    typer.echo(f"-> {out or CALIBRATION_FILE}")
+
+
+def _case_labels(source: str) -> Any:
+    """Closed cases' labels of ``source`` from the case store (settings' database)."""
+    from opencustoms.cases.feedback import labels_frame
+    from opencustoms.db import get_engine, migrate
+
+    engine = get_engine()
+    migrate(engine)
+    return labels_frame(engine=engine, source=source, closed_only=True)
 
 
 @app.command()

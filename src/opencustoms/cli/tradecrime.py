@@ -133,22 +133,69 @@ def evaluate(
 @app.command()
 def calibrate(
     world_dir: Path = typer.Argument(..., help="The tuning world (generated, with labels)."),
-    seed: int = typer.Option(..., "--seed", help="The seed the tuning world was made with."),
-    scale: float = typer.Option(..., "--scale", help="Its scale."),
+    seed: int | None = typer.Option(None, "--seed", help="The seed the world was made with."),
+    scale: float | None = typer.Option(None, "--scale", help="Its scale."),
+    case_labels: bool = typer.Option(
+        False,
+        "--case-labels",
+        help="Also fit on officers' decisions: closed cases on trade-crime alerts (confirmed "
+        "= positive, false positive = negative; they overrule the world's labels.csv).",
+    ),
+    case_source: str = typer.Option(
+        "tradecrime", "--case-source", help="The source name the alerts were imported under."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Calibration file to write (default: the shipped data file)."
+    ),
 ) -> None:
-    """Fit the isotonic score curves on a tuning world and ship them as data."""
+    """Fit the logistic score curves on a tuning world's labels, on closed cases'
+    decisions (--case-labels), or both, and ship them as data."""
     from opencustoms.errors import DomainError
     from opencustoms.tradecrime import calibration
     from opencustoms.tradecrime.analyse import analyse as run
     from opencustoms.tradecrime.evaluate import load_truth
 
+    has_labels = (world_dir / "labels.csv").is_file()
+    if not has_labels and not case_labels:
+        fail(f"labels: {world_dir} has no labels.csv; give --case-labels to fit on decisions")
+    if has_labels and (seed is None or scale is None):
+        fail("seed: a world with labels.csv is generated; give its --seed and --scale")
+    decisions = None
+    if case_labels:
+        from opencustoms.cases.feedback import labels_frame
+        from opencustoms.db import get_engine, migrate
+
+        engine = get_engine()
+        migrate(engine)
+        decisions = labels_frame(engine=engine, source=case_source, closed_only=True)
     try:
         result = run(world_dir, curves={})
-        labels, _ = load_truth(world_dir)
+        labels = load_truth(world_dir)[0] if has_labels else None
     except (DomainError, FileNotFoundError) as exc:
         fail(" ".join(str(exc).split()))
-    fitted = calibration.fit(result.candidates, labels, seed=seed, scale=scale)
-    calibration.save(fitted)
+    fitted = calibration.fit(
+        result.candidates,
+        labels,
+        seed=seed,
+        scale=scale,
+        decisions=decisions,
+        fallback=calibration.load() if case_labels else None,
+    )
+    target = out or calibration.CALIBRATION_FILE
+    calibration.save(fitted, target)
     for t, c in fitted["curves"].items():
-        typer.echo(f"{t}: {c['candidates']} candidates, {c['positives']} labelled")
-    typer.echo(f"-> {calibration.CALIBRATION_FILE}")
+        line = f"{t}: {c['candidates']} candidates, {c['positives']} labelled"
+        if "case_labels" in c:
+            n = c["case_labels"]
+            line += (
+                f"; case labels: {n['confirmed']} confirmed, {n['false_positive']} false "
+                f"positive ({n['changed']} changed the world's label), {n['inconclusive']} "
+                f"inconclusive ignored, {n['not_candidate']} not among the candidates"
+            )
+        if "kept" in c:
+            line += f" [{c['kept']}]"
+        typer.echo(line)
+    for t, n in fitted["provenance"].get("case_labels", {}).items():
+        if t not in fitted["curves"]:
+            typer.echo(f"{t}: no candidates; case labels: {n['not_candidate']} not used")
+    typer.echo(f"-> {target}")

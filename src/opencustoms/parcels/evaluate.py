@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opencustoms.errors import InvalidInput
 from opencustoms.parcels import features as feat
 from opencustoms.parcels.screen import TYPOLOGIES
 
@@ -113,14 +114,42 @@ def evaluate_files(manifest: Path, labels: Path) -> dict[str, Any]:
     return report
 
 
-def calibrate_files(manifest: Path, labels: Path, *, source: dict[str, Any]) -> dict[str, Any]:
-    """Fit the calibration on a generated manifest and its labels (a tuning seed)."""
+def calibrate_files(
+    manifest: Path,
+    labels: Path | None,
+    *,
+    source: dict[str, Any],
+    case_labels: pd.DataFrame | None = None,
+    fallback: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Fit the calibration on a manifest and its labels file (a generated tuning seed),
+    officers' decisions (``case_labels``: ``alertfile.LABEL_COLUMNS``, overruling the
+    file where they judged a parcel; ``case_labels.decision_targets``), or both. A typology
+    that cannot be fitted keeps its entry of ``fallback``."""
+    from opencustoms.parcels.case_labels import decision_targets
     from opencustoms.parcels.manifest import read_manifest
-    from opencustoms.parcels.scoring import fit
+    from opencustoms.parcels.scoring import fit, targets_from_codes
     from opencustoms.parcels.screen import _dedupe, compute_features
 
+    if labels is None and case_labels is None:
+        raise InvalidInput("labels", "give a labels file, case labels or both")
     valid, _, _ = _dedupe(read_manifest(manifest))
     _, features = compute_features(valid)
-    lab = pd.read_parquet(labels) if labels.suffix == ".parquet" else pd.read_csv(labels, dtype=str)
-    codes = lab.set_index("parcel_id")["typologies"].reindex(valid["parcel_id"].astype(object))
-    return fit(features, pd.Series(codes.fillna("").to_numpy(), index=valid.index), source=source)
+    targets = None
+    if labels is not None:
+        lab = (
+            pd.read_parquet(labels)
+            if labels.suffix == ".parquet"
+            else pd.read_csv(labels, dtype=str)
+        )
+        codes = lab.set_index("parcel_id")["typologies"].reindex(valid["parcel_id"].astype(object))
+        targets = targets_from_codes(pd.Series(codes.fillna("").to_numpy(), index=valid.index))
+    if case_labels is not None:
+        targets, counts = decision_targets(valid["parcel_id"], targets, case_labels)
+        source = {**source, "case_labels": counts}
+    assert targets is not None
+    cal = fit(features, targets, source=source, fallback=fallback)
+    for code, n in source.get("case_labels", {}).items():
+        if code in cal["typologies"]:
+            cal["typologies"][code]["case_labels"] = n
+    return cal

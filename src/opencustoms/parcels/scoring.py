@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from opencustoms.errors import Unavailable
+from opencustoms.errors import InvalidInput, Unavailable
 from opencustoms.parcels.features import FEATURES
 from opencustoms.parcels.reference import DATA_DIR
 
@@ -45,11 +45,26 @@ def probability(code: str, features: pd.DataFrame, cal: dict[str, Any] | None = 
     return 1.0 / (1.0 + np.exp(-np.clip(logit, -40, 40)))
 
 
+def targets_from_codes(labels: pd.Series) -> dict[str, np.ndarray]:
+    """Per typology, 1.0 where the ``;``-separated codes of a parcel name it, else 0.0."""
+    codes = labels.fillna("").str.split(";")
+    return {
+        code: codes.map(lambda c, code=code: code in c).to_numpy(dtype="float64")
+        for code in FEATURES
+    }
+
+
 def fit(
-    features: dict[str, pd.DataFrame], labels: pd.Series, *, source: dict[str, Any]
+    features: dict[str, pd.DataFrame],
+    targets: dict[str, np.ndarray],
+    *,
+    source: dict[str, Any],
+    fallback: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Logistic calibration per typology (features -> P(label)); ``labels`` holds the
-    ``;``-separated codes of each parcel, aligned with the feature frames."""
+    """Logistic calibration per typology (features -> P(label)) on the rows whose target
+    is known (1.0 / 0.0; NaN = nobody knows: a parcel no officer decided when only case
+    labels are given). A typology without one known positive and one known negative keeps
+    its entry of ``fallback`` (the calibration in force), marked ``kept``."""
     from sklearn.linear_model import LogisticRegression
 
     out: dict[str, Any] = {
@@ -59,10 +74,23 @@ def fit(
         "source": source,
         "typologies": {},
     }
-    codes = labels.fillna("").str.split(";")
     for code, names in FEATURES.items():
-        y = codes.map(lambda c, code=code: code in c).to_numpy(dtype=bool)
-        x = features[code][names].to_numpy(dtype=float)
+        y_all = np.asarray(targets[code], dtype="float64")
+        known = ~np.isnan(y_all)
+        y = y_all[known].astype(bool)
+        if y.all() or not y.any():
+            kept = (fallback or {}).get("typologies", {}).get(code)
+            if kept is None:
+                raise InvalidInput(
+                    "labels", f"{code}: needs at least one positive and one negative parcel"
+                )
+            out["typologies"][code] = {
+                **kept,
+                "kept": f"{int(y.sum())} positives of {len(y)} known parcels: "
+                "the calibration in force is kept",
+            }
+            continue
+        x = features[code][names].to_numpy(dtype=float)[known]
         model = LogisticRegression(C=10.0, max_iter=2000)
         model.fit(x, y)
         out["typologies"][code] = {

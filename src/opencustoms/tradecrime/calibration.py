@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from opencustoms.alertfile import latest_labels
 from opencustoms.settings import PACKAGE_DATA_DIR
 
 CALIBRATION_FILE = PACKAGE_DATA_DIR / "tradecrime" / "calibration.json"
@@ -48,36 +49,106 @@ def apply(candidates: pd.DataFrame, curves: dict[str, Any]) -> pd.Series:
 
 
 def fit(
-    candidates: pd.DataFrame, labels: pd.DataFrame, *, seed: int, scale: float, note: str = ""
+    candidates: pd.DataFrame,
+    labels: pd.DataFrame | None,
+    *,
+    seed: int | None,
+    scale: float | None,
+    note: str = "",
+    decisions: pd.DataFrame | None = None,
+    fallback: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Logistic curves per typology: P(labelled | raw score) among the candidates."""
+    """Logistic curves per typology: P(labelled | raw score) among the candidates.
+
+    Targets: the world's ``labels`` (a generated tuning world) and/or officers' decisions
+    (``decisions``: ``alertfile.LABEL_COLUMNS``, closed cases on trade-crime alerts,
+    latest per subject and typology), which overrule the labels file for the candidates
+    they judged. Without a labels file only judged candidates count, so the curve says how
+    often the officers confirmed alerts of that score. A typology with no judged candidate
+    keeps its curve of ``fallback`` (the calibration in force), marked ``kept``.
+    """
     from sklearn.linear_model import LogisticRegression
 
-    truth = set(zip(labels["subject_id"].astype(str), labels["typology"].astype(str), strict=True))
-    curves = {}
+    truth: set[tuple[str, str]] = set()
+    if labels is not None:
+        truth = set(
+            zip(labels["subject_id"].astype(str), labels["typology"].astype(str), strict=True)
+        )
+    latest = latest_labels(decisions) if decisions is not None else None
+    curves: dict[str, Any] = {}
+    counts: dict[str, dict[str, int]] = {}
     for typology, g in candidates.groupby("typology"):
-        y = np.array([(str(s), str(typology)) in truth for s in g["subject_id"]], dtype=int)
-        x = g["raw"].to_numpy(dtype=float)
+        subjects = g["subject_id"].astype(str)
+        if labels is not None:
+            y = np.array([(s, str(typology)) in truth for s in subjects], dtype="float64")
+        else:
+            y = np.full(len(g), np.nan)
+        if latest is not None:
+            y, counts[str(typology)] = _overrule(y, subjects, latest, str(typology))
+        known = ~np.isnan(y)
+        if not known.any():
+            kept = (fallback or {}).get("curves", {}).get(str(typology))
+            if kept is not None:
+                curves[str(typology)] = {**kept, "kept": "no judged candidate: curve in force"}
+            continue
+        x, yk = g["raw"].to_numpy(dtype=float)[known], y[known].astype(int)
         mu, sd = float(x.mean()), float(x.std()) or 1.0
-        if 0 < y.sum() < len(y):
+        if 0 < yk.sum() < len(yk):
             # C=10 on the standardised score: little shrinkage, finite when classes separate
-            lr = LogisticRegression(C=10.0).fit(((x - mu) / sd).reshape(-1, 1), y)
+            lr = LogisticRegression(C=10.0).fit(((x - mu) / sd).reshape(-1, 1), yk)
             a, b = float(lr.coef_[0, 0]), float(lr.intercept_[0])
         else:  # one class only: a flat curve at the smoothed rate
-            a, b = 0.0, float(np.log((y.sum() + 1) / (len(y) - y.sum() + 1)))
+            a, b = 0.0, float(np.log((yk.sum() + 1) / (len(yk) - yk.sum() + 1)))
         curves[str(typology)] = {
             "a": round(a, 4), "b": round(b, 4), "mu": round(mu, 6), "sd": round(sd, 6),
-            "candidates": len(g), "positives": int(y.sum()),
+            "candidates": len(yk), "positives": int(yk.sum()),
         }  # fmt: skip
+        if str(typology) in counts:
+            curves[str(typology)]["case_labels"] = counts[str(typology)]
+    for typology, kept in (fallback or {}).get("curves", {}).items():
+        curves.setdefault(typology, {**kept, "kept": "no candidate: curve in force"})
+    if latest is not None:  # decisions on typologies with no candidate in this world
+        for typology, mine in latest.groupby("typology"):
+            if str(typology) not in counts:
+                none = pd.Series([], dtype=str)
+                counts[str(typology)] = _overrule(np.zeros(0), none, mine, str(typology))[1]
+    parts = []
+    if labels is not None:
+        parts.append(f"opencustoms world generate --seed {seed} --scale {scale}")
+    if decisions is not None:
+        parts.append("decisions of closed cases on trade-crime alerts")
     return {
         "curves": curves,
         "provenance": {
-            "fitted_on": f"opencustoms world generate --seed {seed} --scale {scale}",
+            "fitted_on": " + ".join(parts),
             "method": "logistic regression (Platt scaling, scikit-learn, C=10 on the "
             "standardised raw score) of label on raw score among candidates, per typology",
             "date": dt.date.today().isoformat(),
             "note": note,
+            **({"case_labels": counts} if decisions is not None else {}),
         },
+    }
+
+
+def _overrule(
+    y: np.ndarray, subjects: pd.Series, latest: pd.DataFrame, typology: str
+) -> tuple[np.ndarray, dict[str, int]]:
+    """``y`` with the decisions on this typology's candidates applied, and their counts."""
+    mine = latest[latest["typology"] == typology]
+    decided = dict(zip(mine["subject_id"], mine["label"], strict=True))
+    judged = {s: int(v) for s, v in decided.items() if not pd.isna(v)}
+    out = y.copy()
+    hit = subjects.isin(list(judged)).to_numpy()
+    new = subjects[hit].map(judged).to_numpy(dtype="float64")
+    before = out[hit]
+    out[hit] = new
+    seen = set(subjects[hit])
+    return out, {
+        "confirmed": sum(v == 1 for s, v in judged.items() if s in seen),
+        "false_positive": sum(v == 0 for s, v in judged.items() if s in seen),
+        "changed": int((~np.isnan(before) & (before != new)).sum()),
+        "inconclusive": len(decided) - len(judged),
+        "not_candidate": len(set(judged) - seen),
     }
 
 
