@@ -14,6 +14,8 @@ with the quantity kept (``rerouting.qty_band``) and little value added
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -134,6 +136,7 @@ def rerouting(data: TradeData) -> pd.DataFrame:
     con.register("exp", exp)
     pairs = con.execute(f"""
         SELECT i.company_id, i.declaration_id AS import_id, e.declaration_id AS export_id,
+               i.hs6, i.partner_id AS supplier, e.partner_id AS buyer,
                i.origin_country AS origin, e.destination_country AS dest, i.date AS d_in,
                e.date AS d_out, i.value_krw AS v_in, e.value_krw AS v_out
         FROM imp i JOIN exp e
@@ -148,6 +151,7 @@ def rerouting(data: TradeData) -> pd.DataFrame:
     # through: a distributor who also exports sometimes matches by chance
     exported = exp[["company_id", "hs6"]].drop_duplicates()
     base = imp.merge(exported, on=["company_id", "hs6"]).groupby("company_id").size()
+    lanes_by: dict[Any, dict[Any, Any]] = _lanes(pairs, imp, exp).to_dict("index")
     rows = []
     for company, g in pairs.groupby("company_id"):
         n = len(g)
@@ -155,11 +159,23 @@ def rerouting(data: TradeData) -> pd.DataFrame:
             continue
         share = n / float(base.get(company, n))
         added = float(np.median(g["v_out"] / g["v_in"]) - 1)
+        firm_score = share * min(1.0, n / 3)
+        lane = lanes_by.get(str(company))
+        lane_score = float(lane["score"]) if lane is not None else 0.0
+        why = ""
+        if lane is not None and lane_score > firm_score:
+            why = (
+                f" One lane stands out: {int(lane['n'])} of its {int(lane['n_in'])} imports of "
+                f"HS {lane['hs6']} from {lane['supplier']} went on to {lane['buyer']}, and "
+                f"{int(lane['n'])} of its {int(lane['n_out'])} exports of those goods to "
+                f"{lane['buyer']} were such imports (the lane is scored on its own, so "
+                f"the firm's other trade in those goods does not dilute it)."
+            )
         rows.append(
             {
                 "subject_id": company,
                 "typology": "origin_rerouting",
-                "raw": share * min(1.0, n / 3),
+                "raw": max(firm_score, lane_score),
                 "period_start": g["d_in"].min(),
                 "period_end": g["d_out"].max(),
                 "amount_krw": float(g["v_out"].sum()),
@@ -169,8 +185,28 @@ def rerouting(data: TradeData) -> pd.DataFrame:
                     f"{', '.join(sorted(set(g['dest'])))} within {days} days as Korean-origin "
                     f"goods, "
                     f"same HS6 and quantity, {added:.0%} value added (median); {share:.0%} of its "
-                    f"imports of those goods passed through."
+                    f"imports of those goods passed through." + why
                 ),
             }
         )
     return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
+
+
+def _lanes(pairs: pd.DataFrame, imp: pd.DataFrame, exp: pd.DataFrame) -> pd.DataFrame:
+    """Per firm, its strongest lane: one supplier -> one US buyer in one HS6.
+
+    A rerouter that also trades those goods in its ordinary business dilutes the firm-wide
+    pass-through share (5 of 100 imports), but the scheme runs through a lane of its own:
+    nearly every import from that supplier goes on to that buyer, and nearly every export
+    to that buyer is such an import. Score: the smaller of the two shares x min(1, n / 3)
+    (a distributor whose chance matches are spread over busy lanes stays low)."""
+    key = ["company_id", "hs6"]
+    lane = pairs.groupby([*key, "supplier", "buyer"]).size().rename("n").reset_index()
+    n_in = imp.groupby([*key, "partner_id"]).size().rename("n_in")
+    n_out = exp.groupby([*key, "partner_id"]).size().rename("n_out")
+    lane = lane.merge(
+        n_in.reset_index().rename(columns={"partner_id": "supplier"}), on=[*key, "supplier"]
+    ).merge(n_out.reset_index().rename(columns={"partner_id": "buyer"}), on=[*key, "buyer"])
+    share = np.minimum(lane["n"] / lane["n_in"], lane["n"] / lane["n_out"])
+    lane["score"] = share * np.minimum(1.0, lane["n"] / 3)
+    return lane.sort_values("score").groupby("company_id").tail(1).set_index("company_id")

@@ -66,9 +66,37 @@ def _sum_by(frame: pd.DataFrame, value: str) -> pd.Series:
     return frame.groupby("company_id")[value].sum()
 
 
+def _late_window(
+    due: pd.DataFrame, received: pd.DataFrame, cutoff: pd.Series, lag: pd.Series
+) -> pd.DataFrame:
+    """Per exporter, the last ``flows.late_window_days`` of exports due before its cutoff
+    against the receipts that belong to them: receipts shifted back by the firm's own
+    median lag.
+
+    An exporter that stops being paid late in the period shows only a small unpaid share
+    over the whole period (the paid early months dilute it); this window sees the
+    recent months alone. Receipts are aligned, not matched: a receipt shifted into the
+    window counts for the window whichever export it paid."""
+    start = cutoff - pd.Timedelta(days=int(param("flows.late_window_days")))
+    in_w = due["date"] > due["company_id"].map(start)
+    e = _sum_by(due[in_w], "value_krw")
+    n = due[in_w].groupby("company_id")["declaration_id"].nunique()
+    shift = pd.to_timedelta(received["company_id"].map(lag).fillna(45.0), unit="D")
+    aligned = received["date"] - shift
+    r_in = (aligned > received["company_id"].map(start)) & (
+        aligned <= received["company_id"].map(cutoff)
+    )
+    r = _sum_by(received[r_in], "amount_krw").reindex(e.index).fillna(0)
+    return pd.DataFrame({"e": e, "r": r, "n": n.reindex(e.index).fillna(0), "start": start})
+
+
 def unrepatriated(data: TradeData) -> pd.DataFrame:
     """Exports whose proceeds never came back, allowing each firm its own payment lag,
-    instalments (they arrive within the lag) and netting against its unpaid imports."""
+    instalments (they arrive within the lag) and netting against its unpaid imports.
+
+    Scored on the whole period and on the recent months alone (``_late_window``), the
+    higher of the two: a firm whose proceeds stopped coming back late in the period is
+    judged on the months since, with fewer exports discounted."""
     d, p = data.decl, data.pay
     exp = d[d["direction"] == "export"]
     allow = (
@@ -87,21 +115,47 @@ def unrepatriated(data: TradeData) -> pd.DataFrame:
     offset = unpaid_imports.reindex(e.index).fillna(0)
     short = (e - r - offset).clip(lower=0)
     ratio = short / e
-    keep = (e >= param("flows.min_amount_krw")) & (ratio > 0.05)
+    late = _late_window(due, received, cutoff, _lags(data, "export")["median"])
+    late = late.reindex(e.index)
+    # the whole period's nettable imports all count against the window (conservative)
+    late_short = (late["e"] - late["r"] - offset).clip(lower=0)
+    shrink = float(param("flows.late_shrink"))  # a handful of lumpy exports proves little
+    late_ratio = (late_short / late["e"]).fillna(0) * late["n"] / (late["n"] + shrink)
+    late_ok = (late["n"] >= int(param("flows.late_min_exports"))) & (
+        late["e"] >= param("flows.min_amount_krw")
+    )
+    late_ratio = late_ratio.where(late_ok, 0.0)
+    use_late = late_ratio > ratio
+    keep = (e >= param("flows.min_amount_krw")) & (np.maximum(ratio, late_ratio) > 0.05)
     due = due.assign(cited=due["declaration_id"].isin(received["declaration_ref"].dropna()))
     due_by = dict(tuple(due.groupby("company_id")))
     got_by = received.groupby("company_id")["settlement_id"].agg(list)
     rows = []
     for company in e.index[keep]:
         mine = due_by[company]
+        recent = bool(use_late[company])
+        if recent:
+            w = late.loc[company]
+            mine = mine[mine["date"] > w["start"]]
+            why = (
+                f" Since {w['start']:%Y-%m-%d} alone: {int(w['n'])} exports of KRW "
+                f"{w['e']:,.0f} against KRW {w['r']:,.0f} received for that period (receipts "
+                f"taken back by the firm's usual lag); {late_short[company] / w['e']:.0%} "
+                f"unpaid, scored {late_ratio[company]:.0%} after a discount for the number "
+                f"of exports in the window (n / (n + {shrink:.0f})). The recent months are "
+                f"worse than the whole period's {ratio[company]:.0%}: the proceeds stopped "
+                f"coming back there."
+            )
+        else:
+            why = ""
         rows.append(
             {
                 "subject_id": company,
                 "typology": "export_proceeds_unrepatriated",
-                "raw": float(ratio[company]),
+                "raw": float(max(ratio[company], late_ratio[company])),
                 "period_start": mine["date"].min(),
                 "period_end": cutoff[company],
-                "amount_krw": float(short[company]),
+                "amount_krw": float(late_short[company] if recent else short[company]),
                 "evidence": {
                     "declarations": ids(mine.loc[~mine["cited"], "declaration_id"]),
                     "settlements": ids(got_by.get(company, [])),
@@ -112,7 +166,7 @@ def unrepatriated(data: TradeData) -> pd.DataFrame:
                     f"lag); "
                     f"KRW {r[company]:,.0f} received and KRW {offset[company]:,.0f} nettable "
                     f"against "
-                    f"unpaid imports; {ratio[company]:.0%} of the value never came back."
+                    f"unpaid imports; {ratio[company]:.0%} of the value never came back." + why
                 ),
             }
         )
@@ -225,20 +279,22 @@ def inflated(data: TradeData) -> pd.DataFrame:
     received = p[(p["direction"] == "in") & (p["purpose"] == "goods_export")]
     rows = []
     last_year = dict(tuple(exp[exp["date"] > y1].groupby("company_id")))
-    # growth is a gate (>= 1.5x and a robust z >= 1 against the industry); the related
-    # buyers who do not pay are what tells an inflated boom from a real one
-    boom = (growth >= np.log(1.5)) & (z >= 1) & both.index.isin(listed)
+    # growth is a gate (>= 1.5x and a robust z >= 0.5 against the industry, whose yearly
+    # export swings are wide); the related buyers who do not pay are what tells an
+    # inflated boom from a real one
+    boom = (growth >= np.log(1.5)) & (z >= 0.5) & both.index.isin(listed)
+    got_by = dict(tuple(received[received["date"] > y1].groupby("company_id")))
     for company in both.index[boom]:
         mine = last_year[company]
         related = data.graph.related(str(company), 3)
         to_rel = mine["partner_id"].isin(related)
         rel_share = float(mine.loc[to_rel, "value_krw"].sum() / mine["value_krw"].sum())
         a = float(allow.get(company, param("payments.min_lag_allowance_days")))
-        due = mine.loc[mine["date"] <= data.end - pd.Timedelta(days=a), "value_krw"].sum()
-        got = received.loc[
-            (received["company_id"] == company) & (received["date"] > y1 + pd.Timedelta(days=30)),
-            "amount_krw",
-        ].sum()
+        is_due = mine["date"] <= data.end - pd.Timedelta(days=a)
+        due = float(mine.loc[to_rel & is_due, "value_krw"].sum())
+        mine_got = got_by.get(company, received.iloc[:0])
+        # receipts from those same related buyers (settlement counterparties resolved)
+        got = float(mine_got.loc[mine_got["partner_id"].isin(related), "amount_krw"].sum())
         unsettled = float(np.clip(1 - got / due, 0, 1)) if due > 0 else 0.0
         raw = rel_share * unsettled * min(1.0, float(z[company]) / 2)
         rows.append(
@@ -266,7 +322,8 @@ def inflated(data: TradeData) -> pd.DataFrame:
                     f"{float(both.loc[company, 'e1']):,.0f} "
                     f"in a year (robust z {z[company]:.1f} against its industry); "
                     f"{rel_share:.0%} of the last year's exports went to related buyers; "
-                    f"{unsettled:.0%} of the exports due by now unpaid."
+                    f"of the KRW {due:,.0f} of those due by now, those buyers paid KRW "
+                    f"{got:,.0f}: {unsettled:.0%} unpaid."
                 ),
             }
         )

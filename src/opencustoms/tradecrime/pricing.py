@@ -4,8 +4,13 @@ traders pay for the same HS6 from the same partner country.
 Benchmark: per (direction, HS6, partner country, measure) cell, each trader's median log
 unit price; a trader is compared with the median of the *other* traders' medians (leave
 one trader out), so neither its own volume nor a few traders alike can set the norm, and
-each trader weighs the same whatever its size. A cell with fewer than
-``pricing.min_other_traders`` other traders falls back to the HS6 cell over all partners.
+each trader weighs the same whatever its size. Only market prices set the norm: items
+with a foreign partner that deals with a single Korean trader (a captive supplier or a
+shell, whose invoice says whatever the two sides agree) are judged but never part of a
+benchmark, so several traders re-invoicing through their own shells in the same country
+cannot make each other look normal. A cell with fewer than
+``pricing.min_other_traders`` other market traders falls back to the HS6 cell over all
+partners.
 Genuine luxury (Italian bags, Swiss watches) is priced like its peers from the same country
 and stays unflagged; a one-off odd item does not move a trader's median.
 """
@@ -47,18 +52,48 @@ def _loo_medians(values: np.ndarray) -> np.ndarray:
 
 
 def _cell_benchmarks(items: pd.DataFrame, cell: list[str], min_others: int) -> pd.DataFrame:
+    """Per (cell, trader): the median of the *other* market traders' median log prices.
+
+    Only items bought from or sold to market partners (``items["market"]``) set the norm;
+    every trader of the cell gets a benchmark, a trader without market items the median
+    of all market traders there (none of them is itself)."""
     tm = items.groupby([*cell, "company_id"], observed=True)["lp"].agg(["median", "size"])
     tm = tm.reset_index()
-    groups = tm.groupby(cell, observed=True, sort=False)["median"]
-    tm["loo"] = groups.transform(lambda v: _loo_medians(v.to_numpy(dtype=float)))
-    tm["others"] = groups.transform("size") - 1
+    market = items[items["market"]]
+    mm = market.groupby([*cell, "company_id"], observed=True)["lp"].median().reset_index()
+    groups = mm.groupby(cell, observed=True, sort=False)["lp"]
+    mm["loo"] = groups.transform(lambda v: _loo_medians(v.to_numpy(dtype=float)))
+    mm["others"] = groups.transform("size") - 1
+    whole = groups.agg(["median", "size"]).rename(columns={"median": "all", "size": "n_all"})
+    tm = tm.merge(mm[[*cell, "company_id", "loo", "others"]], on=[*cell, "company_id"], how="left")
+    tm = tm.merge(whole.reset_index(), on=cell, how="left")
+    outsider = tm["others"].isna()  # no market items of its own: all market traders count
+    tm["loo"] = tm["loo"].where(~outsider, tm["all"])
+    tm["others"] = tm["others"].where(~outsider, tm["n_all"]).fillna(0)
     tm.loc[tm["others"] < min_others, "loo"] = np.nan
-    spread = items.groupby(cell, observed=True)["lp"].agg(
+    spread = market.groupby(cell, observed=True)["lp"].agg(
         lambda s: MAD_TO_SIGMA * float(np.median(np.abs(s - s.median())))
     )
     tm = tm.merge(spread.rename("sigma").reset_index(), on=cell, how="left")
     tm["sigma"] = tm["sigma"].clip(lower=0.1)
-    return tm
+    return tm.drop(columns=["all", "n_all"])
+
+
+def market_partners(decl: pd.DataFrame) -> pd.Series:
+    """Per declaration row: whether its foreign partner deals with at least two Korean
+    traders in that direction. A supplier that sells to one Korean importer only (a
+    captive firm or a shell) sets no market price: its invoices are whatever the two
+    sides agree, so they are judged against the market, never part of it.
+
+    >>> d = pd.DataFrame({"direction": ["import"] * 3, "partner_id": ["F1", "F1", "F2"],
+    ...                   "company_id": ["A", "B", "A"]})
+    >>> market_partners(d).tolist()
+    [True, True, False]
+    """
+    buyers = decl.groupby(["direction", "partner_id"], observed=True)["company_id"].transform(
+        "nunique"
+    )
+    return (buyers >= 2).fillna(False).astype(bool)
 
 
 def price_levels(data: TradeData) -> pd.DataFrame:
@@ -81,6 +116,7 @@ def price_levels(data: TradeData) -> pd.DataFrame:
             "value_krw",
         ],
     ].copy()
+    items["market"] = market_partners(d)[ok].to_numpy()
     items["measure"] = np.where(per_kg[ok], "kg", "unit")
     items["denom"] = denom[ok]
     items["lp"] = np.log(items["value_krw"] / items["denom"])
@@ -135,6 +171,13 @@ def invoicing(data: TradeData, items: pd.DataFrame) -> pd.DataFrame:
             flagged = side[sign * side["z"] >= z_item]
             gap = float((side["value_krw"] - side["bench_krw"]).abs().sum())
             word = "above" if sign > 0 else "below"
+            captive = float(1 - side["market"].mean())
+            note = (
+                f" {captive:.0%} of those items come from partners that deal with no other "
+                f"Korean trader (captive or shell firms), whose prices never enter a benchmark."
+                if captive >= 0.5
+                else ""
+            )
             rows.append(
                 {
                     "subject_id": company,
@@ -150,9 +193,10 @@ def invoicing(data: TradeData, items: pd.DataFrame) -> pd.DataFrame:
                     "explanation": (
                         f"{len(side)} of {len(g)} {direction} items priced "
                         f"{np.exp(sign * level):.1f}x "
-                        f"{word} what other traders pay for the same HS6 from the same partner "
+                        f"{word} what other traders pay on the market for the same HS6 from the "
+                        f"same partner "
                         f"({len(flagged)} items beyond robust z {z_item}); KRW {gap:,.0f} between "
-                        f"the declared and the benchmark values."
+                        f"the declared and the benchmark values." + note
                     ),
                 }
             )
