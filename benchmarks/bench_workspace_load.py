@@ -36,6 +36,7 @@ REPO = Path(__file__).resolve().parent.parent
 KCS_TRAIN = REPO / "data" / "kcs" / "df_syn_train_eng.csv"
 KCS_VALID = REPO / "data" / "kcs" / "df_syn_valid_eng.csv"
 RESULTS = REPO / "benchmarks" / "RESULTS-workspace.md"
+PASSWORD = "bench-password-2026"
 
 
 def free_port() -> int:
@@ -44,9 +45,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def run(cmd: list[str], env: dict[str, str]) -> None:
+def run(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> None:
     print("$", " ".join(cmd), flush=True)
-    subprocess.run(cmd, env=env, check=True, cwd=REPO, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        cmd, env=env, check=True, cwd=REPO, stdout=subprocess.DEVNULL, input=stdin, text=True
+    )
 
 
 def sample_bodies(n: int) -> list[str]:
@@ -109,14 +112,14 @@ def main() -> int:
             "create",
             "--username",
             "bench",
-            "--password",
-            "bench-password",
+            "--password-stdin",  # never a password on the command line
             "--role",
             "officer",
             "--office",
             "40",
         ],
         env,
+        stdin=f"{PASSWORD}\n",
     )
     port = free_port()
     server = subprocess.Popen(
@@ -147,7 +150,7 @@ def main() -> int:
                 return 1
             time.sleep(0.5)
         token = httpx.post(
-            f"{base}/api/auth/token", json={"username": "bench", "password": "bench-password"}
+            f"{base}/api/auth/token", json={"username": "bench", "password": PASSWORD}
         ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         bodies = sample_bodies(50)

@@ -44,6 +44,20 @@ class Settings(BaseSettings):
     n_threads: int = Field(default=1, ge=1, description="Threads for model fit/predict.")
     ingest_batch_size: int = Field(default=20_000, ge=1)
     secret_key: str = Field(default="", description="Session signing key; random if empty.")
+    session_lifetime: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=30 * 24 * 3600,
+        description="Seconds a UI session lasts after sign-in (server-side record and "
+        "cookie); logout, disable, role change and password reset end it earlier.",
+    )
+    token_lifetime: int = Field(
+        default=12 * 3600,
+        ge=60,
+        le=365 * 24 * 3600,
+        description="Seconds an API bearer token from POST /api/auth/token stays valid; "
+        "disable, role change and password reset end it earlier.",
+    )
     upload_max_bytes: int = Field(
         default=64 * 1024 * 1024,
         gt=0,

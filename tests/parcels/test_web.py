@@ -44,7 +44,8 @@ def site() -> Iterator[Site]:
     from opencustoms.db import get_engine
     from opencustoms.web.app import create_app
     from opencustoms.workspace.models import UserCreate
-    from opencustoms.workspace.users import create_user, issue_token, prepare_database
+    from opencustoms.workspace.sessions import issue_token
+    from opencustoms.workspace.users import create_user, prepare_database
 
     settings = get_settings()
     data, pccc = manifest_bytes()

@@ -131,7 +131,8 @@ def _build(root: Path, env: dict[str, str]) -> World:
     mine = (valid["Importer ID"] == world.trader_id) | (valid["Declarant ID"] == world.trader_id)
     world.trader_ids = valid.loc[mine, "Declaration ID"].tolist()
     from opencustoms.workspace.models import UserCreate
-    from opencustoms.workspace.users import create_user, issue_token, prepare_database
+    from opencustoms.workspace.sessions import issue_token
+    from opencustoms.workspace.users import create_user, prepare_database
 
     prepare_database(engine)
     for name, (role, office, _) in USERS.items():

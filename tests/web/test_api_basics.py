@@ -79,19 +79,29 @@ def test_user_creation_field_errors(client: TestClient, world: World) -> None:
     r = client.post(
         "/api/users",
         headers=h,
-        json={"username": "newbie", "password": "longenough1", "role": "officer", "office": "999"},
+        json={
+            "username": "newbie",
+            "password": "long enough 1",
+            "role": "officer",
+            "office": "999",
+        },
     )
     assert r.status_code == 422 and "unknown office" in _errors(r)["body.office"]
     r = client.post(
         "/api/users",
         headers=h,
-        json={"username": "trader2", "password": "longenough1", "role": "trader", "office": "40"},
+        json={"username": "trader2", "password": "long enough 1", "role": "trader", "office": "40"},
     )
     assert r.status_code == 422 and "body.trader_id" in _errors(r)
     r = client.post(
         "/api/users",
         headers=h,
-        json={"username": "officer", "password": "longenough1", "role": "officer", "office": "40"},
+        json={
+            "username": "officer",
+            "password": "long enough 1",
+            "role": "officer",
+            "office": "40",
+        },
     )
     assert r.status_code == 422 and "already exists" in _errors(r)["body.username"]
     users = client.get("/api/users", headers=h, params={"page_size": 2}).json()

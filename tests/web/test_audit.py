@@ -108,7 +108,8 @@ def test_office_register_is_configurable(tmp_path, monkeypatch: pytest.MonkeyPat
     from opencustoms.settings import Settings
     from opencustoms.web.app import create_app
     from opencustoms.workspace.models import UserCreate
-    from opencustoms.workspace.users import create_user, issue_token, list_offices
+    from opencustoms.workspace.sessions import issue_token
+    from opencustoms.workspace.users import create_user, list_offices
 
     register = tmp_path / "offices.yaml"
     register.write_text(

@@ -24,13 +24,13 @@ def test_users_create_and_errors() -> None:
             "create",
             "--username",
             "first.admin",
-            "--password",
-            "a long passphrase",
+            "--password-stdin",
             "--role",
             "admin",
             "--office",
             "10",
         ],
+        input="a long passphrase\n",
     )
     assert ok.exit_code == 0, ok.output
     assert "created user first.admin" in ok.output
@@ -43,13 +43,13 @@ def test_users_create_and_errors() -> None:
             "create",
             "--username",
             "x",
-            "--password",
-            "short",
+            "--password-stdin",
             "--role",
             "chief",
             "--office",
             "999",
         ],
+        input="short\n",
     )
     assert bad.exit_code == 2
     for field in ("username", "password", "role"):
@@ -61,13 +61,13 @@ def test_users_create_and_errors() -> None:
             "create",
             "--username",
             "second",
-            "--password",
-            "a long passphrase",
+            "--password-stdin",
             "--role",
             "officer",
             "--office",
             "999",
         ],
+        input="a long passphrase\n",
     )
     assert office.exit_code == 2 and "office: unknown office code '999'" in office.output
     offices = runner.invoke(app, ["users", "offices"]).output.strip().splitlines()

@@ -20,7 +20,8 @@ def test_workspace_flow(
     from opencustoms.settings import Settings, get_settings
     from opencustoms.web.app import create_app
     from opencustoms.workspace.models import UserCreate
-    from opencustoms.workspace.users import create_user, issue_token
+    from opencustoms.workspace.sessions import issue_token
+    from opencustoms.workspace.users import create_user
 
     for key in ("OPENCUSTOMS_MODEL_DIR", "OPENCUSTOMS_RULES_DIR", "OPENCUSTOMS_RISK_CAPACITY_FILE"):
         monkeypatch.setenv(key, world.env[key])

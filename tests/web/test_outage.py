@@ -132,7 +132,8 @@ def test_ingest_and_server_survive_a_database_outage(
     # The server: 503 + Retry-After while the database is down, then by itself 200.
     from opencustoms.web.app import create_app
     from opencustoms.workspace.models import UserCreate
-    from opencustoms.workspace.users import create_user, issue_token
+    from opencustoms.workspace.sessions import issue_token
+    from opencustoms.workspace.users import create_user
 
     settings = get_settings()
     with TestClient(create_app(settings)) as client:

@@ -1,15 +1,22 @@
-"""`opencustoms serve`, `opencustoms users` and `opencustoms audit` commands."""
+"""`opencustoms serve`, `opencustoms users` and `opencustoms audit` commands.
+
+Passwords never travel as command-line arguments (issue 18, finding 12): they are
+prompted for, or read from a file or standard input."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from opencustoms.cli.common import fail, new_app
+from opencustoms.cli.common import cli_audit, fail, new_app
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
+
+    from opencustoms.workspace.users import Change
 
 APP_FACTORY = "opencustoms.web.app:create_app"
 users_app = new_app(help="Users, roles and offices.")
@@ -49,21 +56,57 @@ def serve(
     )
 
 
+def _new_password(password_file: Path | None, password_stdin: bool, *, username: str) -> str:
+    """The new password from a file, standard input or a hidden prompt typed twice -
+    never from the command line, where other users see it in the process list and the
+    shell keeps it in its history. The policy is checked where it is stored (UserCreate,
+    users.reset_password), with every other field's errors."""
+    if password_file is not None and password_stdin:
+        fail("password: give --password-file or --password-stdin, not both")
+    if password_file is not None:
+        try:
+            text = password_file.read_text(encoding="utf-8")
+        except OSError as exc:
+            fail(f"password_file: cannot read {password_file}: {exc.strerror}")
+        password = text.rstrip("\r\n")
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt(
+            f"New password for {username}", hide_input=True, confirmation_prompt=True
+        )
+    return str(password)
+
+
+PASSWORD_FILE = typer.Option(
+    None,
+    "--password-file",
+    help="Read the password from this file's first line (mode 0600 recommended).",
+    dir_okay=False,
+)
+PASSWORD_STDIN = typer.Option(
+    False, "--password-stdin", help="Read the password from the first line of standard input."
+)
+
+
 @users_app.command("create")
 def users_create(
     username: str = typer.Option(..., help="Login name."),
-    password: str = typer.Option(..., help="Password (at least 8 characters)."),
     role: str = typer.Option(..., help="officer, supervisor, analyst, admin or trader."),
     office: str = typer.Option(..., help="Office code (see `opencustoms users offices`)."),
     trader_id: str = typer.Option(None, help="For traders: their importer/declarant id."),
+    password_file: Path = PASSWORD_FILE,
+    password_stdin: bool = PASSWORD_STDIN,
 ) -> None:
-    """Create a user (e.g. the first admin)."""
+    """Create a user (e.g. the first admin). The password is prompted for (hidden, twice)
+    unless --password-file or --password-stdin is given; it needs 12+ characters and
+    must not be a common password."""
     from pydantic import ValidationError
 
-    from opencustoms.workspace import audit
     from opencustoms.workspace.models import UserCreate
     from opencustoms.workspace.users import create_user
 
+    password = _new_password(password_file, password_stdin, username=username)
     try:
         data = UserCreate(
             username=username,
@@ -80,18 +123,96 @@ def users_create(
             typer.echo(f"error: {'.'.join(map(str, err['loc']))}: {err['msg']}", err=True)
         err = exc.errors()[0]
         fail(f"{'.'.join(map(str, err['loc']))}: {err['msg']}")
-    audit.append(
-        engine=engine,
-        actor="cli",
-        role="admin",
-        action="user_create",
-        object_type="user",
-        object_id=user.username,
+    cli_audit(
+        "user_create",
+        "user",
+        user.username,
         office=user.office,
         detail={"role": user.role.value},
     )
     typer.echo(
         f"created user {user.username} (id {user.id}, {user.role.value}, office {user.office})"
+    )
+
+
+def _changed(action: str, change: Change) -> None:
+    """Audit an administrative change (actor: the OS account) and say what it ended."""
+    after = change.user
+    cli_audit(
+        action,
+        "user",
+        after.username,
+        office=after.office,
+        detail={
+            "before": change.before,
+            "after": {
+                "role": after.role.value,
+                "office": after.office,
+                "disabled": after.disabled_at is not None,
+            },
+            "sessions_ended": change.sessions_ended,
+            "tokens_ended": change.tokens_ended,
+        },
+    )
+    state = "disabled" if after.disabled_at is not None else "enabled"
+    typer.echo(
+        f"{after.username}: {after.role.value}, office {after.office}, {state}; ended "
+        f"{change.sessions_ended} session(s) and {change.tokens_ended} token(s)"
+    )
+
+
+@users_app.command("disable")
+def users_disable(username: str = typer.Argument(..., help="Login name.")) -> None:
+    """Disable a user: login refused; their sessions and API tokens end at once."""
+    from opencustoms.workspace.users import disable_user
+
+    _changed("user_disable", disable_user(engine=_engine(), username=username))
+
+
+@users_app.command("enable")
+def users_enable(username: str = typer.Argument(..., help="Login name.")) -> None:
+    """Enable a disabled user again (they sign in anew)."""
+    from opencustoms.workspace.users import enable_user
+
+    _changed("user_enable", enable_user(engine=_engine(), username=username))
+
+
+@users_app.command("set-role")
+def users_set_role(
+    username: str = typer.Argument(..., help="Login name."),
+    role: str = typer.Argument(..., help="officer, supervisor, analyst, admin or trader."),
+    office: str = typer.Option(None, help="Move the user to this office too."),
+    trader_id: str = typer.Option(None, help="For traders: their importer/declarant id."),
+) -> None:
+    """Change a user's role; their sessions and API tokens end at once, so no request
+    runs with the old rights."""
+    from opencustoms.workspace.models import Role
+    from opencustoms.workspace.users import set_role
+
+    try:
+        new_role = Role(role)
+    except ValueError:
+        fail(f"role: one of {', '.join(r.value for r in Role)}, not {role!r}")
+    change = set_role(
+        engine=_engine(), username=username, role=new_role, office=office, trader_id=trader_id
+    )
+    _changed("user_role", change)
+
+
+@users_app.command("reset-password")
+def users_reset_password(
+    username: str = typer.Argument(..., help="Login name."),
+    password_file: Path = PASSWORD_FILE,
+    password_stdin: bool = PASSWORD_STDIN,
+) -> None:
+    """Set a new password (prompted for, or from a file or stdin); the user's sessions
+    and API tokens end at once."""
+    from opencustoms.workspace.users import reset_password
+
+    password = _new_password(password_file, password_stdin, username=username)
+    _changed(
+        "user_password_reset",
+        reset_password(engine=_engine(), username=username, password=password),
     )
 
 

@@ -25,9 +25,9 @@ from opencustoms.errors import Conflict, Forbidden, InvalidInput, NotFound
 from opencustoms.portal.mail import Mailer
 from opencustoms.portal.models import AccountRow, IdentityRow
 from opencustoms.portal.ratelimit import Limiter, default_limiter
+from opencustoms.workspace.passwords import check_password as policy_check
 
 VERIFY_TTL = dt.timedelta(hours=24)
-MIN_PASSWORD = 10
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,}$")
 _PCCC = re.compile(r"^P\d{12}$")
 _TRADER = re.compile(r"^[A-Za-z0-9-]{3,64}$")
@@ -66,14 +66,13 @@ def normalise_email(email: str) -> str:
 
 
 def check_password(password: str, *, email: str = "") -> None:
-    """Length is what makes a password strong (NIST SP 800-63B 5.1.1.2); a password equal
-    to the e-mail's local part is refused because it is the first thing an attacker tries."""
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput("password", f"at least {MIN_PASSWORD} characters")
-    if len(password) > 256:
-        raise InvalidInput("password", "at most 256 characters")
-    if email and password.lower() == email.split("@", 1)[0]:
+    """The workspace's password policy (length, common passwords, whitespace; see
+    :mod:`opencustoms.workspace.passwords`); a password equal to the e-mail's local part
+    is refused too, because it is the first thing an attacker tries."""
+    name = email.split("@", 1)[0]
+    if email and password.lower() == name:
         raise InvalidInput("password", "must not be your e-mail name")
+    policy_check(password, context=(name,) if email else ())
 
 
 def register(

@@ -1,13 +1,18 @@
 """Request authentication (bearer token or session cookie), CSRF and role checks.
 
 API clients send ``Authorization: Bearer <token>`` (from ``POST /api/auth/token``). The
-browser UI uses a signed session cookie; every state-changing request made with the cookie
-must carry the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``),
-which a cross-site page cannot read.
+browser UI uses a signed session cookie naming a server-side session; every state-changing
+request made with the cookie must carry the session's CSRF token (form field
+``csrf_token`` or header ``X-CSRF-Token``), which a cross-site page cannot read.
+
+Tokens and sessions are looked up in the database on every request (one indexed query,
+:mod:`opencustoms.workspace.sessions`), never cached in the process: logout, disabling a
+user or changing their role takes effect at once in every server process.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hmac
 import secrets
 from collections.abc import Callable
@@ -22,11 +27,10 @@ from opencustoms.errors import Forbidden, NotFound
 from opencustoms.risk.assessments import office_of
 from opencustoms.risk.live import LiveRisk
 from opencustoms.settings import Settings
-from opencustoms.workspace import users
+from opencustoms.workspace import sessions, users
 from opencustoms.workspace.models import Role, User
 
 SESSION_COOKIE = "oc_session"
-SESSION_MAX_AGE = 12 * 3600
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -52,19 +56,39 @@ WS = Annotated[Workspace, Depends(get_ws)]
 
 
 def make_session(ws: Workspace, user: User) -> tuple[str, str]:
-    """Return (cookie value, csrf token) for a freshly logged-in user."""
+    """Open a server-side session for a freshly logged-in user; return (cookie value,
+    csrf token). The cookie carries the session id, signed, and the CSRF token."""
+    sid, _expires = sessions.open_session(
+        engine=ws.engine, user=user, lifetime=dt.timedelta(seconds=session_lifetime(ws))
+    )
     csrf = secrets.token_urlsafe(24)
-    return ws.signer.dumps({"uid": user.id, "csrf": csrf}), csrf
+    return ws.signer.dumps({"sid": sid, "csrf": csrf}), csrf
+
+
+def session_lifetime(ws: Workspace) -> int:
+    """Seconds a UI session lasts (``OPENCUSTOMS_SESSION_LIFETIME``)."""
+    return ws.settings.session_lifetime
 
 
 def read_session(ws: Workspace, cookie: str | None) -> dict[str, Any] | None:
+    """The signed content of a session cookie, or None. Cookies from before server-side
+    sessions (``uid`` only) are refused: they could not be logged out."""
     if not cookie:
         return None
     try:
-        data = ws.signer.loads(cookie, max_age=SESSION_MAX_AGE)
+        data = ws.signer.loads(cookie, max_age=session_lifetime(ws))
     except BadSignature:
         return None
-    return data if isinstance(data, dict) and "uid" in data else None
+    return data if isinstance(data, dict) and isinstance(data.get("sid"), str) else None
+
+
+def end_session(ws: Workspace, cookie: str | None) -> bool:
+    """Logout: delete the server-side session the cookie names, so the cookie is dead
+    even if replayed; True when a session was open."""
+    data = read_session(ws, cookie)
+    if data is None:
+        return False
+    return sessions.close_session(engine=ws.engine, sid=str(data["sid"]))
 
 
 def _unauthorized(detail: str) -> HTTPException:
@@ -80,14 +104,14 @@ async def optional_user(request: Request, ws: WS) -> User | None:
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise _unauthorized("Authorization header must be 'Bearer <token>'")
-        user = _token_user(ws, token.strip())
+        user = sessions.user_for_token(engine=ws.engine, token=token.strip())
         if user is None:
             raise _unauthorized("invalid or expired token")
         return user
     session = read_session(ws, request.cookies.get(SESSION_COOKIE))
     if session is None:
         return None
-    user = users.get_user(engine=ws.engine, user_id=int(session["uid"]))
+    user = sessions.user_for_session(engine=ws.engine, sid=str(session["sid"]))
     if user is None:
         return None
     if request.method not in SAFE_METHODS:
@@ -101,23 +125,6 @@ async def optional_user(request: Request, ws: WS) -> User | None:
         if not sent or not hmac.compare_digest(sent, str(session.get("csrf", ""))):
             raise HTTPException(status.HTTP_403_FORBIDDEN, detail="missing or bad CSRF token")
     request.state.csrf = session.get("csrf")
-    return user
-
-
-def _token_user(ws: Workspace, token: str) -> User | None:
-    # Tokens are looked up on every API call; a tiny cache keeps single-score requests
-    # cheap under load. Entries expire quickly so a revoked token stops working soon.
-    import time
-
-    cache: dict[str, tuple[float, User | None]] = ws.extras.setdefault("token_cache", {})
-    hit = cache.get(token)
-    now = time.monotonic()
-    if hit and now - hit[0] < 30:
-        return hit[1]
-    user = users.user_for_token(engine=ws.engine, token=token)
-    if len(cache) > 10_000:
-        cache.clear()
-    cache[token] = (now, user)
     return user
 
 

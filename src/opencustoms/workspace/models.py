@@ -1,15 +1,19 @@
-"""Workspace tables (offices, users, API tokens, audit chain) and their pydantic views."""
+"""Workspace tables (offices, users, UI sessions, API tokens, audit chain) and their
+pydantic views."""
 
 from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencustoms.db import Base
+from opencustoms.errors import InvalidInput
+from opencustoms.workspace.passwords import check_password
 
 
 class Role(StrEnum):
@@ -46,6 +50,8 @@ class UserRow(Base):
     # For traders: the importer/declarant id whose declarations they may follow.
     trader_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    # Set while the account is disabled: no login, no session, no token works.
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class TokenRow(Base):
@@ -56,6 +62,24 @@ class TokenRow(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("ws_user.id", ondelete="CASCADE"))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    # Revocation deletes every token of a user at once.
+    __table_args__ = (Index("ix_ws_token_user", "user_id"),)
+
+
+class SessionRow(Base):
+    """A signed-in browser: the cookie names it, so logging out, disabling the user or
+    changing their role deletes it and a replayed cookie finds nothing."""
+
+    __tablename__ = "ws_session"
+
+    # SHA-256 of the random session id carried (signed) in the cookie.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ws_user.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_ws_session_user", "user_id"),)
 
 
 class AuditRow(Base):
@@ -105,6 +129,7 @@ class User(BaseModel):
     role: Role
     office: str = Field(examples=["40"])
     trader_id: str | None = None
+    disabled_at: dt.datetime | None = None
 
     @property
     def is_staff(self) -> bool:
@@ -120,9 +145,47 @@ class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
-    password: str = Field(min_length=8, max_length=256)
+    password: str = Field(max_length=256)
     role: Role
     office: str = Field(min_length=1, max_length=16)
+    trader_id: str | None = Field(default=None, max_length=64)
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str, info: ValidationInfo) -> str:
+        return policy_checked(value, username=info.data.get("username"))
+
+
+def policy_checked(value: str, *, username: str | None) -> str:
+    """``value`` if it meets the password policy; a pydantic error with the reason (the
+    field name comes from where the model is used) otherwise."""
+    try:
+        check_password(value, context=(username,) if username else ())
+    except InvalidInput as exc:
+        raise PydanticCustomError("password_policy", exc.reason) from None
+    return value
+
+
+class PasswordIn(BaseModel):
+    """A new password for an existing user (admin reset)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(max_length=256, examples=["a long passphrase of mine"])
+
+    @field_validator("password")
+    @classmethod
+    def _policy(cls, value: str) -> str:
+        return policy_checked(value, username=None)
+
+
+class RoleIn(BaseModel):
+    """A user's new role (and, optionally, office or trader id)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Role
+    office: str | None = Field(default=None, min_length=1, max_length=16)
     trader_id: str | None = Field(default=None, max_length=64)
 
 

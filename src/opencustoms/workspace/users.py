@@ -1,23 +1,27 @@
-"""Offices, users, passwords (argon2) and API bearer tokens."""
+"""Offices, users and passwords (argon2); administration of users: create, disable,
+enable, change role, reset password. Every change that takes rights away (disable, role
+change, password reset) ends the user's sessions and tokens in the same transaction
+(:mod:`opencustoms.workspace.sessions`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import secrets
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
 
-from opencustoms.db import as_utc, migrate, session_scope
-from opencustoms.errors import InvalidInput
+from opencustoms.db import migrate, session_scope
+from opencustoms.errors import Conflict, InvalidInput, NotFound
 from opencustoms.settings import get_settings
-from opencustoms.workspace.models import Office, OfficeRow, TokenRow, User, UserCreate, UserRow
+from opencustoms.workspace.models import Office, OfficeRow, Role, User, UserCreate, UserRow
+from opencustoms.workspace.passwords import check_password
+from opencustoms.workspace.sessions import revoke_in
 
-TOKEN_TTL = dt.timedelta(hours=12)
 _HASHER = PasswordHasher()
 # Verifying against a dummy hash when the user does not exist keeps the response time the
 # same, so login timing does not reveal which usernames exist.
@@ -76,6 +80,8 @@ def create_user(*, engine: Engine, data: UserCreate) -> User:
     """Create a user; the office must exist and traders need a ``trader_id``."""
     if data.role == "trader" and not data.trader_id:
         raise UserError("trader_id", "a trader needs the importer/declarant id they follow")
+    # UserCreate checks the policy already; checked again so no caller can skip it.
+    check_password(data.password, context=(data.username,))
     with session_scope(engine) as s:
         if s.get(OfficeRow, data.office) is None:
             raise UserError("office", f"unknown office code {data.office!r}")
@@ -107,44 +113,113 @@ def list_users(*, engine: Engine) -> list[User]:
 
 
 def authenticate(*, engine: Engine, username: str, password: str) -> User | None:
+    """The user for these credentials, or None (also for a disabled user, after the same
+    work, so the answer does not tell a disabled account from a wrong password)."""
     with session_scope(engine) as s:
         row = s.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
         try:
             _HASHER.verify(row.password_hash if row else _DUMMY_HASH, password)
         except (VerificationError, InvalidHashError):
             return None
-        if row is None:
+        if row is None or row.disabled_at is not None:
             return None
         if _HASHER.check_needs_rehash(row.password_hash):
             row.password_hash = _HASHER.hash(password)
         return User.model_validate(row)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+def _by_name(s: Session, username: str) -> UserRow:
+    row = s.execute(select(UserRow).where(UserRow.username == username)).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"username: no user {username!r}")
+    return row
 
 
-def issue_token(*, engine: Engine, user: User) -> tuple[str, dt.datetime]:
-    token = secrets.token_urlsafe(32)
-    now = dt.datetime.now(dt.UTC)
-    with session_scope(engine) as s:
-        s.add(
-            TokenRow(
-                token_hash=_digest(token),
-                user_id=user.id,
-                created_at=now,
-                expires_at=now + TOKEN_TTL,
-            )
+def _keep_an_admin(s: Session, row: UserRow) -> None:
+    # Nobody could administer users any more (the CLI could still repair it).
+    if row.role != Role.ADMIN.value or row.disabled_at is not None:
+        return
+    others = s.execute(
+        select(func.count())
+        .select_from(UserRow)
+        .where(
+            UserRow.role == Role.ADMIN.value, UserRow.disabled_at.is_(None), UserRow.id != row.id
         )
-    return token, now + TOKEN_TTL
+    ).scalar_one()
+    if not others:
+        raise Conflict(f"username: {row.username} is the last enabled admin")
 
 
-def user_for_token(*, engine: Engine, token: str) -> User | None:
+@dataclass(frozen=True)
+class Change:
+    """What an administrative change did: the user afterwards, the values before, and how
+    many sessions and tokens it ended (for the audit entry)."""
+
+    user: User
+    before: dict[str, str | None]
+    sessions_ended: int = 0
+    tokens_ended: int = 0
+
+
+def disable_user(*, engine: Engine, username: str) -> Change:
+    """Disable a user: login refused, every session and token ended at once."""
     with session_scope(engine) as s:
-        tok = s.get(TokenRow, _digest(token))
-        if tok is None:
-            return None
-        if as_utc(tok.expires_at) < dt.datetime.now(dt.UTC):
-            return None
-        row = s.get(UserRow, tok.user_id)
-        return User.model_validate(row) if row else None
+        row = _by_name(s, username)
+        _keep_an_admin(s, row)
+        before = {"disabled_at": row.disabled_at.isoformat() if row.disabled_at else None}
+        if row.disabled_at is None:
+            row.disabled_at = dt.datetime.now(dt.UTC)
+        ended = revoke_in(s, row.id)
+        s.flush()
+        return Change(User.model_validate(row), before, *ended)
+
+
+def enable_user(*, engine: Engine, username: str) -> Change:
+    """Enable a disabled user again (they sign in anew; old sessions stay ended)."""
+    with session_scope(engine) as s:
+        row = _by_name(s, username)
+        before = {"disabled_at": row.disabled_at.isoformat() if row.disabled_at else None}
+        row.disabled_at = None
+        s.flush()
+        return Change(User.model_validate(row), before)
+
+
+def set_role(
+    *,
+    engine: Engine,
+    username: str,
+    role: Role,
+    office: str | None = None,
+    trader_id: str | None = None,
+) -> Change:
+    """Change a user's role (and optionally office or trader id); ends their sessions and
+    tokens so no request runs with the old rights."""
+    with session_scope(engine) as s:
+        row = _by_name(s, username)
+        if office is not None and s.get(OfficeRow, office) is None:
+            raise UserError("office", f"unknown office code {office!r}")
+        new_trader = trader_id if trader_id is not None else row.trader_id
+        if role == Role.TRADER and not new_trader:
+            raise UserError("trader_id", "a trader needs the importer/declarant id they follow")
+        if role != Role.ADMIN:
+            _keep_an_admin(s, row)
+        before = {"role": row.role, "office": row.office, "trader_id": row.trader_id}
+        row.role = role.value
+        row.office = office or row.office
+        # Only traders follow a trader id; staff keep none.
+        row.trader_id = new_trader if role == Role.TRADER else None
+        ended = revoke_in(s, row.id)
+        s.flush()
+        return Change(User.model_validate(row), before, *ended)
+
+
+def reset_password(*, engine: Engine, username: str, password: str) -> Change:
+    """Set a new password (policy checked) and end every session and token of the user:
+    whoever knew the old one is signed out."""
+    check_password(password, context=(username,))
+    with session_scope(engine) as s:
+        row = _by_name(s, username)
+        row.password_hash = _HASHER.hash(password)
+        ended = revoke_in(s, row.id)
+        s.flush()
+        return Change(User.model_validate(row), {}, *ended)

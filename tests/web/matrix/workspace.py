@@ -2,14 +2,49 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi.testclient import TestClient
+
 from ..conftest import PASSWORD
-from . import Entry, admin, anyone, auditor, counter, public
+from . import Ctx, Entry, admin, anyone, auditor, counter, public
+
+
+def _target(c: TestClient, x: Ctx) -> str:
+    """A fresh user to disable, demote or reset, so no cell touches the fixture users."""
+    name = f"target{next(counter)}"
+    r = c.post(
+        "/api/users",
+        headers={"Authorization": f"Bearer {x.world.tokens['admin']}"},
+        json={
+            "username": name,
+            "password": "matrix-target-pass",
+            "role": "officer",
+            "office": "40",
+        },
+    )
+    assert r.status_code == 201, r.text
+    return name
+
+
+def _change(method: str, action: str, body: dict[str, Any] | None = None) -> Any:
+    def call(c: TestClient, h: dict[str, str], x: Ctx) -> Any:
+        return c.request(method, f"/api/users/{_target(c, x)}/{action}", headers=h, json=body)
+
+    return call
+
+
+def _form(data: dict[str, str]) -> Any:
+    def call(c: TestClient, h: dict[str, str], x: Ctx) -> Any:
+        return c.post(f"/users/{_target(c, x)}", headers=h, data=data, follow_redirects=False)
+
+    return call
+
 
 ENTRIES = {
     "GET /healthz": public(lambda c, h, x: c.get("/healthz")),
     "GET /openapi.json": public(lambda c, h, x: c.get("/openapi.json")),
     "GET /docs": public(lambda c, h, x: c.get("/docs")),
-    "GET /docs/oauth2-redirect": public(lambda c, h, x: c.get("/docs/oauth2-redirect")),
     "GET /redoc": public(lambda c, h, x: c.get("/redoc")),
     "MOUNT /static": public(lambda c, h, x: c.get("/static/app.css")),
     "GET /login": public(lambda c, h, x: c.get("/login")),
@@ -41,6 +76,16 @@ ENTRIES = {
         ),
         admin,
     ),
+    "POST /api/users/{username}/disable": Entry(_change("POST", "disable"), admin),
+    "POST /api/users/{username}/enable": Entry(_change("POST", "enable"), admin),
+    "PUT /api/users/{username}/role": Entry(_change("PUT", "role", {"role": "analyst"}), admin),
+    "PUT /api/users/{username}/password": Entry(
+        _change("PUT", "password", {"password": "another long passphrase"}), admin
+    ),
+    "GET /users": Entry(
+        lambda c, h, x: c.get("/users", headers=h, params={"format": "json"}), admin, page=True
+    ),
+    "POST /users/{username}": Entry(_form({"action": "disable"}), admin, page=True),
     "GET /api/audit": Entry(lambda c, h, x: c.get("/api/audit", headers=h), auditor),
     "GET /api/audit/verify": Entry(lambda c, h, x: c.get("/api/audit/verify", headers=h), admin),
     "GET /audit": Entry(

@@ -3,37 +3,16 @@
 Frozen copy of opencustoms.portal.models (tests/test_db.py compares the two).
 
 Revision ID: 0010_portal
-Revises: 0009_security
+Revises: 0008_cases
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_portal"
-
-
-def _previous() -> str:
-    # The agreed chain ends 0008_cases <- 0009_security <- 0010_portal. Revisions written in
-    # parallel may not exist yet in this tree; chain onto the newest one present until they
-    # land (the integrator then replaces this with "0009_security").
-    here = Path(__file__).resolve().parent
-    for name in (
-        "0009_security",
-        "0008_cases",
-        "0007_screening",
-        "0006_tradecrime",
-        "0005_parcels",
-    ):
-        if (here / f"{name}.py").exists():
-            return name
-    return "0004_workspace"
-
-
-down_revision = _previous()
+down_revision = "0008_cases"
 branch_labels = None
 depends_on = None
 

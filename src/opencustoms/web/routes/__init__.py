@@ -20,11 +20,13 @@ from opencustoms.web.routes import (
     session,
     tariff,
     tradecrime,
+    users,
     workspace,
 )
 
 ROUTERS: tuple[APIRouter, ...] = (
     workspace.router,
+    users.router,
     declarations.router,
     declarations.pages,
     risk.router,

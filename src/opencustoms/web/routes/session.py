@@ -11,11 +11,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from opencustoms.portal.ratelimit import RateLimited
 from opencustoms.web.auth import (
     SESSION_COOKIE,
-    SESSION_MAX_AGE,
     WS,
     CurrentUser,
+    end_session,
     make_session,
     optional_user,
+    session_lifetime,
 )
 from opencustoms.web.render import render
 from opencustoms.web.throttle import client_address, retry_after, throttle
@@ -105,7 +106,7 @@ def login(
     response.set_cookie(
         SESSION_COOKIE,
         cookie,
-        max_age=SESSION_MAX_AGE,
+        max_age=session_lifetime(ws),
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
@@ -114,7 +115,9 @@ def login(
 
 
 @router.post("/logout")
-def logout(ws: WS, user: CurrentUser) -> Response:
+def logout(request: Request, ws: WS, user: CurrentUser) -> Response:
+    # The server-side session goes, so the cookie is worthless even if someone kept a copy.
+    ended = end_session(ws, request.cookies.get(SESSION_COOKIE))
     audit.by_user(
         engine=ws.engine,
         user=user,
@@ -122,6 +125,7 @@ def logout(ws: WS, user: CurrentUser) -> Response:
         object_type="user",
         object_id=user.username,
         office=user.office,
+        detail={"session_ended": ended},
     )
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)

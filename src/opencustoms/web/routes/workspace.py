@@ -15,7 +15,7 @@ from opencustoms.web.auth import WS, Admin, CurrentUser, require
 from opencustoms.web.pagination import Page, PageParams, page_params
 from opencustoms.web.render import render
 from opencustoms.web.throttle import client_address, retry_after, throttle
-from opencustoms.workspace import audit, users
+from opencustoms.workspace import audit, sessions, users
 from opencustoms.workspace.models import AuditEntry, Office, Role, User, UserCreate
 
 router = APIRouter()
@@ -65,7 +65,9 @@ def token(request: Request, ws: WS, creds: Credentials) -> TokenOut:
         )
         raise HTTPException(401, detail="wrong username or password")
     throttle(ws).succeeded(creds.username)
-    tok, expires = users.issue_token(engine=ws.engine, user=user)
+    tok, expires = sessions.issue_token(
+        engine=ws.engine, user=user, lifetime=dt.timedelta(seconds=ws.settings.token_lifetime)
+    )
     audit.login(engine=ws.engine, user=user, via="api")
     return TokenOut(access_token=tok, expires_at=expires, user=user)
 
@@ -107,7 +109,7 @@ def create_user(
             examples=[
                 {
                     "username": "lee.supervisor",
-                    "password": "a long passphrase",
+                    "password": "a long passphrase of mine",
                     "role": "supervisor",
                     "office": "20",
                 }
