@@ -23,7 +23,7 @@ from opencustoms.parcels.generator import generate
 from opencustoms.scale.dataset import output_path, write_atomically
 from opencustoms.scale.parcels import screen_dataset
 
-FIRST_DAY = dt.date(2026, 10, 1)
+FIRST_DAY = dt.date(2026, 8, 1)  # 100 days inside the exchange-rate table
 
 
 def make_input(work: Path, rows: int, days: int) -> Path:

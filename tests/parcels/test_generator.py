@@ -37,3 +37,14 @@ def test_names_and_addresses_come_in_spelling_variants() -> None:
     assert (per_code > 1).mean() > 0.05  # the same person writes their name differently
     hangul = manifest["recipient_name"].str.contains("[가-힣]", regex=True)
     assert 0.3 < hangul.mean() < 0.9
+
+
+def test_a_period_past_the_exchange_rate_table_is_refused_not_written_as_nan() -> None:
+    import datetime as dt
+
+    import pytest
+
+    from opencustoms.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="no customs exchange rate for the week of 2099"):
+        generate(days=2, parcels_per_day=20, seed=1, start=dt.date(2099, 1, 1))

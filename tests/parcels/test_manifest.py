@@ -64,3 +64,41 @@ def test_input_equals_screened_plus_quarantined_plus_duplicates(
     assert result.quarantined == 2  # the bad currency and the conflicting repeat
     assert result.input == result.screened + result.quarantined + result.duplicates
     assert result.decisions["parcel_id"].is_unique
+
+
+def test_a_date_past_the_exchange_rate_table_is_quarantined_not_valued_as_nan(
+    manifest_rows: pd.DataFrame,
+) -> None:
+    raw = manifest_rows.copy()
+    raw.loc[0, "arrival_date"] = "2099-01-05"  # a known currency, but no rate for that week
+    checked = validate(raw)
+    reasons = {q["row_number"]: q["reasons"] for q in checked.quarantine}
+    assert reasons[1] == [
+        {
+            "field": "arrival_date",
+            "problem": "no customs exchange rate for the currency (or USD) "
+            "in the week of this date",
+        }
+    ]
+    assert len(checked.valid) == len(raw) - 1
+
+
+def test_a_manifest_whose_every_row_is_quarantined_screens_to_no_decisions(
+    manifest_rows: pd.DataFrame,
+) -> None:
+    import pyarrow as pa
+
+    from opencustoms.parcels.screen import OUTPUT_COLUMNS
+
+    raw = manifest_rows.assign(declared_value="nan")
+    result = screen_frame(raw.astype("string[pyarrow]"))
+    assert result.screened == 0
+    assert result.quarantined == len(raw)
+    assert result.summary()["decisions"] == {}
+    full = screen_frame(manifest_rows.astype("string[pyarrow]")).decisions
+    assert list(result.decisions.columns) == list(full.columns)
+
+    def schema(frame: pd.DataFrame) -> pa.Schema:
+        return pa.Table.from_pandas(frame[list(OUTPUT_COLUMNS)], preserve_index=False).schema
+
+    assert schema(result.decisions).remove_metadata() == schema(full).remove_metadata()

@@ -156,7 +156,7 @@ def split_shipment(p: pd.DataFrame) -> pd.DataFrame:
     n = np.bincount(gid)[gid]
     total = np.bincount(gid, value)[gid]
     lowest = _group_min(gid, limit)
-    width = int(p["pccc"].max()) + 2
+    width = int(p["pccc"].to_numpy().max(initial=0)) + 2
     code_pairs = pd.unique(gid.astype(np.int64) * width + p["pccc"].to_numpy()[idx])
     codes = np.bincount(code_pairs // width, minlength=len(gid))[gid]
     grouped = n >= 2

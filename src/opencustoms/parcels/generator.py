@@ -29,6 +29,7 @@ import pandas as pd
 import pyarrow as pa
 import yaml
 
+from opencustoms.errors import InvalidInput
 from opencustoms.parcels import plant
 from opencustoms.parcels.money import krw_per_unit
 from opencustoms.parcels.people import VARIANTS, make_people
@@ -62,6 +63,20 @@ def generator_params() -> dict[str, Any]:
         return dict(yaml.safe_load(fh))
 
 
+def _check_rates_cover(start: dt.date, days: int) -> None:
+    """Declared values are written in the sellers' currencies through the customs rates of
+    the week: a period past the rate table would give values of NaN, so refuse it."""
+    dates = pd.Series(pd.date_range(start, periods=days, freq="D"))
+    missing = np.isnan(krw_per_unit(pd.Series("USD", index=dates.index), dates))
+    if missing.any():
+        first = dates[missing].iloc[0].date()
+        raise InvalidInput(
+            "start",
+            f"no customs exchange rate for the week of {first} in the tariff data "
+            "(exchange_rates.csv); generate a period the rate table covers",
+        )
+
+
 def generate(
     *,
     days: int,
@@ -72,13 +87,12 @@ def generate(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(manifest, labels) for ``days`` x ``parcels_per_day`` parcels (planted ones included)."""
     if days < 1 or parcels_per_day < 1:
-        from opencustoms.errors import InvalidInput
-
         raise InvalidInput("days" if days < 1 else "parcels_per_day", "must be at least 1")
     ref = load_reference()
     params = generator_params()
     rng = np.random.default_rng(seed)
     start = start or dt.date.fromisoformat(str(params["start_date"]))
+    _check_rates_cover(start, days)
     limits = de_minimis_usd(start)
     n = days * parcels_per_day
     rates = params["rates"]

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from opencustoms.declarations.types import _country_ok
 from opencustoms.errors import InvalidInput
-from opencustoms.parcels.money import known_currencies
+from opencustoms.parcels.money import known_currencies, krw_per_unit
 
 REQUIRED = (
     "parcel_id",
@@ -219,6 +219,20 @@ def validate(frame: pd.DataFrame, *, first_row: int = 1) -> Checked:
     known = known_currencies()
     bad(cur.notna() & ~cur.isin(known), "currency", "unknown currency (no customs exchange rate)")
     out["currency"] = cur
+    # A known currency can still lack a rate for the week of arrival (the rate table ends,
+    # or starts later): such a value cannot be brought to USD, so the row cannot be judged.
+    dated = (cur.isin(known) & date.notna()).to_numpy(dtype=bool)
+    if dated.any():
+        when = out.loc[dated, "arrival_date"]
+        rate = krw_per_unit(cur[dated].astype(object), when)
+        usd = krw_per_unit(pd.Series("USD", index=when.index), when)
+        no_rate = np.zeros(n, dtype=bool)
+        no_rate[np.flatnonzero(dated)] = np.isnan(rate) | np.isnan(usd)
+        bad(
+            no_rate,
+            "arrival_date",
+            "no customs exchange rate for the currency (or USD) in the week of this date",
+        )
     failed = np.zeros(n, dtype=bool)
     for m, _, _ in problems:
         failed |= m

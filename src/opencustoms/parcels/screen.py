@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from opencustoms.parcels import features as feat
 from opencustoms.parcels.manifest import content_hash, read_manifest, validate
@@ -114,6 +115,15 @@ def screen_frame(
     valid, quarantine, duplicates = _dedupe(raw)
     if progress:
         progress(1, 4)
+    if valid.empty:  # every row quarantined or repeated: nothing to score, same columns
+        return ScreenResult(
+            decisions=_no_decisions(),
+            input=len(raw),
+            quarantined=len(quarantine),
+            duplicates=duplicates,
+            quarantine=quarantine,
+            seconds=time.perf_counter() - started,
+        )
     p, f = compute_features(valid)
     if progress:
         progress(2, 4)
@@ -148,6 +158,21 @@ def screen_frame(
         quarantine=quarantine,
         seconds=time.perf_counter() - started,
     )
+
+
+def _no_decisions() -> pd.DataFrame:
+    """The decisions frame of a manifest without a valid row, typed as a full one is (a
+    partitioned output keeps one Arrow schema)."""
+    ids = pd.ArrowDtype(pa.string())
+    columns: dict[str, Any] = {"parcel_id": pd.Series([], dtype=ids)}
+    columns.update({f"score_{c}": pd.Series([], dtype=float) for c in TYPOLOGIES})
+    for name in ("typologies", "decision", "reasons", "office_code", "arrival_date"):
+        columns[name] = pd.Series([], dtype="str")
+    for name in ("score", "duty_krw", "vat_krw", "group"):
+        columns[name] = pd.Series([], dtype=float)
+    order = ["parcel_id", *(f"score_{c}" for c in TYPOLOGIES), "typologies", "score"]
+    order += ["decision", "duty_krw", "vat_krw", "reasons", "office_code", "arrival_date"]
+    return pd.DataFrame(columns)[[*order, "group"]]
 
 
 def _codes(flagged: dict[str, np.ndarray], n: int) -> np.ndarray:
