@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,3 +54,33 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     finally:
         with psycopg.connect(plain, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+# Content-Security-Policy violations (issue 18, finding 12) in the browser tests: Chromium
+# logs each refused script, eval or style to the console; the listener also reports those
+# it would not log, and keeps their directives in window.cspViolations.
+REPORT_CSP = """
+window.cspViolations = [];
+document.addEventListener('securitypolicyviolation', e => {
+  window.cspViolations.push(e.effectiveDirective);
+  console.error('Content Security Policy violation: ' + e.effectiveDirective + ' '
+                + (e.blockedURI || '') + ' ' + (e.sourceFile || '') + ':' + e.lineNumber);
+});
+"""
+
+
+@pytest.fixture
+def watch_csp() -> Callable[[Any], list[str]]:
+    """``watch_csp(page)``: the messages of every CSP violation the Playwright page reports
+    from then on (on every page it navigates to)."""
+
+    def watch(page: Any) -> list[str]:
+        seen: list[str] = []
+        page.add_init_script(REPORT_CSP)
+        page.on(
+            "console",
+            lambda m: seen.append(m.text) if "Content Security Policy" in m.text else None,
+        )
+        return seen
+
+    return watch

@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,12 +79,15 @@ def _precision(page: Any, base: str, source: str) -> str:
     return loc.inner_text().strip() if loc.count() else "-"
 
 
-def test_alerts_to_case_to_network_to_decision(live_server: str, browser: Any) -> None:
+def test_alerts_to_case_to_network_to_decision(
+    live_server: str, browser: Any, watch_csp: Callable[[Any], list[str]]
+) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server
     page = browser.new_page(viewport={"width": 1280, "height": 1000})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    csp = watch_csp(page)  # the network (cytoscape) and precision (plotly) pages included
     page.goto(f"{base}/alerts")
     assert "/login" in page.url
     page.fill("input[name=username]", "kim")
@@ -147,4 +150,5 @@ def test_alerts_to_case_to_network_to_decision(live_server: str, browser: Any) -
     assert _precision(page, base, "risk") == "0.0%"
     page.screenshot(path=str(SHOTS / "precision.png"), full_page=True)
     assert not errors, errors
+    assert not csp, csp
     page.close()

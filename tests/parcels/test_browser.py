@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -72,7 +72,9 @@ def browser() -> Iterator[object]:
         b.close()
 
 
-def test_upload_queue_detail_result(live_server: str, browser: object, tmp_path: Path) -> None:
+def test_upload_queue_detail_result(
+    live_server: str, browser: object, tmp_path: Path, watch_csp: Callable[[object], list[str]]
+) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     data, _ = manifest_bytes()
     manifest = tmp_path / "manifest.csv"
@@ -80,6 +82,7 @@ def test_upload_queue_detail_result(live_server: str, browser: object, tmp_path:
     page = browser.new_page(viewport={"width": 1280, "height": 1000})  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    csp = watch_csp(page)  # htmx forms under the Content-Security-Policy
     page.goto(f"{live_server}/parcels")
     assert "/login" in page.url
     page.fill("input[name=username]", "officer")
@@ -114,3 +117,4 @@ def test_upload_queue_detail_result(live_server: str, browser: object, tmp_path:
     assert "receipts show one order" in page.inner_text("#inspections")
     page.screenshot(path=str(ARTIFACTS / "detail.png"), full_page=True)
     assert errors == []
+    assert csp == []

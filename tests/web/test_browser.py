@@ -7,7 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -75,7 +75,12 @@ def _kpi(page: object, name: str) -> str:
 
 @pytest.mark.parametrize("width,label", [(1280, "desktop"), (800, "tablet")])
 def test_officer_journey(
-    live_server: str, browser: object, world: World, width: int, label: str
+    live_server: str,
+    browser: object,
+    world: World,
+    width: int,
+    label: str,
+    watch_csp: Callable[[object], list[str]],
 ) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     shots = ARTIFACTS / "workspace"
@@ -83,6 +88,7 @@ def test_officer_journey(
     page = browser.new_page(viewport={"width": width, "height": 1000})  # type: ignore[attr-defined]
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    csp = watch_csp(page)
     # Log in (a wrong password first: the form says so).
     page.goto(f"{live_server}/queue")
     assert "/login" in page.url
@@ -114,6 +120,8 @@ def test_officer_journey(
     link.click()
     page.wait_for_url(f"**/declarations/{decl}")
     page.wait_for_selector("#lane")
+    if page.locator(".benchmark-chart").count():  # the price histogram, drawn by charts.js
+        page.wait_for_selector(".benchmark-chart .main-svg")
     assert page.inner_text("#score")
     assert page.locator("#reasons li").count() >= 1
     page.screenshot(path=str(shots / f"declaration-{label}.png"), full_page=True)
@@ -149,4 +157,26 @@ def test_officer_journey(
     assert "when" in errs and "action.lane" in errs and "reason" in errs
     page.screenshot(path=str(shots / f"rules-{label}.png"), full_page=True)
     assert not errors, errors
+    assert not csp, csp
+    page.close()
+
+
+def test_csp_refuses_injected_script(
+    live_server: str, browser: object, watch_csp: Callable[[object], list[str]]
+) -> None:
+    """An injected inline script does not run, and the watcher above sees the refusal (so
+    the journey's ``assert not csp`` can fail)."""
+    page = browser.new_page()  # type: ignore[attr-defined]
+    watch_csp(page)
+    page.goto(f"{live_server}/login")
+    page.evaluate(
+        """() => { const s = document.createElement('script');
+                   s.textContent = 'window.injected = 1'; document.body.appendChild(s);
+                   const b = document.createElement('button');
+                   b.setAttribute('onclick', 'window.clicked = 1'); document.body.appendChild(b);
+                   b.click(); }"""
+    )
+    page.wait_for_function("() => window.cspViolations.length >= 2")
+    assert page.evaluate("() => [window.injected, window.clicked]") == [None, None]
+    assert page.evaluate("() => window.cspViolations") == ["script-src-elem", "script-src-attr"]
     page.close()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -23,6 +23,7 @@ from opencustoms.risk.live import LiveRisk
 from opencustoms.settings import Settings, get_settings
 from opencustoms.web import errors, i18n
 from opencustoms.web.auth import Workspace
+from opencustoms.web.headers import SecurityHeaders
 from opencustoms.web.routes import ROUTERS
 from opencustoms.web.uploads import BodyLimit
 from opencustoms.workspace.users import prepare_database
@@ -70,6 +71,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="OpenCustoms",
         version="0.1.0",
         description=DESCRIPTION,
+        # Our own /docs page (routes/apidocs.py): FastAPI's carries an inline script, which
+        # the Content-Security-Policy refuses.
+        docs_url=None,
         openapi_tags=[
             {"name": "auth", "description": "Tokens and the current user."},
             {"name": "admin", "description": "Users, offices and the audit trail."},
@@ -111,37 +115,3 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + (1 << 20))
     app.add_middleware(i18n.LanguageMiddleware)
     return app
-
-
-class SecurityHeaders:
-    """Pure ASGI middleware adding browser security headers (no per-request task
-    overhead, unlike BaseHTTPMiddleware)."""
-
-    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
-        (b"x-frame-options", b"DENY"),
-        (b"x-content-type-options", b"nosniff"),
-        (b"referrer-policy", b"same-origin"),
-        # No plugins, no <base> hijack, no framing, forms post only here. Scripts are not
-        # restricted yet: several pages still carry inline scripts (issue 18, finding 12).
-        (
-            b"content-security-policy",
-            b"object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
-        ),
-        (b"cross-origin-opener-policy", b"same-origin"),
-        (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
-    ]
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Any) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *self.HEADERS]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from opencustoms.web.routes import (
+    apidocs,
     cases,
     declarations,
     hs,
@@ -41,4 +42,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     cases.router,
     portal.router,
     tradecrime.router,
+    apidocs.router,
 )
