@@ -100,3 +100,32 @@ def test_portal_tables_match_the_migration(any_engine: Engine) -> None:
         "portal_ruling",
         "portal_identity",
     } <= set(names)
+
+
+def test_korean_titles_of_the_acts() -> None:
+    from opencustoms.portal.labels import ACTS
+
+    ko = translator("ko")
+    official = {
+        "Customs Act": "관세법",
+        "Value-Added Tax Act": "부가가치세법",
+        "Individual Consumption Tax Act": "개별소비세법",
+        "Education Tax Act": "교육세법",
+        "Act on Special Rural Development Tax": "농어촌특별세법",
+        "Liquor Tax Act": "주세법",
+    }
+    assert set(ACTS.values()) == set(official)
+    assert {a: ko.gettext(a) for a in official} == official
+
+
+def test_explanations_are_their_texts_in_english() -> None:
+    for params in (
+        {"hs": "711319", "origin": "CN", "value": "9000"},
+        {"hs": "220830", "origin": "GB", "value": "900"},
+        {"hs": "420221", "origin": "US", "value": "180", "list": "1"},
+    ):
+        e = estimate(EstimateQuery.parse({"currency": "USD", "date": "2024-06-01", **params}))
+        for line in e.computation.lines:
+            assert line.explanation_texts
+            assert line.explanation == "; ".join(t.english() for t in line.explanation_texts)
+        assert e.computation.notes == [t.english() for t in e.computation.note_texts]

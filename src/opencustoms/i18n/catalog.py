@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
@@ -21,6 +21,8 @@ from opencustoms.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, SOURCE_LANGUAGE
 PACKAGE_DIR = LOCALE_DIR.parent.parent
 # Where user-facing text lives: the public services, this package and the web face.
 SOURCE_DIRS = ("portal", "i18n", "web")
+# Single modules of other packages whose N_()-marked texts a face shows translated.
+SOURCE_FILES = ("tariff/texts.py",)
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS_MAP = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
@@ -41,6 +43,12 @@ def extract(package_dir: Path = PACKAGE_DIR) -> Catalog:
                 auto_comments=comments,
                 context=context,
             )
+    for rel in SOURCE_FILES:
+        path = package_dir / rel
+        if not path.is_file():
+            continue
+        for lineno, message, comments, context in extract_from_file("python", str(path)):
+            template.add(message, None, [(rel, lineno)], auto_comments=comments, context=context)
     return template
 
 

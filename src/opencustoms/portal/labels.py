@@ -26,6 +26,22 @@ LABELS: dict[str, str] = {
     "liquor_tax": N_("Liquor tax"),
     "liquor_education_tax": N_("Education tax on liquor"),
     "vat": N_("Value added tax"),
+    # Rate tiers of the tariff calculator (TaxLine.tier; "FTA <name>" shows as it is).
+    "basic": N_("basic rate"),
+    "basic (chapter default)": N_("basic rate (chapter default)"),
+    "WTO concession": N_("WTO concession rate"),
+    "trade remedy": N_("trade remedy"),
+    "individual consumption tax (luxury goods)": N_("individual consumption tax (luxury goods)"),
+    "education tax on individual consumption tax": N_(
+        "education tax on individual consumption tax"
+    ),
+    "rural special tax": N_("rural development special tax"),
+    "liquor tax (beer)": N_("liquor tax (beer)"),
+    "liquor tax (wine)": N_("liquor tax (wine)"),
+    "liquor tax (spirits)": N_("liquor tax (spirits)"),
+    "education tax on liquor tax": N_("education tax on liquor tax"),
+    "VAT": N_("VAT"),
+    "de minimis": N_("de minimis (duty-free threshold)"),
     # Parcel and declaration status words (data/portal/status.yaml, workspace queries).
     "received": N_("received"),
     "released": N_("released"),
@@ -92,6 +108,34 @@ LABELS: dict[str, str] = {
     "Wrong username or password.": N_("Wrong username or password."),
     "login_failed": N_("E-mail or password wrong, or the address is not confirmed yet."),
 }
+
+
+# The act each tax line rests on (its article is in the line's reference). Official
+# English titles of the Korean acts, translated to their Korean titles in the catalogue.
+ACTS: dict[str, str] = {
+    "customs_duty": N_("Customs Act"),
+    "anti_dumping": N_("Customs Act"),
+    "countervailing": N_("Customs Act"),
+    "safeguard": N_("Customs Act"),
+    "individual_consumption_tax": N_("Individual Consumption Tax Act"),
+    "education_tax": N_("Education Tax Act"),
+    "rural_special_tax": N_("Act on Special Rural Development Tax"),
+    "liquor_tax": N_("Liquor Tax Act"),
+    "liquor_education_tax": N_("Education Tax Act"),
+    "vat": N_("Value-Added Tax Act"),
+}
+
+
+def act(tax: str, tier: str = "") -> str:
+    """The English title of the act a tax line rests on ("" when unknown). A de minimis
+    exemption rests on the Customs Act (art. 94) whatever the tax.
+
+    >>> act("vat"), act("vat", "de minimis"), act("unknown")
+    ('Value-Added Tax Act', 'Customs Act', '')
+    """
+    if tier == "de minimis":
+        return ACTS["customs_duty"]
+    return ACTS.get(tax, "")
 
 
 def label(code: str | None) -> str:

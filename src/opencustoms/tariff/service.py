@@ -16,9 +16,11 @@ import pyarrow as pa
 from pydantic import BaseModel, Field
 
 from opencustoms.errors import InvalidInput
+from opencustoms.tariff import texts
 from opencustoms.tariff.dated_params import DatedParam
 from opencustoms.tariff.engine import INPUT_COLUMNS, compute_frame
 from opencustoms.tariff.tables import load_tariff_data
+from opencustoms.tariff.texts import Text
 
 
 class TariffInputError(InvalidInput):
@@ -38,6 +40,13 @@ class TaxLine(BaseModel):
     tier: str = Field(description="Rate tier or legal basis that applied.")
     reference: str
     explanation: str
+    explanation_texts: list[Text] = Field(
+        default_factory=list, description="The explanation as translatable texts."
+    )
+
+
+def _line(*, why: list[Text], **fields: Any) -> TaxLine:
+    return TaxLine(**fields, explanation=texts.english(why), explanation_texts=why)
 
 
 class TaxComputation(BaseModel):
@@ -57,6 +66,7 @@ class TaxComputation(BaseModel):
     lines: list[TaxLine]
     total: float = Field(description="Sum of all tax lines, KRW.")
     notes: list[str] = Field(default_factory=list)
+    note_texts: list[Text] = Field(default_factory=list, description="notes, translatable")
 
 
 def batch(frame: pd.DataFrame | pa.Table) -> pd.DataFrame:
@@ -152,39 +162,25 @@ def calculate_many(items: list[dict[str, Any]]) -> list[TaxComputation | TariffI
     return out
 
 
-def _pct(x: float) -> str:
-    return f"{x:g}%"
-
-
 def _duty_line(r: pd.Series) -> TaxLine:
-    why = {
-        "basic": f"basic rate for HS6 {r.hs6} ({_pct(r.basic_rate)})",
-        "basic (chapter default)": (
-            f"no HS6-level rate known for {r.hs6}: documented chapter "
-            f"default for chapter {r.hs6[:2]} applied "
-            f"({_pct(r.basic_rate)})"
-        ),
-        "WTO concession": (
-            f"WTO concession rate {_pct(r.wto_rate)} is lower than the basic "
-            f"rate {_pct(r.basic_rate)}"
-        ),
-    }.get(
-        r.duty_tier,
-        f"{r.duty_tier} preferential rate {_pct(r.duty_rate)}, origin proven "
-        "and lower than the otherwise applicable rate",
+    why = texts.duty(
+        tier=r.duty_tier,
+        hs6=r.hs6,
+        basic=r.basic_rate,
+        wto=r.wto_rate,
+        rate=r.duty_rate,
+        fta=str(r.fta),
+        fta_status=r.fta_status,
+        fta_rate=r.fta_rate,
     )
-    if r.fta_status not in ("not claimed", "applied"):
-        why += f"; FTA {r.fta} claimed but not applied: {r.fta_status}"
-        if r.fta_status == "not lower":
-            why += f" ({_pct(r.fta_rate)})"
-    return TaxLine(
+    return _line(
+        why=why,
         tax="customs_duty",
         base=r.customs_value_krw,
         rate=r.duty_rate,
         amount=r.duty_amount,
         tier=r.duty_tier,
         reference=r.duty_reference,
-        explanation=why,
     )
 
 
@@ -199,14 +195,14 @@ def _tax_on_tax(
     reference: str,
 ) -> TaxLine:
     """A surtax levied as a fraction ``rate`` of another tax's amount."""
-    return TaxLine(
+    return _line(
+        why=[texts.of_tax(parent, rate=rate)],
         tax=tax,
         base=parent_amount,
         rate=rate * 100,
         amount=amount,
         tier=tier,
         reference=reference,
-        explanation=f"{_pct(rate * 100)} of the {parent}",
     )
 
 
@@ -214,19 +210,21 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
     cv = float(r.customs_value_krw)
     lines = []
     if pd.notna(r.remedy_rate):
-        scope = "this supplier" if r.remedy_supplier_specific else "all other suppliers"
+        why = texts.remedy(
+            measure=str(r.remedy_measure),
+            product=str(r.remedy_product),
+            origin=str(r.origin),
+            supplier_specific=bool(r.remedy_supplier_specific),
+        )
         lines.append(
-            TaxLine(
+            _line(
+                why=[why],
                 tax=str(r.remedy_measure),
                 base=cv,
                 rate=r.remedy_rate,
                 amount=r.remedy_amount,
                 tier="trade remedy",
                 reference=r.remedy_reference,
-                explanation=(
-                    f"{r.remedy_measure} duty on {r.remedy_product} from {r.origin} "
-                    f"({scope}), levied first and in addition to the customs duty"
-                ),
             )
         )
     lines.append(_duty_line(r))
@@ -235,8 +233,12 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
         thr = p["excise.luxury.threshold_krw"]["value"][i] * (
             1.0 if pd.isna(r.quantity) else r.quantity
         )
+        why = texts.luxury(
+            goods=str(r.excise_description), rate=r.ic_rate, base=cv + duties, threshold=thr
+        )
         lines.append(
-            TaxLine(
+            _line(
+                why=[why],
                 tax="individual_consumption_tax",
                 base=r.ic_base,
                 rate=r.ic_rate * 100,
@@ -245,10 +247,6 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
                 reference=(
                     f"{p['excise.luxury.rate']['reference'][i]}; threshold: "
                     f"{p['excise.luxury.threshold_krw']['reference'][i]}"
-                ),
-                explanation=(
-                    f"{r.excise_description}: {_pct(r.ic_rate * 100)} of customs value "
-                    f"+ duty ({cv + duties:,.0f}) above KRW {thr:,.0f}"
                 ),
             )
         )
@@ -277,8 +275,12 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
             )
     if r.excise_kind in ("beer", "wine", "spirits"):
         beer = r.excise_kind == "beer"
+        why = texts.liquor(
+            goods=str(r.excise_description), beer=beer, rate=r.liquor_rate, litres=r.liquor_base
+        )
         lines.append(
-            TaxLine(
+            _line(
+                why=[why],
                 tax="liquor_tax",
                 base=r.liquor_base,
                 rate=r.liquor_rate if beer else r.liquor_rate * 100,
@@ -286,13 +288,6 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
                 amount=r.liquor_amount,
                 tier=f"liquor tax ({r.excise_kind})",
                 reference=r.liquor_reference,
-                explanation=(
-                    f"{r.excise_description}: KRW {r.liquor_rate:g} per litre x "
-                    f"{r.liquor_base:g} litres"
-                    if beer
-                    else f"{r.excise_description}: {_pct(r.liquor_rate * 100)} of customs "
-                    "value + duty"
-                ),
             )
         )
         lines.append(
@@ -307,33 +302,30 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
             )
         )
     lines.append(
-        TaxLine(
+        _line(
+            why=[texts.VAT],
             tax="vat",
             base=r.vat_base,
             rate=r.vat_rate * 100,
             amount=r.vat_amount,
             tier="VAT",
             reference=r.vat_reference,
-            explanation="customs value + duties + excise taxes, times the VAT rate",
         )
     )
-    notes = []
+    notes: list[Text] = []
     if r.excise_kind == "luxury" and pd.isna(r.quantity):
-        notes.append("quantity not given: the luxury-goods threshold was applied once (1 item)")
+        notes.append(texts.ONE_ITEM)
     if r.de_minimis:
+        why = texts.exempt(value_usd=r.value_usd, threshold=r.de_minimis_threshold_usd)
         for line in lines:
             line.amount = 0.0
             line.tier = "de minimis"
             line.reference = str(r.de_minimis_reference)
-            line.explanation = (
-                f"personal import worth USD {r.value_usd:,.2f} <= threshold "
-                f"USD {r.de_minimis_threshold_usd:g}: exempt"
-            )
-        notes.append(lines[0].explanation)
+            line.explanation, line.explanation_texts = why.english(), [why]
+        notes.append(why)
     elif r.personal_use:
         notes.append(
-            f"personal import worth USD {r.value_usd:,.2f} exceeds the de minimis "
-            f"threshold USD {r.de_minimis_threshold_usd:g}: taxed in full"
+            texts.taxed_in_full(value_usd=r.value_usd, threshold=r.de_minimis_threshold_usd)
         )
     return TaxComputation(
         hs_code=str(r.hs),
@@ -351,7 +343,8 @@ def _explain(r: pd.Series, p: dict[str, DatedParam], i: Any) -> TaxComputation:
         de_minimis=bool(r.de_minimis),
         lines=lines,
         total=float(r.total_krw),
-        notes=notes,
+        notes=[t.english() for t in notes],
+        note_texts=notes,
     )
 
 

@@ -18,7 +18,7 @@ from jinja2 import Environment
 
 from opencustoms.i18n import COOKIE, DEFAULT_LANGUAGE, LANGUAGE_NAMES, LANGUAGES, pick_language
 from opencustoms.i18n import translator as _translator
-from opencustoms.portal.labels import label
+from opencustoms.portal.labels import act, label
 
 _language: ContextVar[str] = ContextVar("language", default=DEFAULT_LANGUAGE)
 COOKIE_MAX_AGE = 365 * 24 * 3600
@@ -41,6 +41,18 @@ def tlabel(code: str | None) -> str:
     return gettext(label(code))
 
 
+def ttext(texts: list[Any], fallback: str = "") -> str:
+    """Explanations of the tariff engine (``tariff.texts.Text``, as models or their JSON) in
+    the request's language, joined like their English; ``fallback`` when there are none.
+    Jinja autoescapes the result like any other string."""
+    out = []
+    for t in texts:
+        d = t if isinstance(t, dict) else t.model_dump()
+        args = {k: gettext(v) if k in d.get("translate", ()) else v for k, v in d["args"].items()}
+        out.append(gettext(d["id"]) % args)
+    return "; ".join(out) if out else fallback
+
+
 def switch_url(path: str, query: str, language: str) -> str:
     """The current page in another language (the query string kept, ``lang`` replaced)."""
     params = [(k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k != "lang"]
@@ -58,6 +70,8 @@ def install(env: Environment) -> None:
         language_names=LANGUAGE_NAMES,
         switch_url=switch_url,
         tlabel=tlabel,
+        ttext=ttext,
+        tact=lambda tax, tier="": gettext(act(tax, tier)),
     )
 
 

@@ -296,3 +296,23 @@ def test_advance_ruling_and_officer_queue(site: Site) -> None:
     officer = workspace_login(site, "officer")
     items = officer.get("/portal/office/rulings?format=json").json()["items"]
     assert items[0]["applicant"] == "Kim Trading" and items[0]["suggestions"]
+
+
+def test_estimate_tax_lines_in_korean(site: Site) -> None:
+    """Tiers, acts and explanations of the tax lines follow the reader's language (they
+    were English on the Korean page)."""
+    query = "/portal/estimate?hs=711319&origin=CN&value=9000&currency=USD&date=2024-06-01"
+    ko = text(site.client.get(f"{query}&lang=ko", headers=HTML).text)
+    for word in ("관세법", "개별소비세법", "교육세법", "부가가치세법"):  # the acts
+        assert word in ko, word
+    assert "기본세율" in ko and "개별소비세분 교육세" in ko  # tiers
+    assert "HS6 711319의 기본세율(8%)" in ko and "개별소비세의 30%" in ko  # explanations
+    assert "전액 과세" in ko  # the note under the threshold
+    # (The references quote the acts as published, in English with the Korean title.)
+    for english in ("basic rate for HS6", "above KRW", "times the VAT rate", "in full"):
+        assert english not in ko, english
+    en = text(site.client.get(f"{query}&lang=en", headers=HTML).text)
+    assert "basic rate for HS6 711319 (8%)" in en and "Value-Added Tax Act" in en
+    spirits = "/portal/estimate?hs=220830&origin=GB&value=900&currency=USD&date=2024-06-01"
+    ko = text(site.client.get(f"{spirits}&lang=ko", headers=HTML).text)
+    assert "주세법" in ko and "주세(증류주)" in ko and "주세분 교육세" in ko
