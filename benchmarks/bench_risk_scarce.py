@@ -4,7 +4,8 @@ Static: train on 2020 after a label protocol (share F of the labels kept, policy
 model, label seed s), evaluate on all labelled rows of 2021 Q1; the engine and a plain
 LightGBM on raw columns (``risk.baseline``) under the same protocol, side by side, plus a
 label-information ceiling: an oracle that knows the true 2020 fraud rate of every HS6 x
-origin cell in which the protocol kept at least one label (global rate elsewhere).
+origin cell in which the protocol kept at least one label (global rate elsewhere), and
+the same over the declaration line (HS6, origin, mass, price; ``line_ceiling``).
 Replay: 2021 Q1 week by week from the protocol's 2020, 10% weekly budget, every strategy
 including ``frozen`` (never retrained), with the drift watch of every week.
 
@@ -38,20 +39,28 @@ from opencustoms.risk.metrics import at_k
 from opencustoms.risk.simulate import STRATEGIES, simulate
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
+LINE = ["hs6", "origin_country", "net_mass_kg", "item_price_krw"]
 KEYS = ("precision@1", "precision@2", "precision@5", "precision@10", "recall@10", "auc")
 CELL = ["hs6", "origin_country"]
 
 
-def ceiling(masked: pd.DataFrame, full: pd.DataFrame, test: pd.DataFrame) -> dict[str, float]:
-    """The oracle above: what perfect knowledge of the labelled cells' rates would give."""
+def ceiling(
+    masked: pd.DataFrame, full: pd.DataFrame, test: pd.DataFrame, *, line: bool = False
+) -> dict[str, float]:
+    """The oracle above: what perfect knowledge of the labelled cells' rates would give.
+    ``line``: the true 2020 rate of the row's declaration line (HS6, origin, mass, price)
+    where the protocol kept a label of that line, the cell oracle's score elsewhere."""
     hs = lambda f: f.assign(hs6=f["hs_code"].astype("string").str.slice(0, 6))  # noqa: E731
     full, masked, test = hs(full), hs(masked), hs(test)
     y_full = full["fraud"].astype("float64")
-    rate = full.assign(y=y_full).groupby(CELL)["y"].mean().rename("rate")
-    kept = masked.loc[masked["fraud"].notna()].groupby(CELL).size().rename("kept")
-    m = test.join(rate, on=CELL).join(kept, on=CELL)
     glob = float(y_full.mean())
-    score = np.where(m["kept"].fillna(0) > 0, m["rate"].fillna(glob), glob)
+    score = np.full(len(test), glob)
+    for keys in (CELL, LINE) if line else (CELL,):
+        rate = full.assign(y=y_full).groupby(keys)["y"].mean().rename("rate")
+        kept = masked.loc[masked["fraud"].notna()].groupby(keys).size().rename("kept")
+        m = test.join(rate, on=keys).join(kept, on=keys)
+        known = (m["kept"].fillna(0) > 0).to_numpy()
+        score = np.where(known, m["rate"].fillna(glob).to_numpy(), score)
     jitter = np.random.default_rng(0).random(len(score)) * 1e-9  # ties broken at random
     return at_k(test["fraud"].to_numpy(dtype="float64"), score + jitter)
 
@@ -63,7 +72,12 @@ def static(train_df: pd.DataFrame, valid: pd.DataFrame, args: argparse.Namespace
         for share in args.shares:
             if policy == "model" and share >= 1:
                 continue
-            runs: dict[str, list[dict[str, float]]] = {"engine": [], "raw": [], "ceiling": []}
+            runs: dict[str, list[dict[str, float]]] = {
+                "engine": [],
+                "raw": [],
+                "ceiling": [],
+                "line_ceiling": [],
+            }
             t0 = time.perf_counter()
             for seed in range(args.seeds):
                 protocol = LabelProtocol(share=share, seed=seed, policy=policy)
@@ -73,6 +87,7 @@ def static(train_df: pd.DataFrame, valid: pd.DataFrame, args: argparse.Namespace
                 base = RawBaseline.fit(masked, seed=seed, n_threads=threads)
                 runs["raw"].append(at_k(valid["fraud"].to_numpy(float), base.predict(valid)))
                 runs["ceiling"].append(ceiling(masked, train_df, valid))
+                runs["line_ceiling"].append(ceiling(masked, train_df, valid, line=True))
             for method, rs in runs.items():
                 row: dict[str, Any] = {
                     "label_share": share,

@@ -1,9 +1,10 @@
 """Where the fraud signal of the KCS data lives: single-column diagnostics (issue 17).
 
 Not a tuning script (nothing here sets a parameter): it ranks 2021 Q1 by single 2020
-aggregates to show that the label is a property of the HS6 x origin cell and that no
+aggregates to show that the label is a property of the declaration line (HS6, origin,
+mass, price; round 3 - the first version stopped at the HS6 x origin cell) and that no
 label-free column or aggregate carries it, which is why scarce labels cap what any
-method can reach (see the label-information reference in RESULTS-risk.md).
+method can reach (see the label-information references in RESULTS-risk.md).
 
     nice -n 10 uv run python benchmarks/probe_risk_scarce.py
 """
@@ -19,6 +20,8 @@ from opencustoms.risk.history import derive_columns
 from opencustoms.settings import BUNDLED_DATA_DIR
 
 CELL = ["hs6", "origin_country"]
+# The declaration line (issue 17 round 3): the key the label is nearly pure on.
+LINE = ["hs6", "origin_country", "net_mass_kg", "item_price_krw"]
 
 
 def main() -> None:
@@ -39,7 +42,16 @@ def main() -> None:
 
     g = tr["fraud"].mean()
     print("label-based (2020 smoothed rate, pseudo-count 10):")
-    for keys in (CELL, ["hs6"], ["hs4"], ["origin_country"], ["importer_id"], ["declarant_id"]):
+    for keys in (
+        LINE,
+        ["item_price_krw"],
+        CELL,
+        ["hs6"],
+        ["hs4"],
+        ["origin_country"],
+        ["importer_id"],
+        ["declarant_id"],
+    ):
         s = tr.groupby(keys)["fraud"].agg(["sum", "count"])
         m = va.join(s, on=keys)
         print(

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.declarations.io import load_frame
-from opencustoms.risk import content, features
+from opencustoms.risk import content, features, simulate
 from opencustoms.risk.artefact import train
 from opencustoms.risk.baseline import RawBaseline
 from opencustoms.risk.labels import LabelProtocol, apply_label_share
@@ -55,6 +55,15 @@ def post(k: float | None) -> dict[str, Any]:
     return {"content.POSTERIOR_K": ((1.0, k),)}
 
 
+def line(k: float | None, cell: float | str | None = "default") -> dict[str, Any]:
+    """Line posterior with pseudo-count ``k`` at every share (round 3); ``cell`` also
+    sets the HS6 x origin posterior's pseudo-count at every share (None: off)."""
+    out: dict[str, Any] = {"content.LINE_POSTERIOR_K": ((1.0, k),)}
+    if cell != "default":
+        out["content.POSTERIOR_K"] = ((1.0, cell),)
+    return out
+
+
 # name -> (module patches "module.NAME": value, train keyword arguments). The history-only
 # variants (blend weight 1) compare feature choices; w* compare blend weights.
 VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
@@ -79,10 +88,48 @@ VARIANTS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     # added to the logit: label-free evidence, measured and not kept.
     "iso0.1": ({}, {}),
     "iso0.3": ({}, {}),
+    # Round 3: the declaration line (HS6, origin, mass, price) as a history key (features
+    # line__rate/__n/__decl in every variant) and as a second Beta-binomial update.
+    "line_off": (line(None), {}),
+    "line_k0.1": (line(0.1), {}),
+    "line_k0.25": (line(0.25), {}),
+    "line_k0.5": (line(0.5), {}),
+    "line_k1": (line(1.0), {}),
+    "line_k2": (line(2.0), {}),
+    "line_k4": (line(4.0), {}),
+    "line_k1_cell_off": (line(1.0, None), {}),
+    "line_k0.1_cell_off": (line(0.1, None), {}),
+    "line_k0.25_cell_off": (line(0.25, None), {}),
+    "line_k0.5_cell_off": (line(0.5, None), {}),
+    "line_k1_cell1": (line(1.0, 1.0), {}),
+    "line_k0.5_cell1": (line(0.5, 1.0), {}),
+    # History model weight w in the blend, line posterior k=0.25, no cell posterior.
+    "w1_line": ({**weight(1.0), **line(0.25, None)}, {}),
+    "w0.75_line": ({**weight(0.75), **line(0.25, None)}, {}),
+    "w0.5_line": ({**weight(0.5), **line(0.25, None)}, {}),
+    "w0.25_line": ({**weight(0.25), **line(0.25, None)}, {}),
+    # Self-training: unlabelled rows of a line whose kept labels agree take that label
+    # (pseudo-labels; blend and posteriors then as for the kept share), not kept.
+    "pseudo_line": ({**weight(0.5), **line(0.25, None)}, {}),
 }
+LINE = ["hs6", "origin_country", "net_mass_kg", "item_price_krw"]
 
 
-MODULES = {"features": features, "content": content}
+def pseudo_label(frame: pd.DataFrame) -> pd.DataFrame:
+    """Unlabelled rows take their declaration line's label where its kept labels agree."""
+    hs6 = frame["hs_code"].astype("string").str.slice(0, 6)
+    f = frame.assign(hs6=hs6)
+    stats = f.groupby(LINE)["fraud"].agg(["mean", "count"])
+    m = f.join(stats, on=LINE)
+    pure = (m["count"].fillna(0) > 0) & m["mean"].isin([0.0, 1.0])
+    out = frame.copy()
+    fill = out["fraud"].isna().to_numpy() & pure.to_numpy()
+    out.loc[fill, "fraud"] = m.loc[fill, "mean"].to_numpy()
+    out.loc[fill, "critical_fraud"] = 0.0
+    return out
+
+
+MODULES = {"features": features, "content": content, "simulate": simulate}
 
 
 @contextlib.contextmanager
@@ -110,6 +157,8 @@ def run(
     if variant == "raw_baseline":
         baseline = RawBaseline.fit(fit_part, seed=seed, n_threads=get_settings().n_threads)
         return at_k(val["fraud"].to_numpy(dtype="float64"), baseline.predict(val))
+    if variant == "pseudo_line":
+        fit_part = pseudo_label(fit_part)
     with patched(patches):
         model = train(
             fit_part, seed=seed, n_threads=get_settings().n_threads, with_critical=False, **kwargs
@@ -135,6 +184,28 @@ def _with_anomaly(
     return np.log(p / (1 - p)) + alpha * z
 
 
+def replay(frame: pd.DataFrame, args: argparse.Namespace) -> None:
+    """Weekly replay inside 2020: 10%-labelled January-September, then October-December
+    week by week (10% budget), per Thompson key; 2021 never read."""
+    for key in args.thompson_keys:
+        for seed in range(args.seeds):
+            t0 = time.perf_counter()
+            with patched({"simulate.THOMPSON_KEY": key}):
+                res = simulate.simulate(
+                    frame,
+                    start=SPLIT,
+                    budget=0.10,
+                    strategies=("model", "model+thompson", "frozen"),
+                    seed=seed,
+                    n_threads=get_settings().n_threads,
+                    labels=LabelProtocol(share=args.shares[0], seed=seed, policy=args.policy),
+                    drift=False,
+                )
+            summary = {n: round(r.summary()["precision"], 4) for n, r in res.items()}
+            print(json.dumps({"thompson_key": key, "seed": seed, **summary}), flush=True)
+            print(f"  ({time.perf_counter() - t0:.0f}s)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--variants", nargs="*", default=list(VARIANTS))
@@ -142,8 +213,13 @@ def main() -> None:
     parser.add_argument("--policy", default="random")
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--val-labels", choices=("all", "kept"), default="all")
+    parser.add_argument("--replay", action="store_true", help="weekly replay of 2020 Q4")
+    parser.add_argument("--thompson-keys", nargs="*", default=["hs6_origin", "line"])
     args = parser.parse_args()
     frame = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
+    if args.replay:
+        replay(frame, args)
+        return
     rows = []
     for share in args.shares:
         for variant in args.variants:

@@ -13,6 +13,7 @@ from opencustoms.risk.history import (
     History,
     S,
     derive_columns,
+    derive_record,
     prior_stats,
 )
 
@@ -111,3 +112,17 @@ def test_scoring_history_equals_training_prior_after_the_last_day(
         np.nan_to_num(x_train, nan=-9), np.nan_to_num(x_score, nan=-9), atol=1e-9
     )
     assert len(x_train) == len(FEATURES)
+
+
+def test_line_key_reads_the_same_from_frames_records_and_integer_prices() -> None:
+    # Four earlier declarations of one line (HS6, origin, mass, price), one of them a fraud.
+    hist = History.fit(derive_columns(_rows(["2020-01-01"] * 4, [1, 0, None, None])))
+    base = _rows(["2020-01-02"], [None]).drop(columns=["fraud", "critical_fraud"])
+    record = {**base.iloc[0].to_dict(), "net_mass_kg": 10, "item_price_krw": 1000}
+    other = {**record, "item_price_krw": 1001}
+    by_record = hist.lookup_records([derive_record(record), derive_record(other)])["line"]
+    frame = pd.DataFrame([record, other]).astype({"item_price_krw": "int64"})
+    by_frame = hist.lookup(frame)["line"]
+    for got in (by_record, by_frame):
+        assert got[0][S["n_decl"]] == 4 and got[0][S["n_insp"]] == 2 and got[0][S["fraud"]] == 1
+        assert got[1][S["n_decl"]] == 0  # a cent more is another line

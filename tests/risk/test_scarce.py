@@ -9,6 +9,7 @@ import pytest
 from opencustoms.errors import InvalidInput
 from opencustoms.risk.artefact import load, train
 from opencustoms.risk.drift import alerts, psi, weekly_drift
+from opencustoms.risk.history import KEYS, derive_columns, key_values
 from opencustoms.risk.labels import LabelProtocol, apply_label_share, ipw_weights
 from opencustoms.risk.simulate import select, simulate, thompson_draw
 
@@ -62,7 +63,8 @@ def test_scarce_model_blends_content_and_round_trips(small_train: pd.DataFrame, 
     masked = apply_label_share(small_train, LabelProtocol(share=0.1, seed=0))
     model = train(masked, seed=0, with_critical=False)
     assert model.content is not None
-    assert model.metadata["blend_weight"] == 0.5 and model.metadata["posterior_k"] == 1.0
+    assert model.metadata["blend_weight"] == 0.5 and model.metadata["line_posterior_k"] == 0.25
+    assert model.metadata["posterior_k"] is None
     sample = small_train.tail(500)
     before = model.predict(sample)["fraud"]
     again = load(model.save(tmp_path / "m")).predict(sample)["fraud"]
@@ -70,8 +72,28 @@ def test_scarce_model_blends_content_and_round_trips(small_train: pd.DataFrame, 
     assert ((before > 0) & (before < 1)).all()
 
 
+def test_line_posterior_follows_the_kept_labels_of_the_declaration_line(
+    small_train: pd.DataFrame,
+) -> None:
+    masked = derive_columns(apply_label_share(small_train, LabelProtocol(share=0.1, seed=0)))
+    model = train(masked, seed=0, with_critical=False)
+    line = key_values(masked, KEYS["line"])
+    kept = masked["fraud"].notna()
+    rate = masked.loc[kept, "fraud"].groupby(line[kept]).mean()
+    fraud_rows = masked.loc[line.isin(rate.index[rate == 1])].head(50)
+    clean_rows = masked.loc[line.isin(rate.index[rate == 0])].head(50)
+    assert len(fraud_rows) == len(clean_rows) == 50
+    with_post = [model.predict(f)["fraud"] for f in (fraud_rows, clean_rows)]
+    model.metadata["line_posterior_k"] = None
+    without = [model.predict(f)["fraud"] for f in (fraud_rows, clean_rows)]
+    # One kept fraud of the line at k=0.25 puts the row at >= (1 + 0.25 p) / 1.25 >= 0.8.
+    assert (with_post[0] >= 0.8 - 1e-9).all() and (with_post[0] > without[0]).all()
+    assert (with_post[1] < without[1]).all() and with_post[1].max() <= 0.2 + 1e-9
+
+
 def test_fully_labelled_model_has_no_content_model(model) -> None:  # type: ignore[no-untyped-def]
     assert model.content is None and not model.metadata.get("posterior_k")
+    assert not model.metadata.get("line_posterior_k")
 
 
 def test_psi_and_drift_alerts(small_train: pd.DataFrame) -> None:

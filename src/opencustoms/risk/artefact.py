@@ -23,11 +23,13 @@ import pandas as pd
 from opencustoms.errors import Unavailable
 from opencustoms.risk.content import (
     CONTENT_FEATURES,
+    LINE_KEY,
     blend,
     blend_weight,
     cell_posterior,
     content_predict,
     fit_content,
+    line_posterior_k,
     posterior_k,
 )
 from opencustoms.risk.features import CATEGORICAL_FEATURES, FEATURES, build_features, fit_vocab
@@ -152,11 +154,12 @@ class RiskModel:
             threads = int(self.metadata.get("n_threads", 1))
             weight = float(self.metadata.get("blend_weight", 1.0))
             p = blend(p, content_predict(self.content, x, threads), weight)
-        k = self.metadata.get("posterior_k")
-        if k:
-            total = self.history.total
-            g = total[S["fraud"]] / total[S["n_insp"]] if total[S["n_insp"]] else 0.0
-            p = cell_posterior(p, x, float(g), float(k))
+        total = self.history.total
+        g = float(total[S["fraud"]] / total[S["n_insp"]]) if total[S["n_insp"]] else 0.0
+        # Beta-binomial updates with the kept labels: HS6 x origin cell, then the line.
+        for key, k in (("hs6_origin", "posterior_k"), (LINE_KEY, "line_posterior_k")):
+            if self.metadata.get(k):
+                p = cell_posterior(p, x, g, float(self.metadata[k]), key=key)
         crit = self.raw_predict("critical", x) if self.critical is not None else np.zeros(len(x))
         stake = duty_at_stake
         if self.revenue is not None:
@@ -299,6 +302,7 @@ def train(
         "labelled_share": float(labelled.mean()),
         "blend_weight": weight_h,
         "posterior_k": posterior_k(float(labelled.mean())),
+        "line_posterior_k": line_posterior_k(float(labelled.mean())),
         "n_threads": n_threads,
         "seed": seed,
         "metrics": {"train_in_sample_fraud": in_sample},

@@ -9,18 +9,21 @@ learns cell effects directly from every labelled row instead. Their blend, on th
 scale, beats both below about half the labels; the weight of the history model grows
 with the labelled share (chosen on a January-September / October-December 2020 split
 by ``benchmarks/tune_risk_scarce.py``; 2021 never used). Fully labelled, the weight is 1
-and no content model is trained: the figures stay what they were.
+and no content model is trained: the history model alone scores.
 
-Second, still below about a sixth of the labels, the blended probability is treated as a
-prior and updated with the labels of the row's HS6 x origin cell (``cell_posterior``: a
-Beta-binomial mean with ``k`` pseudo-observations at the model's probability). Cells are
-nearly pure in this data, so one labelled fraud in the cell says more than the model can
-learn from training rows whose own history saw a tenth of the labels.
+Second, below about half of the labels, the blended probability is treated as a prior
+and updated with the kept labels of the row's declaration line (HS6, origin, net mass,
+item price: ``cell_posterior`` with ``key="line"``, a Beta-binomial mean with ``k``
+pseudo-observations at the model's probability). Lines are nearly pure in this data
+(98% of the 2020 lines with several rows), so one kept label of the line says more than
+the model can learn from training rows whose own history saw a tenth of the labels. The
+same update over the HS6 x origin cell (``POSTERIOR_K``; 2026-11-26 default at F <= 0.15)
+was measured again with the line features and is off: the line update supersedes it.
 
 >>> blend_weight(0.1), blend_weight(0.3), blend_weight(1.0)
 (0.5, 0.75, 1.0)
->>> posterior_k(0.1), posterior_k(0.3)
-(1.0, None)
+>>> posterior_k(0.1), line_posterior_k(0.1), line_posterior_k(0.3), line_posterior_k(1.0)
+(None, 0.25, 0.25, None)
 >>> round(float(blend(np.array([0.9]), np.array([0.5]), 0.5)[0]), 3)
 0.75
 """
@@ -56,22 +59,42 @@ CONTENT_ROUNDS = 300
 # (largest labelled share, weight of the history model); the first row whose share is at
 # least the training data's labelled share applies.
 BLEND_WEIGHTS: tuple[tuple[float, float], ...] = ((0.15, 0.5), (0.45, 0.75), (1.0, 1.0))
-# (largest labelled share, pseudo-count k of the cell posterior); None: no update.
-POSTERIOR_K: tuple[tuple[float, float | None], ...] = ((0.15, 1.0), (1.0, None))
+# (largest labelled share, pseudo-count k of the cell posterior); None: no update. Off
+# since the line posterior (tune_risk_scarce.py round 3: F=0.1 P@10 0.546 / AUC 0.711
+# without, 0.544 / 0.707 with k=1); kept for reproduction (``cell_posterior``).
+POSTERIOR_K: tuple[tuple[float, float | None], ...] = ((1.0, None),)
 POSTERIOR_KEY = "hs6_origin"
+# Then the same update over the declaration line (HS6, origin, mass, price; see
+# ``history.KEYS``), the cell posterior as its prior: (largest labelled share, k).
+# k=0.25 at F <= 0.45 (F=0.1: P@10 0.546 vs 0.480 without; F=0.3: 0.886 vs 0.885);
+# fully labelled the line features already carry it (P@10 0.999 either way).
+LINE_POSTERIOR_K: tuple[tuple[float, float | None], ...] = ((0.45, 0.25), (1.0, None))
+LINE_KEY = "line"
 
 
-def posterior_k(labelled_share: float) -> float | None:
-    """Pseudo-count of the cell posterior for this labelled share (None: not applied)."""
-    for upto, k in POSTERIOR_K:
-        if labelled_share <= upto + 1e-9:
+def _lookup(table: tuple[tuple[float, float | None], ...], share: float) -> float | None:
+    for upto, k in table:
+        if share <= upto + 1e-9:
             return k
     return None
 
 
-def cell_posterior(p: np.ndarray, x: np.ndarray, global_rate: float, k: float) -> np.ndarray:
-    """``(frauds + k p) / (inspections + k)`` over the row's HS6 x origin cell, with the
-    cell's counts recovered from the feature matrix (its smoothed rate and inspections).
+def posterior_k(labelled_share: float) -> float | None:
+    """Pseudo-count of the cell posterior for this labelled share (None: not applied)."""
+    return _lookup(POSTERIOR_K, labelled_share)
+
+
+def line_posterior_k(labelled_share: float) -> float | None:
+    """Pseudo-count of the line posterior for this labelled share (None: not applied)."""
+    return _lookup(LINE_POSTERIOR_K, labelled_share)
+
+
+def cell_posterior(
+    p: np.ndarray, x: np.ndarray, global_rate: float, k: float, *, key: str = POSTERIOR_KEY
+) -> np.ndarray:
+    """``(frauds + k p) / (inspections + k)`` over the row's HS6 x origin cell (or another
+    history ``key``), with the counts recovered from the feature matrix (its smoothed rate
+    and inspections).
 
     >>> import numpy as np
     >>> from opencustoms.risk.features import FEATURES, SMOOTHING
@@ -83,8 +106,8 @@ def cell_posterior(p: np.ndarray, x: np.ndarray, global_rate: float, k: float) -
     """
     from opencustoms.risk.features import SMOOTHING
 
-    n = x[:, FEATURES.index(f"{POSTERIOR_KEY}__n")]
-    rate = x[:, FEATURES.index(f"{POSTERIOR_KEY}__rate")]
+    n = x[:, FEATURES.index(f"{key}__n")]
+    rate = x[:, FEATURES.index(f"{key}__rate")]
     frauds = np.clip(rate * (n + SMOOTHING) - SMOOTHING * global_rate, 0.0, n)
     return (frauds + k * p) / (n + k)
 

@@ -104,6 +104,7 @@ def _noun(key: str, row: Row) -> str:
         "hs6_origin": f"HS {hs6} from {origin}",
         "seller_hs6": f"this seller with HS {hs6}",
         "office_hs6": f"HS {hs6} at office {_val(row, 'office_id')}",
+        "line": f"this goods line (HS {hs6} from {origin}, same mass and price)",
     }[key]
 
 

@@ -42,7 +42,7 @@ CATEGORICAL = (
 )
 # Keys whose critical-fraud rate and declaration count are features too.
 CRITICAL_KEYS = ("importer", "declarant", "seller", "hs6", "origin", "importer_hs6")
-DECL_KEYS = ("importer", "declarant", "seller", "hs6", "importer_hs6", "importer_seller")
+DECL_KEYS = ("importer", "declarant", "seller", "hs6", "importer_hs6", "importer_seller", "line")
 
 
 def feature_names() -> list[str]:

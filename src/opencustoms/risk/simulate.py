@@ -15,7 +15,7 @@ rows before ``start`` when the run begins, as a real inspection history would. T
 ``feedback_gain`` per week (a strategy's precision minus the frozen model's that week)
 shows what each week's revealed labels add. ``model+thompson`` spends its exploration on
 a bandit-style draw: each candidate's fraud probability is sampled from a Beta posterior
-whose width shrinks with the inspections already made in its HS6 x origin cell.
+whose width shrinks with the inspections already made of its declaration line.
 Each week also carries the drift watch of its batch (``risk.drift``) against the
 training window: PSI of the main features and the score, hit rate against expectation.
 """
@@ -47,6 +47,10 @@ STRATEGIES: dict[str, tuple[float | None, str]] = {
 }
 # Pseudo-count of the Thompson draw's Beta prior around the model's probability.
 THOMPSON_PRIOR = 2.0
+# History key whose past inspections narrow the Thompson draw: the declaration line (the
+# unit the labels are nearly pure on, so a first inspection of a line is what informs
+# its later rows); "hs6_origin" before 2026-11-26 (tune_risk_scarce.py --replay).
+THOMPSON_KEY = "line"
 
 
 @dataclass
@@ -122,7 +126,7 @@ def simulate(
             score = model.predict(batch)["fraud"]
             cells = None
             if method == "thompson":
-                cells = model.history.lookup(batch)["hs6_origin"][:, S["n_insp"]]
+                cells = model.history.lookup(batch)[THOMPSON_KEY][:, S["n_insp"]]
             picked = select(
                 score, budget=budget, share=share, method=method, rng=rng, cell_inspections=cells
             )
