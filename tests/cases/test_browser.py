@@ -127,7 +127,11 @@ def test_alerts_to_case_to_network_to_decision(
     assert target is not None
     box = page.locator("#network").bounding_box()
     page.mouse.click(box["x"] + target["p"]["x"], box["y"] + target["p"]["y"])
-    page.wait_for_function(f"Number(document.getElementById('network').dataset.nodes) > {first}")
+    # A function, not an expression string: Playwright evaluates the latter with eval(),
+    # which the Content-Security-Policy refuses.
+    page.wait_for_function(
+        "n => Number(document.getElementById('network').dataset.nodes) > n", arg=first
+    )
     page.screenshot(path=str(SHOTS / "network-expanded.png"), full_page=True)
 
     # Decision: confirmed; the trade-crime detector's precision appears.
