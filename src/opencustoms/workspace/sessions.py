@@ -15,8 +15,8 @@ import datetime as dt
 import hashlib
 import secrets
 
-from sqlalchemy import ColumnElement, Engine, delete, select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import Engine, Select, bindparam, delete, select
+from sqlalchemy.orm import Session
 
 from opencustoms.db import as_utc, session_scope
 from opencustoms.settings import get_settings
@@ -55,7 +55,7 @@ def issue_token(
 
 def user_for_token(*, engine: Engine, token: str) -> User | None:
     """The enabled user holding this unexpired token, else None (one indexed query)."""
-    return _lookup(engine, TokenRow.expires_at, TokenRow.token_hash == _digest(token))
+    return _lookup(engine, _BY_TOKEN, _digest(token))
 
 
 def open_session(
@@ -80,24 +80,31 @@ def open_session(
 
 def user_for_session(*, engine: Engine, sid: str) -> User | None:
     """The enabled user of this open, unexpired session, else None (one indexed query)."""
-    return _lookup(engine, SessionRow.expires_at, SessionRow.id_hash == _digest(sid))
+    return _lookup(engine, _BY_SESSION, _digest(sid))
 
 
 _USER_COLUMNS = [UserRow.__table__.c[name] for name in User.model_fields]
 
 
-def _lookup(
-    engine: Engine, expires: InstrumentedAttribute[dt.datetime], match: ColumnElement[bool]
-) -> User | None:
-    # Core, not an ORM session: this runs on every authenticated request.
-    stmt = (
-        select(*_USER_COLUMNS, expires.label("expires_at"))
-        .select_from(expires.class_)
-        .join(UserRow, UserRow.id == expires.class_.user_id)
-        .where(match)
+def _by_digest(row: type[SessionRow] | type[TokenRow], key: str) -> Select[tuple[object, ...]]:
+    """The user and expiry of the session or token whose stored digest is ``:digest``."""
+    return (
+        select(*_USER_COLUMNS, row.__table__.c.expires_at)
+        .select_from(row)
+        .join(UserRow, UserRow.id == row.__table__.c.user_id)
+        .where(row.__table__.c[key] == bindparam("digest"))
     )
+
+
+# Built once: this runs on every authenticated request, and constructing the statement
+# cost more CPU than the indexed lookup itself.
+_BY_TOKEN = _by_digest(TokenRow, "token_hash")
+_BY_SESSION = _by_digest(SessionRow, "id_hash")
+
+
+def _lookup(engine: Engine, statement: Select[tuple[object, ...]], digest: str) -> User | None:
     with engine.connect() as conn:
-        row = conn.execute(stmt).first()
+        row = conn.execute(statement, {"digest": digest}).first()
     if row is None or row.disabled_at is not None or as_utc(row.expires_at) <= _now():
         return None
     return User.model_validate(row)
