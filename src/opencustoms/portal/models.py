@@ -7,6 +7,8 @@
   an office, with the answer deadline fixed at submission, officers' replies and the
   requester's satisfaction.
 * ``portal_ruling``: advance classification ruling requests kept for officers.
+* ``portal_session``: the server-side record of a signed-in account's cookie (revision
+  ``0012_portal_sessions``), so logging out ends the cookie even if a copy is replayed.
 """
 
 from __future__ import annotations
@@ -36,6 +38,18 @@ class AccountRow(Base):
     verify_expires_at: Mapped[dt.datetime | None] = mapped_column(_TS, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(_TS)
     verified_at: Mapped[dt.datetime | None] = mapped_column(_TS, nullable=True)
+
+
+class PortalSessionRow(Base):
+    __tablename__ = "portal_session"
+
+    # Only the SHA-256 of the session id the cookie carries is kept.
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("portal_account.id", ondelete="CASCADE"))
+    created_at: Mapped[dt.datetime] = mapped_column(_TS)
+    expires_at: Mapped[dt.datetime] = mapped_column(_TS)
+
+    __table_args__ = (Index("ix_portal_session_account", "account_id"),)
 
 
 class IdentityRow(Base):

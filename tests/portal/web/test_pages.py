@@ -316,3 +316,36 @@ def test_estimate_tax_lines_in_korean(site: Site) -> None:
     spirits = "/portal/estimate?hs=220830&origin=GB&value=900&currency=USD&date=2024-06-01"
     ko = text(site.client.get(f"{spirits}&lang=ko", headers=HTML).text)
     assert "주세법" in ko and "주세(증류주)" in ko and "주세분 교육세" in ko
+
+
+def test_a_portal_cookie_kept_after_logout_signs_nobody_in(site: Site) -> None:
+    """Issue 18, finding 7: the signed cookie alone used to stay valid until it expired."""
+    c = portal_account(site, email="replay@example.org")
+    kept = c.cookies.get("oc_portal")
+    assert kept and c.get("/portal/my?format=json").status_code == 200
+    page = c.get("/portal/my")
+    r = c.post("/portal/logout", data={"csrf_token": csrf(page.text)}, follow_redirects=False)
+    assert r.status_code == 303
+    c.cookies.clear()
+    c.cookies.set("oc_portal", kept)  # the attacker's copy of the signed-in cookie
+    r = c.get("/portal/my", headers=HTML, follow_redirects=False)
+    assert r.status_code in (401, 303)
+    assert "Kim Minji" not in r.text
+
+
+def test_a_cookie_naming_an_account_without_a_session_is_not_trusted(site: Site) -> None:
+    """A cookie of the old form (account id signed in, no server-side session) signs no
+    one in, even with a valid signature."""
+    portal_account(site, email="old@example.org")
+    from itsdangerous import URLSafeTimedSerializer
+
+    app = site.client.app
+    secret = app.state.ws.signer.secret_keys[-1]  # type: ignore[attr-defined]
+    forged = URLSafeTimedSerializer(secret, salt="oc-portal").dumps(
+        {"csrf": "x", "aid": 1, "name": "Kim Minji"}
+    )
+    c = site.client
+    c.cookies.clear()
+    c.cookies.set("oc_portal", forged)
+    r = c.get("/portal/my", headers=HTML, follow_redirects=False)
+    assert r.status_code in (401, 303)

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from opencustoms.errors import Conflict, InvalidInput
 from opencustoms.portal import accounts as acc
 from opencustoms.portal import feedback as fb
+from opencustoms.portal import sessions as portal_sessions
 from opencustoms.portal.exports import WhatIf, own_export_lines, parse_lines, us_exposure
 from opencustoms.portal.mail import mailer_from_settings
 from opencustoms.portal.own import my_declarations, my_parcels, report_misuse
@@ -109,7 +110,12 @@ def login(
         data = {"form": form, "errors": [{"field": "email", "msg": "login_failed"}]}
         return page(request, ws, p, "login.html", data, nav="login", status_code=401)
     # A new CSRF token at login: a token seen before login cannot be replayed after it.
-    fresh = Portal(csrf=acc_token(), account_id=account.id, name=account.display_name)
+    fresh = Portal(
+        csrf=acc_token(),
+        account_id=account.id,
+        name=account.display_name,
+        sid=portal_sessions.open_session(engine=ws.engine, account=account),
+    )
     response = RedirectResponse("/portal/my", status_code=303)
     set_cookie(ws, response, fresh)
     return response
@@ -124,6 +130,8 @@ def acc_token() -> str:
 @router.post("/portal/logout")
 def logout(ws: WS, p: PortalCtx, csrf_token: Short = "") -> Response:
     check_csrf(p, csrf_token)
+    if p.sid is not None:
+        portal_sessions.close_session(engine=ws.engine, sid=p.sid)
     response = RedirectResponse("/portal", status_code=303)
     set_cookie(ws, response, Portal(csrf=acc_token()))
     return response

@@ -3,7 +3,9 @@ caller's identity, the client address for rate limits, and rendering with the po
 layout.
 
 The public session is a separate signed cookie (``oc_portal``, its own salt): a public
-account never holds an officer session, and the officer workspace never trusts it. Every
+account never holds an officer session, and the officer workspace never trusts it. A
+signed-in cookie names a server-side session (``portal.sessions``), looked up on every
+request, so logging out ends every copy of the cookie. Every
 portal form carries the cookie's CSRF token, anonymous forms included (the cookie is
 issued on the first page), so another site cannot post in a visitor's name.
 """
@@ -19,6 +21,7 @@ from fastapi import Depends, HTTPException, Request
 from fastapi.responses import Response
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from opencustoms.portal import sessions
 from opencustoms.portal.accounts import get_account
 from opencustoms.portal.own import Caller, caller_for_account, caller_for_trader
 from opencustoms.portal.ratelimit import RateLimited
@@ -39,6 +42,7 @@ class Portal:
     user: User | None = None  # an officer-workspace user (traders use the portal too)
     bearer: bool = False  # authenticated by an API token: no cookie, so no CSRF to check
     flash: list[str] = field(default_factory=list)
+    sid: str | None = None  # server-side session of a signed-in account
 
 
 def _signer(ws: Workspace) -> URLSafeTimedSerializer:
@@ -66,19 +70,21 @@ async def get_portal(
         if workspace_csrf:
             return Portal(csrf=str(workspace_csrf), user=user)
         return Portal(csrf=secrets.token_urlsafe(24), fresh=True, user=user)
-    return Portal(
-        csrf=str(workspace_csrf or data["csrf"]),
-        account_id=data.get("aid"),
-        name=str(data.get("name", "")),
-        user=user,
-    )
+    p = Portal(csrf=str(workspace_csrf or data["csrf"]), user=user)
+    sid = data.get("sid")
+    if isinstance(sid, str):
+        found = sessions.account_for_session(engine=ws.engine, sid=sid)
+        if found is not None:
+            p.account_id, p.name = found
+            p.sid = sid
+    return p
 
 
 PortalCtx = Annotated[Portal, Depends(get_portal)]
 
 
 def set_cookie(ws: Workspace, response: Response, p: Portal) -> None:
-    value = _signer(ws).dumps({"csrf": p.csrf, "aid": p.account_id, "name": p.name})
+    value = _signer(ws).dumps({"csrf": p.csrf, "sid": p.sid})
     response.set_cookie(
         COOKIE,
         value,
