@@ -349,3 +349,12 @@ def test_a_cookie_naming_an_account_without_a_session_is_not_trusted(site: Site)
     c.cookies.set("oc_portal", forged)
     r = c.get("/portal/my", headers=HTML, follow_redirects=False)
     assert r.status_code in (401, 303)
+
+
+def test_the_portal_cookie_is_secure_over_https_only(site: Site) -> None:
+    over_tls = site.client.get("https://testserver/portal/login", headers=HTML)
+    assert "oc_portal=" in over_tls.headers["set-cookie"]
+    assert "secure" in over_tls.headers["set-cookie"].lower()
+    site.client.cookies.clear()
+    plain = site.client.get("http://testserver/portal/login", headers=HTML)
+    assert "secure" not in plain.headers["set-cookie"].lower()

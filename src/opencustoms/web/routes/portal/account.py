@@ -117,7 +117,7 @@ def login(
         sid=portal_sessions.open_session(engine=ws.engine, account=account),
     )
     response = RedirectResponse("/portal/my", status_code=303)
-    set_cookie(ws, response, fresh)
+    set_cookie(ws, request, response, fresh)
     return response
 
 
@@ -128,12 +128,12 @@ def acc_token() -> str:
 
 
 @router.post("/portal/logout")
-def logout(ws: WS, p: PortalCtx, csrf_token: Short = "") -> Response:
+def logout(request: Request, ws: WS, p: PortalCtx, csrf_token: Short = "") -> Response:
     check_csrf(p, csrf_token)
     if p.sid is not None:
         portal_sessions.close_session(engine=ws.engine, sid=p.sid)
     response = RedirectResponse("/portal", status_code=303)
-    set_cookie(ws, response, Portal(csrf=acc_token()))
+    set_cookie(ws, request, response, Portal(csrf=acc_token()))
     return response
 
 

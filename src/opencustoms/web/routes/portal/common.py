@@ -83,7 +83,7 @@ async def get_portal(
 PortalCtx = Annotated[Portal, Depends(get_portal)]
 
 
-def set_cookie(ws: Workspace, response: Response, p: Portal) -> None:
+def set_cookie(ws: Workspace, request: Request, response: Response, p: Portal) -> None:
     value = _signer(ws).dumps({"csrf": p.csrf, "sid": p.sid})
     response.set_cookie(
         COOKIE,
@@ -92,7 +92,9 @@ def set_cookie(ws: Workspace, response: Response, p: Portal) -> None:
         httponly=True,
         samesite="lax",
         path="/",
-        secure=False,  # the deployment's TLS proxy adds Secure; local demo is plain HTTP
+        # Secure whenever the request came over HTTPS (behind a TLS proxy, run uvicorn with
+        # --proxy-headers so the scheme is seen); plain HTTP for the local demo.
+        secure=request.url.scheme == "https",
     )
 
 
@@ -159,7 +161,7 @@ def page(
         **extra,
     )
     if p.fresh and cookie:
-        set_cookie(ws, response, p)
+        set_cookie(ws, request, response, p)
     return response
 
 
