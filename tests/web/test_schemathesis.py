@@ -41,6 +41,11 @@ def api_schema(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         rules_dir=root / "rules",
         secret_key="schemathesis",
     )
+    # The HS index loads on first use (seconds; over the 10 s request timeout on a busy
+    # CI machine): load it once here so the generated requests measure the routes.
+    from opencustoms.hs.service import suggest
+
+    suggest(text="fresh boneless beef", use_feedback=False)
     yield schemathesis.openapi.from_asgi("/openapi.json", create_app(cfg))
 
 
