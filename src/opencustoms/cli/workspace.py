@@ -143,16 +143,7 @@ def _changed(action: str, change: Change) -> None:
         "user",
         after.username,
         office=after.office,
-        detail={
-            "before": change.before,
-            "after": {
-                "role": after.role.value,
-                "office": after.office,
-                "disabled": after.disabled_at is not None,
-            },
-            "sessions_ended": change.sessions_ended,
-            "tokens_ended": change.tokens_ended,
-        },
+        detail=change.audit_detail(),
     )
     state = "disabled" if after.disabled_at is not None else "enabled"
     typer.echo(

@@ -160,6 +160,19 @@ class Change:
     sessions_ended: int = 0
     tokens_ended: int = 0
 
+    def audit_detail(self) -> dict[str, object]:
+        """The audit entry's detail, the same from the CLI and the web face."""
+        return {
+            "before": self.before,
+            "after": {
+                "role": self.user.role.value,
+                "office": self.user.office,
+                "disabled": self.user.disabled_at is not None,
+            },
+            "sessions_ended": self.sessions_ended,
+            "tokens_ended": self.tokens_ended,
+        }
+
 
 def disable_user(*, engine: Engine, username: str) -> Change:
     """Disable a user: login refused, every session and token ended at once."""

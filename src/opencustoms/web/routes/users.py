@@ -40,16 +40,7 @@ def _record(ws: WS, admin: User, action: str, change: users.Change) -> ChangeOut
         object_type="user",
         object_id=after.username,
         office=after.office,
-        detail={
-            "before": change.before,
-            "after": {
-                "role": after.role.value,
-                "office": after.office,
-                "disabled": after.disabled_at is not None,
-            },
-            "sessions_ended": change.sessions_ended,
-            "tokens_ended": change.tokens_ended,
-        },
+        detail=change.audit_detail(),
     )
     return ChangeOut(
         user=after, sessions_ended=change.sessions_ended, tokens_ended=change.tokens_ended
