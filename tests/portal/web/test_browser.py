@@ -2,7 +2,7 @@
 and desktop width; screenshots in test-artifacts/portal/ and an axe-core check of each
 page (no serious or critical violation).
 
-axe-core 4.14.1 is vendored for these tests only (``vendor/``, MPL-2.0)."""
+axe-core 4.14.1 is vendored for the browser tests only (``tests/vendor/``, MPL-2.0)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+AXE = (Path(__file__).parents[2] / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 SHOTS = REPO_DIR / "test-artifacts" / "portal"
 WIDTHS = {"phone": (390, 844), "desktop": (1280, 900)}
 CASES = [(lang, size) for lang in ("ko", "en") for size in WIDTHS]

@@ -1,0 +1,132 @@
+"""What every officer-workspace browser test needs: a live server over the shared test
+world, Debian's Chromium (never a downloaded browser), a signed-in page at a given width,
+and ``check_page``: screenshot, no script error, no horizontal overflow, and axe-core
+(vendored in tests/vendor/, MPL-2.0) finds no serious or critical violation.
+
+Use the fixtures by importing them into the test module::
+
+    from .browser_kit import browser, live_server, signed_in, check_page  # noqa: F401
+
+Widths are the two the officer issue names: 1280 px (desktop) and 800 px (tablet).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from opencustoms.settings import REPO_DIR, Settings
+
+from .conftest import PASSWORD, World, world_env
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = REPO_DIR / "test-artifacts"
+SHOTS = ARTIFACTS / "workspace"
+AXE = (Path(__file__).parents[1] / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+WIDTHS = (1280, 800)
+
+
+@pytest.fixture(scope="module")
+def live_server(world: World) -> Iterator[str]:
+    """Base URL of the workspace app served by uvicorn in a thread over the test world."""
+    import uvicorn
+
+    from opencustoms.web.app import create_app
+
+    with world_env(world):
+        app = create_app(Settings())
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(100):
+        try:
+            if httpx.get(f"{base}/healthz").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    yield base
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed (bash scripts/system-deps.sh)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def signed_in(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
+    """``signed_in(user, width)``: a page of a fresh context, signed in as one of the test
+    world's users (tests/web/conftest.py USERS). The context bypasses the CSP only so that
+    ``check_page`` can inject axe-core; tests/web/test_browser.py keeps the CSP on."""
+    contexts = []
+
+    def make(user: str, width: int = 1280, height: int = 900) -> Any:
+        ctx = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+        contexts.append(ctx)
+        page = ctx.new_page()
+        # The machine is shared with other jobs: generous waits, never a timed assertion.
+        page.set_default_timeout(60_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.js_errors = errors
+        page.goto(f"{live_server}/login")
+        page.fill("input[name=username]", user)
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_load_state()
+        assert "/login" not in page.url, f"{user} could not sign in"
+        return page
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def check_page(page: Any, name: str, *, axe: bool = True) -> None:
+    """Screenshot to test-artifacts/workspace/<name>-<width>.png; no script error; no
+    horizontal overflow of the page; axe-core: no serious or critical violation."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    width = page.viewport_size["width"]
+    page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+    assert page.js_errors == [], f"{name}: {page.js_errors}"
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, f"{name}: {overflow}px wider than the {width}px window"
+    if not axe:
+        return
+    page.add_script_tag(content=AXE)
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    bad = [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+    assert bad == [], f"{name} at {width}px: {json.dumps(bad)}"
