@@ -163,3 +163,23 @@ class LabelRow(Base):
         UniqueConstraint("case_id", "alert_id", name="uq_cases_labels_case_alert"),
         Index("ix_cases_labels_source", "source", "office"),
     )
+
+
+class WatchRow(Base):
+    """A watched party (migration 0013_officer): a declaration naming it raises an alert
+    of source ``watchlist``. Removal keeps the row (who/when) for the record."""
+
+    __tablename__ = "cases_watchlist"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    party_id: Mapped[str] = mapped_column(String(64))
+    # The office whose declarations are watched; NULL: every office (national watch).
+    office: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_cases_watchlist_party", "kind", "party_id"),)

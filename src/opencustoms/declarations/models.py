@@ -90,6 +90,12 @@ declarations = Table(
     PrimaryKeyConstraint(*KEY_FIELDS),
     Index("ix_declarations_declaration_date", "declaration_date"),
     Index("ix_declarations_office_id", "office_id"),
+    # Officer search (migration 0013_officer): parties and HS code, newest first per party.
+    Index("ix_declarations_importer", "importer_id", "declaration_date"),
+    Index("ix_declarations_declarant", "declarant_id", "declaration_date"),
+    Index("ix_declarations_seller", "seller_id", "declaration_date"),
+    Index("ix_declarations_hs_code", "hs_code"),
+    Index("ix_declarations_office_date", "office_id", "declaration_date"),
 )
 
 ingest_runs = Table(

@@ -83,6 +83,39 @@ risk_lane_overrides = Table(
     Index("ix_risk_lane_overrides_key", "declaration_id", "item_no"),
 )
 
+# Migration 0013_officer: who works which selected item (append-only; the latest row per
+# item is the current assignment, ``officer`` NULL means unassigned again).
+risk_assignments = Table(
+    "risk_assignments",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("declaration_id", String(64), nullable=False),
+    Column("item_no", Integer, nullable=False),
+    Column("office_id", String(16), nullable=False),
+    Column("officer", String(128), nullable=True),
+    Column("assigned_by", String(128), nullable=False),
+    Column("assigned_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Index("ix_risk_assignments_key", "declaration_id", "item_no"),
+    Index("ix_risk_assignments_officer", "office_id", "officer"),
+)
+
+# A supervisor's review of a lane override: accepted, or reopened (the item goes back to
+# the lane it had; ``restored_override_id`` is the override row that did so).
+risk_override_reviews = Table(
+    "risk_override_reviews",
+    Base.metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("override_id", Integer, nullable=False),
+    Column("office_id", String(16), nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("reviewer", String(128), nullable=False),
+    Column("restored_override_id", Integer, nullable=True),
+    Column("reviewed_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
+    Index("ix_risk_override_reviews_override", "override_id"),
+    Index("ix_risk_override_reviews_restored", "restored_override_id"),
+)
+
 
 class ScoredDeclaration(BaseModel):
     """The decision for one declaration item, as returned by ``score_one``."""
