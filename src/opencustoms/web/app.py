@@ -15,13 +15,13 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
-from fastapi.staticfiles import StaticFiles
 from itsdangerous import URLSafeTimedSerializer
 
 from opencustoms import db
 from opencustoms.risk.live import LiveRisk
 from opencustoms.settings import Settings, get_settings
 from opencustoms.web import errors, i18n
+from opencustoms.web.assets import ASSETS, Delivery, StaticAssets
 from opencustoms.web.auth import Workspace
 from opencustoms.web.headers import SecurityHeaders
 from opencustoms.web.routes import ROUTERS
@@ -109,8 +109,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/static", StaticAssets(assets=ASSETS), name="static")
+    ASSETS.warm_in_background()
     errors.install(app)
+    app.add_middleware(Delivery)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=settings.upload_max_bytes + (1 << 20))
     app.add_middleware(i18n.LanguageMiddleware)

@@ -13,10 +13,12 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import escape
 
 from opencustoms.web import i18n
+from opencustoms.web.assets import ASSETS
 from opencustoms.workspace.models import User
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 i18n.install(TEMPLATES.env)
+TEMPLATES.env.globals["static_url"] = ASSETS.url
 
 
 def wants_json(request: Request) -> bool:

@@ -1,0 +1,97 @@
+"""Delivery of the workspace's bytes (issue 19, item 8): fingerprinted static URLs cached
+for a year, gzip for static text and large dynamic responses only, pages revalidated."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from opencustoms.web.assets import ASSETS, IMMUTABLE, MIN_GZIP_BYTES, STATIC_DIR
+
+from .conftest import World, auth
+
+TEMPLATES = Path(STATIC_DIR).parent / "templates"
+PLOTLY = STATIC_DIR / "plotly.min.js"
+
+
+def test_every_template_links_static_files_by_fingerprint() -> None:
+    """A literal /static/ link would be revalidated on every visit instead of cached; a
+    static_url() of a file that does not exist would be a broken link."""
+    literal, missing = [], []
+    for path in TEMPLATES.rglob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        rel = path.relative_to(TEMPLATES)
+        literal += [f"{rel}: {m}" for m in re.findall(r'(?:src|href)="(/static/[^"]+)"', text)]
+        for name in re.findall(r"static_url\(['\"]([^'\"]+)['\"]\)", text):
+            if not (STATIC_DIR / name).is_file():
+                missing.append(f"{rel}: {name}")
+    assert literal == [], f"use {{{{ static_url('name') }}}} instead of: {literal}"
+    assert missing == [], f"static files that do not exist: {missing}"
+
+
+def test_static_url_carries_the_content_hash() -> None:
+    digest = hashlib.sha256(PLOTLY.read_bytes()).hexdigest()[:12]
+    assert ASSETS.url("plotly.min.js") == f"/static/plotly.min.js?v={digest}"
+    assert ASSETS.url("no-such-file.js") == "/static/no-such-file.js"
+
+
+def test_versioned_static_is_immutable_and_gzipped(client: TestClient) -> None:
+    url = ASSETS.url("plotly.min.js")
+    resp = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert resp.status_code == 200
+    assert resp.headers["cache-control"] == IMMUTABLE
+    assert resp.headers["content-encoding"] == "gzip"
+    assert "accept-encoding" in resp.headers["vary"].lower()
+    # httpx decoded the body: it is the file, and what travelled was much smaller.
+    assert resp.content == PLOTLY.read_bytes()
+    assert int(resp.headers["content-length"]) < PLOTLY.stat().st_size / 2
+    assert len(gzip.compress(PLOTLY.read_bytes(), 9, mtime=0)) == int(
+        resp.headers["content-length"]
+    )
+    # Revalidation with the weak ETag of the gzipped copy: 304, no body.
+    again = client.get(
+        url, headers={"Accept-Encoding": "gzip", "If-None-Match": resp.headers["etag"]}
+    )
+    assert again.status_code == 304 and again.content == b""
+
+
+def test_unversioned_or_stale_static_is_revalidated(client: TestClient) -> None:
+    for url in ("/static/app.css", "/static/app.css?v=000000000000"):
+        resp = client.get(url, headers={"Accept-Encoding": "identity"})
+        assert resp.status_code == 200
+        assert resp.headers["cache-control"] == "no-cache"
+        assert "content-encoding" not in resp.headers
+
+
+def test_plotly_is_the_partial_bundle_with_every_trace_type_the_pages_draw() -> None:
+    head = PLOTLY.read_text(encoding="utf-8")[:300]
+    assert "plotly.js (cartesian - minified)" in head
+    assert PLOTLY.stat().st_size < 2_000_000  # the full bundle was 4.8 MB
+    used: set[str] = set()
+    for script in STATIC_DIR.glob("*.js"):
+        if script.name.endswith(".min.js"):
+            continue
+        used |= set(re.findall(r'type:\s*"(\w+)"', script.read_text(encoding="utf-8")))
+    # Trace types of the cartesian bundle (its package README); axis/shape types are words
+    # of the layout, not traces.
+    cartesian = {"bar", "box", "contour", "heatmap", "histogram", "histogram2d", "image"}
+    cartesian |= {"histogram2dcontour", "pie", "scatter", "scatterternary", "violin"}
+    layout_words = {"category", "line", "date", "linear", "log", "rect", "circle", "path"}
+    assert used - layout_words, "no trace type found: the scan proves nothing"
+    assert used - layout_words <= cartesian, used - layout_words - cartesian
+
+
+def test_small_json_is_not_compressed_large_pages_are(client: TestClient, world: World) -> None:
+    h = {**auth(world, "officer"), "Accept-Encoding": "gzip"}
+    small = client.get("/healthz", headers=h)
+    assert len(small.content) < MIN_GZIP_BYTES
+    assert "content-encoding" not in small.headers
+    page = client.get(f"/declarations/{world.own_ids[0]}", headers=h)
+    assert page.status_code == 200 and len(page.content) >= MIN_GZIP_BYTES
+    assert page.headers["content-encoding"] == "gzip"
+    assert page.headers["cache-control"] == "private, no-cache"
+    assert "static_url" not in page.text and "/static/plotly.min.js?v=" in page.text
