@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 import bm25s
 import numpy as np
@@ -146,10 +148,19 @@ class HsIndex:
         "made of", "used for", a comma) is scored on its own: long descriptions bury the
         noun that decides the heading under materials and uses. The MiniLM line view is also
         re-scored after pseudo-relevance feedback (query moved towards its 10 best lines).
+
+        The e5 encoding runs in a worker thread while this one does BM25, MiniLM and the
+        matrix products: both encoders release the GIL and e5 is the slowest stage (about
+        half of a query on one core), so on two cores a query costs the longer of the two
+        halves, not their sum (benchmarks/RESULTS-hs.md, 2026-11-26 stages).
         """
+        core = query_core(query.english)
+        e5_text = self._e5_text(query, core)
+        e5_job = None
+        if e5_text:
+            e5_job = _worker().submit(get_encoder("e5").encode, [e5_text], query=True)
         values: dict[str, np.ndarray] = {}
         self._lexical(_tokenize([query.english])[0], "", values)
-        core = query_core(query.english)
         if core:
             self._lexical(_tokenize([core])[0], "_core", values)
         else:  # the text is all product name: its core view is the text itself
@@ -158,54 +169,108 @@ class HsIndex:
         best_line = np.full(len(self.codes), -1, dtype=np.int64)
         best_score = np.full(len(self.codes), -1.0, dtype=np.float32)
         vectors: dict[str, np.ndarray] = {}
-        for name in self.dense:
-            if name == "e5" and not query.non_latin:
-                # For Latin-script text e5 is a second view of the US lines only: its
-                # subheading/heading views ranked English worse than MiniLM's, and one e5
-                # encoding of a whole description costs ~40 ms (the product name ~20 ms).
-                text = core if E5_ENGLISH_QUERY == "core" and core else query.english
-                if "lines" in self.dense[name]:
-                    q = get_encoder(name).encode([text], query=True)[0]
-                    values[f"{name}_line"] = self._max_per_code(self.dense[name]["lines"] @ q)
-                continue
-            text = query.text_for(name)
-            if not text:
-                continue  # nothing left for the English-only model: it abstains
-            encoder = get_encoder(name)
-            # The product-name core rides in the same encoder call (one call's overhead).
-            with_core = name != "e5" and bool(core) and core != text
-            encoded = encoder.encode([text, core] if with_core else [text], query=True)
-            q = encoded[0]
-            vectors[name] = q
-            mats = self.dense[name]
-            values[f"{name}_sub"] = mats["subheadings"] @ q
-            values[f"{name}_head"] = (mats["headings"] @ q)[self.heading_of]
-            if "lines" not in mats:
-                continue
-            lines = mats["lines"]
-            sims = lines @ q
-            if name == "e5":  # non-Latin text: the best line, no feedback or core views
-                values[f"{name}_line"] = line_sim = self._max_per_code(sims)
-                if best_line.max() < 0:  # MiniLM abstained: e5's line is what matched
-                    best_line, best_score = self._best_line(sims, line_sim), line_sim
-                continue
-            top = np.argpartition(-sims, PRF_DEPTH)[:PRF_DEPTH]
-            moved = q + PRF_WEIGHT * lines[top].mean(axis=0)
-            extra = [moved / np.linalg.norm(moved)]
-            if with_core:
-                extra.append(encoded[1])
-            # One pass over the line matrix for the feedback and core views together.
-            more = lines @ np.stack(extra, axis=1)
-            line_sim = self._max_per_code(sims)
-            values[f"{name}_line"] = line_sim
-            best_line, best_score = self._best_line(sims, line_sim), line_sim
-            values[f"{name}_line_prf"] = self._max_per_code(np.ascontiguousarray(more[:, 0]))
-            values[f"{name}_line_core"] = (
-                self._max_per_code(np.ascontiguousarray(more[:, 1])) if len(extra) > 1 else line_sim
-            )
+        if "minilm" in self.dense:
+            seen = self._minilm_view(query, core, values, vectors)
+            if seen is not None:
+                best_line, best_score = seen
+        if e5_job is not None:
+            e5_best = self._e5_view(query, e5_job.result()[0], values, vectors)
+            if e5_best is not None and best_line.max() < 0:  # MiniLM abstained: e5's line
+                best_line, best_score = e5_best
         return Signals(
             values=values, best_line=best_line, best_line_score=best_score, query_vectors=vectors
         )
+
+    def _e5_text(self, query: PreparedQuery, core: str) -> str:
+        """What e5 encodes ('' when it has no view to give)."""
+        if "e5" not in self.dense:
+            return ""
+        if query.non_latin:
+            return query.text_for("e5")
+        # For Latin-script text e5 is a second view of the US lines only: its
+        # subheading/heading views ranked English worse than MiniLM's, and one e5
+        # encoding of a whole description costs ~40 ms (the product name ~20 ms).
+        if "lines" not in self.dense["e5"]:
+            return ""
+        return core if E5_ENGLISH_QUERY == "core" and core else query.english
+
+    def _e5_view(
+        self,
+        query: PreparedQuery,
+        q: np.ndarray,
+        values: dict[str, np.ndarray],
+        vectors: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """e5's signals into ``values``; its best lines for non-Latin text."""
+        mats = self.dense["e5"]
+        if not query.non_latin:
+            values["e5_line"] = self._max_per_code(line_products(mats["lines"], q[None, :])[0])
+            return None
+        vectors["e5"] = q
+        values["e5_sub"] = mats["subheadings"] @ q
+        values["e5_head"] = (mats["headings"] @ q)[self.heading_of]
+        if "lines" not in mats:
+            return None
+        # Non-Latin text: the best line, no feedback or core views.
+        sims = line_products(mats["lines"], q[None, :])[0]
+        values["e5_line"] = line_sim = self._max_per_code(sims)
+        return self._best_line(sims, line_sim), line_sim
+
+    def _minilm_view(
+        self,
+        query: PreparedQuery,
+        core: str,
+        values: dict[str, np.ndarray],
+        vectors: dict[str, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """MiniLM's signals into ``values``; its best lines (None when it abstains)."""
+        text = query.text_for("minilm")
+        if not text:
+            return None  # nothing left for the English-only model: it abstains
+        # The product-name core rides in the same encoder call (one call's overhead).
+        with_core = bool(core) and core != text
+        encoded = get_encoder("minilm").encode([text, core] if with_core else [text], query=True)
+        q = encoded[0]
+        vectors["minilm"] = q
+        mats = self.dense["minilm"]
+        values["minilm_sub"] = mats["subheadings"] @ q
+        values["minilm_head"] = (mats["headings"] @ q)[self.heading_of]
+        if "lines" not in mats:
+            return None
+        lines = mats["lines"]
+        # The text and its core in one pass over the line matrix, then the feedback view.
+        first = line_products(lines, encoded)
+        sims = first[0]
+        top = np.argpartition(-sims, PRF_DEPTH)[:PRF_DEPTH]
+        moved = q + PRF_WEIGHT * lines[top].mean(axis=0)
+        moved = moved / np.linalg.norm(moved)
+        line_sim = self._max_per_code(sims)
+        values["minilm_line"] = line_sim
+        values["minilm_line_prf"] = self._max_per_code(line_products(lines, moved[None, :])[0])
+        values["minilm_line_core"] = self._max_per_code(first[1]) if with_core else line_sim
+        return self._best_line(sims, line_sim), line_sim
+
+
+# Rows of the line matrix per block: 512 x 384 float32 (768 KiB) stays in the core's L2
+# cache while every query column is multiplied with it. One plain ``lines @ Q`` streams the
+# 30 MB matrix from memory once per column (measured 5.2 ms for two columns, 2.8 ms blocked).
+LINE_BLOCK = 512
+
+
+def line_products(lines: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """``vectors @ lines.T`` (one row of line scores per query vector), computed block by
+    block of lines so each block is read from memory once for all the vectors."""
+    out = np.empty((lines.shape[0], vectors.shape[0]), dtype=np.float32)
+    cols = np.ascontiguousarray(vectors.T, dtype=np.float32)
+    for start in range(0, lines.shape[0], LINE_BLOCK):
+        np.matmul(lines[start : start + LINE_BLOCK], cols, out=out[start : start + LINE_BLOCK])
+    return np.ascontiguousarray(out.T)
+
+
+@lru_cache(maxsize=1)
+def _worker() -> ThreadPoolExecutor:
+    """One thread for the e5 view of every query (see ``HsIndex.signals``)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="hs-e5")
 
 
 def _drop_lines(corpus: Corpus, exclude: frozenset[int]) -> tuple[Corpus, np.ndarray]:

@@ -11,13 +11,14 @@ from functools import lru_cache
 
 import numpy as np
 from sqlalchemy import Engine, func, inspect, select
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from opencustoms.db import get_engine, session_scope
 from opencustoms.declarations.types import check_hs_code
 from opencustoms.hs.embed import get_encoder
 from opencustoms.hs.facets import CodeFacets, FacetLexicon, QueryFacets, apply_facets, load_facets
-from opencustoms.hs.index import HsIndex, Signals, build_index
+from opencustoms.hs.index import HsIndex, Signals
+from opencustoms.hs.index_store import load_index
 from opencustoms.hs.models import Candidate, FeedbackRecord, HsFeedback
 from opencustoms.hs.prior import load_prior, prior_vector
 from opencustoms.hs.ranker import Groups, LinearRanker, load_ranker
@@ -64,7 +65,7 @@ class Classifier:
         read from the query."""
         # numpy's BLAS and the encoders' thread pools fight over the 2 cores; one thread is
         # several times faster per query (measured 24 -> 111 ms when they compete).
-        with threadpool_limits(limits=1):
+        with _blas_threads().limit(limits=1, user_api="blas"):
             signals = self.index.signals(query)
         fused = self.ranker.score(signals.values, self.groups)
         spread = float(fused.max() - fused.mean())
@@ -76,9 +77,15 @@ class Classifier:
 
 
 @lru_cache(maxsize=1)
+def _blas_threads() -> ThreadpoolController:
+    # Built once: a fresh threadpool_limits() scans the loaded libraries, ~1 ms per query.
+    return ThreadpoolController()
+
+
+@lru_cache(maxsize=1)
 def get_classifier() -> Classifier:
-    """The process-wide classifier (index built once from the shipped files)."""
-    index = build_index()
+    """The process-wide classifier (index prebuilt under var/, see hs/index_store.py)."""
+    index = load_index()
     facets = load_facets()
     return Classifier(
         index=index,
