@@ -33,7 +33,7 @@ LATENCY_QUERIES = (
 
 
 MODE = (
-    "ranked_codes depth 20, e5 view in a worker thread, BLAS and each encoder 1 thread, "
+    "ranked_codes depth 20, e5 encoding in a worker thread, BLAS and each encoder 1 thread, "
     "index memory-mapped from the var/ store"
 )
 
