@@ -95,3 +95,58 @@ def test_small_json_is_not_compressed_large_pages_are(client: TestClient, world:
     assert page.headers["content-encoding"] == "gzip"
     assert page.headers["cache-control"] == "private, no-cache"
     assert "static_url" not in page.text and "/static/plotly.min.js?v=" in page.text
+
+
+def _asgi(app: object, body_parts: list[bytes], accept: bytes) -> tuple[dict, bytes]:
+    import asyncio
+
+    sent: list[dict] = []
+
+    async def call() -> None:
+        scope = {"type": "http", "path": "/x", "headers": [(b"accept-encoding", accept)]}
+
+        async def receive() -> dict:
+            return {"type": "http.request", "body": b""}
+
+        async def send(message: dict) -> None:
+            sent.append(message)
+
+        await app(scope, receive, send)  # type: ignore[operator]
+
+    asyncio.run(call())
+    headers = dict(sent[0]["headers"])
+    return headers, b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def _stub(parts: list[bytes], length: bool) -> object:
+    async def app(scope: object, receive: object, send: object) -> None:
+        headers = [(b"content-type", b"application/json")]
+        if length:
+            headers.append((b"content-length", b"%d" % sum(map(len, parts))))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})  # type: ignore[operator]
+        for i, part in enumerate(parts):
+            more = i < len(parts) - 1
+            await send({"type": "http.response.body", "body": part, "more_body": more})  # type: ignore[operator]
+
+    return app
+
+
+def test_delivery_compresses_streams_and_spares_small_bodies() -> None:
+    from opencustoms.web.assets import Delivery
+
+    big = [b'{"rows": [' + b'{"lane": "green"}, ' * 800, b'{"lane": "red"}]}']
+    headers, body = _asgi(Delivery(_stub(big, length=False)), big, b"gzip")
+    assert headers[b"content-encoding"] == b"gzip" and b"content-length" not in headers
+    assert gzip.decompress(body) == b"".join(big)
+    whole = [b"".join(big)]
+    headers, body = _asgi(Delivery(_stub(whole, length=True)), whole, b"gzip")
+    assert int(headers[b"content-length"]) == len(body) < len(whole[0]) / 5
+    assert gzip.decompress(body) == b"".join(big)
+    # A client that does not take gzip gets the bytes, marked as varying on Accept-Encoding.
+    headers, body = _asgi(Delivery(_stub(big, length=True)), big, b"identity")
+    assert b"content-encoding" not in headers and body == b"".join(big)
+    assert headers[b"vary"] == b"Accept-Encoding"
+    small = [b'{"score": 0.5}']
+    for length in (True, False):
+        headers, body = _asgi(Delivery(_stub(small, length=length)), small, b"gzip")
+        assert b"content-encoding" not in headers and body == small[0]
