@@ -32,6 +32,26 @@ class InvalidInput(DomainError, ValueError):
         return [(self.field, self.reason)]
 
 
+class InvalidInputs(InvalidInput):
+    """Several fields of one input are wrong (a form, a query string): all are reported,
+    not only the first.
+
+    >>> InvalidInputs([("page", "not a number"), ("sort", "unknown")]).problems[1]
+    ('sort', 'unknown')
+    """
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        if not problems:
+            raise ValueError("InvalidInputs needs at least one problem")
+        super().__init__(*problems[0])
+        self.args = ("; ".join(f"{f}: {r}" for f, r in problems),)
+        self._problems = list(problems)
+
+    @property
+    def problems(self) -> list[tuple[str, str]]:
+        return list(self._problems)
+
+
 class NotFound(DomainError, LookupError):
     """The thing asked for does not exist, or the caller may not know it exists (404)."""
 

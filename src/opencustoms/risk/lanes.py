@@ -228,3 +228,81 @@ def _explore(
     pool = np.setdiff1d(rows, unc, assume_unique=True)
     rnd = rng.choice(pool, size=min(k - n_unc, len(pool)), replace=False)
     return np.concatenate([unc, rnd])
+
+
+# The one definition of "selected" (queue filter, dashboard, national overview): every
+# lane that sends an item to a person - physical check, document check or audit.
+SELECTED_LANES = ("red", "yellow", "blue")
+
+
+def is_selected(lane: str | None) -> bool:
+    """Whether an item in ``lane`` counts as selected (anything but green).
+
+    >>> [is_selected(x) for x in ("red", "yellow", "blue", "green", None)]
+    [True, True, True, False, False]
+    """
+    return lane in SELECTED_LANES
+
+
+class DayCutoff(BaseModel):
+    """How one office-day's red and yellow slots were filled, as scored: items taken,
+    the daily capacity now in force, and the lowest model score that won a slot on
+    merit (rule-forced items and exploration picks need no score, so they are left out)."""
+
+    day: str
+    red: int
+    yellow: int
+    red_capacity: int
+    yellow_capacity: int
+    red_cutoff: float | None
+    yellow_cutoff: float | None
+
+
+def lane_cause(
+    *,
+    lane: str,
+    scored_lane: str,
+    score: float,
+    overridden: bool,
+    exploration: bool,
+    forced: str | None,
+    cutoff: DayCutoff | None,
+    min_score: dict[str, float],
+) -> str:
+    """Which step of ``assign_lanes`` put an item in its lane, in one line.
+
+    >>> c = DayCutoff(day="2021-03-02", red=3, yellow=2, red_capacity=3, yellow_capacity=2,
+    ...               red_cutoff=0.81, yellow_cutoff=0.44)
+    >>> ms = {"red": 0.5, "yellow": 0.3}
+    >>> lane_cause(lane="yellow", scored_lane="yellow", score=0.7, overridden=False,
+    ...            exploration=False, forced=None, cutoff=c, min_score=ms)
+    "model score: the day's 3 red slots went to higher scores (red cut-off 0.81)"
+    >>> lane_cause(lane="red", scored_lane="red", score=0.1, overridden=False,
+    ...            exploration=False, forced="red", cutoff=c, min_score=ms)
+    'forced red by a rule'
+    """
+    if overridden:
+        return f"set by a supervisor (scored {scored_lane})"
+    if exploration:
+        return "exploration pick: chosen to keep the model learning, not by score"
+    if forced is not None:
+        if forced == scored_lane:
+            return f"forced {forced} by a rule"
+        return f"a rule forced {forced}, that lane was full that day: fell to {scored_lane}"
+    red_min, yellow_min = min_score.get("red", 0.0), min_score.get("yellow", 0.0)
+    if lane == "red":
+        return f"model score >= red minimum {red_min:g}, within the day's red slots"
+    if lane == "yellow":
+        if score < red_min:
+            return f"model score below the red minimum {red_min:g}"
+        if cutoff is not None and cutoff.red_cutoff is not None:
+            return (
+                f"model score: the day's {cutoff.red} red slots went to higher scores "
+                f"(red cut-off {cutoff.red_cutoff:.2f})"
+            )
+        return "model score: the day's red slots were taken"
+    if lane == "blue":
+        return "post-clearance audit: highest revenue at risk among the rest of the day"
+    if score < yellow_min:
+        return f"not selected: score below the yellow minimum {yellow_min:g}"
+    return "not selected: the day's red and yellow slots went to higher scores"

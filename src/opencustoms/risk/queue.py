@@ -1,5 +1,11 @@
 """Office queues and the dashboard frame: current assessments joined with their
-declaration, current lane and latest inspection (``assessments`` defines "current")."""
+declaration, current lane and latest inspection (``assessments`` defines "current",
+``lanes.SELECTED_LANES`` defines "selected").
+
+Each queue item says which step of the lane assignment put it in its lane
+(``lanes.lane_cause``), and a queue page carries the red/yellow cut-offs of the days it
+shows, because lanes are assigned per office-day under capacity: a yellow item can rank
+above a red one of another day."""
 
 from __future__ import annotations
 
@@ -13,6 +19,13 @@ from sqlalchemy import Engine, func, select
 from opencustoms.declarations.models import declarations as d
 from opencustoms.risk.assessments import current_ids, latest_ids
 from opencustoms.risk.explain import reasons_text
+from opencustoms.risk.lanes import (
+    SELECTED_LANES,
+    CapacityPlan,
+    DayCutoff,
+    lane_cause,
+    load_capacity,
+)
 from opencustoms.risk.models import risk_assessments as ra
 from opencustoms.risk.models import risk_inspections as ri
 from opencustoms.risk.models import risk_lane_overrides as ov
@@ -20,10 +33,16 @@ from opencustoms.risk.models import risk_lane_overrides as ov
 
 class QueueFilter(BaseModel):
     """Which current assessments a queue shows and in what order ("selected" = red,
-    yellow and blue)."""
+    yellow and blue; open = not inspected yet, the default: what an officer works on)."""
 
     lane: Literal["selected", "red", "yellow", "blue", "green", "all"] = "selected"
-    status: Literal["open", "inspected", "all"] = "all"
+    status: Literal["open", "inspected", "all"] = "open"
+    declaration: str | None = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9._-]+$",
+        description="Declaration number, or its beginning",
+    )
     min_score: float | None = Field(default=None, ge=0, le=1)
     importer_id: str | None = Field(default=None, max_length=64)
     hs_prefix: str | None = Field(default=None, pattern=r"^\d{1,10}$")
@@ -44,6 +63,8 @@ class QueueItem(BaseModel):
     item_price_krw: float | None
     score: float
     lane: str
+    scored_lane: str = Field(description="The lane the engine gave, before any override")
+    cause: str = Field(description="Which step of the lane assignment placed the item")
     exploration: bool
     revenue_at_risk: float | None
     reasons: list[str]
@@ -53,7 +74,18 @@ class QueueItem(BaseModel):
     fraud_found: bool | None
 
 
-SELECTED = ("red", "yellow", "blue")
+FORCE_ORDER = ("red", "yellow", "blue")  # the most intrusive forced lane wins
+
+
+def forced_lane(reasons: list[dict[str, Any]]) -> str | None:
+    """The lane rules forced on an item, from its stored reasons (None: no rule forced).
+
+    >>> forced_lane([{"kind": "rule", "action": {"lane": "yellow"}},
+    ...              {"kind": "rule", "action": {"lane": "red"}}, {"kind": "model"}])
+    'red'
+    """
+    lanes = {(r.get("action") or {}).get("lane") for r in reasons if r.get("kind") == "rule"}
+    return next((lane for lane in FORCE_ORDER if lane in lanes), None)
 
 
 def _queue_select(office: str | None) -> Any:
@@ -75,10 +107,12 @@ def _queue_select(office: str | None) -> Any:
             ra.c.reasons,
             ra.c.rules_fired,
             lane.label("lane"),
+            ra.c.lane.label("scored_lane"),
             ovr.c.lane.label("override_lane"),
             ins.c.fraud.label("fraud"),
             ins.c.id.label("inspection_id"),
             ins.c.additional_duty.label("additional_duty"),
+            ins.c.recorded_at.label("recorded_at"),
             d.c.importer_id,
             d.c.hs_code,
             d.c.origin_country,
@@ -99,17 +133,27 @@ def _queue_select(office: str | None) -> Any:
 
 
 def queue(
-    *, engine: Engine, office: str, flt: QueueFilter, limit: int, offset: int
-) -> tuple[int, list[QueueItem]]:
+    *,
+    engine: Engine,
+    office: str,
+    flt: QueueFilter,
+    limit: int,
+    offset: int,
+    plan: CapacityPlan | None = None,
+) -> tuple[int, list[QueueItem], list[DayCutoff]]:
+    """One page of an office's queue: the count over all pages, the items, and the
+    red/yellow cut-offs of the days on the page (``plan``: capacity now in force)."""
     q, lane, ins = _queue_select(office)
     if flt.lane == "selected":
-        q = q.where(lane.in_(SELECTED))
+        q = q.where(lane.in_(SELECTED_LANES))
     elif flt.lane != "all":
         q = q.where(lane == flt.lane)
     if flt.status == "open":
         q = q.where(ins.c.id.is_(None))
     elif flt.status == "inspected":
         q = q.where(ins.c.id.is_not(None))
+    if flt.declaration:
+        q = q.where(ra.c.declaration_id.like(f"{flt.declaration}%"))
     if flt.min_score is not None:
         q = q.where(ra.c.score >= flt.min_score)
     if flt.importer_id:
@@ -139,6 +183,11 @@ def queue(
             .mappings()
             .all()
         )
+    plan = plan if plan is not None else load_capacity()
+    cutoffs = day_cutoffs(
+        engine=engine, office=office, days=[r["declaration_date"] for r in rows], plan=plan
+    )
+    by_day = {c.day: c for c in cutoffs}
     items = [
         QueueItem(
             declaration_id=r["declaration_id"],
@@ -151,6 +200,17 @@ def queue(
             item_price_krw=r["item_price_krw"],
             score=r["score"],
             lane=r["lane"],
+            scored_lane=r["scored_lane"],
+            cause=lane_cause(
+                lane=r["lane"],
+                scored_lane=r["scored_lane"],
+                score=r["score"],
+                overridden=r["override_lane"] is not None,
+                exploration=bool(r["exploration"]),
+                forced=forced_lane(r["reasons"] or []),
+                cutoff=by_day.get(str(r["declaration_date"])),
+                min_score=plan.min_score,
+            ),
             exploration=bool(r["exploration"]),
             revenue_at_risk=r["revenue_at_risk"],
             reasons=reasons_text(r["reasons"] or [])[:3],
@@ -161,25 +221,88 @@ def queue(
         )
         for r in rows
     ]
-    return int(total), items
+    return int(total), items, cutoffs
+
+
+def day_cutoffs(
+    *, engine: Engine, office: str, days: list[Any], plan: CapacityPlan
+) -> list[DayCutoff]:
+    """Per day (newest first): red and yellow items as scored at the office and the lowest
+    score that won each lane on merit (not forced by a rule, not an exploration pick)."""
+    wanted = sorted({dt.date.fromisoformat(str(day)) for day in days}, reverse=True)
+    if not wanted:
+        return []
+    la = current_ids(office=office)
+    stmt = (
+        select(ra.c.declaration_date, ra.c.lane, ra.c.score, ra.c.exploration, ra.c.reasons)
+        .join(la, ra.c.id == la.c.id)
+        .where(ra.c.declaration_date.in_(wanted), ra.c.lane.in_(("red", "yellow")))
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    cap = plan.capacity(plan.pool(office))
+    count: dict[tuple[str, str], int] = {}
+    low: dict[tuple[str, str], float] = {}
+    for day, lane, score, exploration, reasons in rows:
+        key = (str(day), str(lane))
+        count[key] = count.get(key, 0) + 1
+        if not exploration and forced_lane(reasons or []) is None:
+            low[key] = min(low.get(key, score), score)
+    return [
+        DayCutoff(
+            day=str(day),
+            red=count.get((str(day), "red"), 0),
+            yellow=count.get((str(day), "yellow"), 0),
+            red_capacity=cap.red,
+            yellow_capacity=cap.yellow,
+            red_cutoff=low.get((str(day), "red")),
+            yellow_cutoff=low.get((str(day), "yellow")),
+        )
+        for day in wanted
+    ]
+
+
+FRAME_COLUMNS = [
+    "office_id",
+    "declaration_date",
+    "lane",
+    "inspected",
+    "fraud",
+    "additional_duty",
+    "recorded_at",
+]
 
 
 def dashboard_frame(*, engine: Engine, office: str | None) -> pd.DataFrame:
-    q, _lane, _ins = _queue_select(office)
+    """One row per current assessment: office, declaration date, current lane and the
+    latest inspection (``recorded_at`` is when the result was recorded, NaT if none)."""
+    q, lane, ins = _queue_select(office)
+    q = q.with_only_columns(
+        ra.c.office_id,
+        ra.c.declaration_date,
+        lane.label("lane"),
+        ins.c.id.label("inspection_id"),
+        ins.c.fraud.label("fraud"),
+        ins.c.additional_duty.label("additional_duty"),
+        ins.c.recorded_at.label("recorded_at"),
+    )
     with engine.connect() as conn:
-        rows = conn.execute(q).mappings().all()
-    cols = ["office_id", "declaration_date", "lane", "inspected", "fraud", "additional_duty"]
+        rows = conn.execute(q).all()
     if not rows:
-        return pd.DataFrame(columns=cols)
+        return pd.DataFrame(columns=FRAME_COLUMNS)
+    office_id, day, lanes, ins_id, fraud, duty, recorded = zip(*rows, strict=True)
+    inspected = [i is not None for i in ins_id]
     return pd.DataFrame(
         {
-            "office_id": [r["office_id"] for r in rows],
-            "declaration_date": pd.to_datetime([r["declaration_date"] for r in rows]),
-            "lane": [r["lane"] for r in rows],
-            "inspected": [r["inspection_id"] is not None for r in rows],
-            "fraud": [
-                float(bool(r["fraud"])) if r["inspection_id"] is not None else 0.0 for r in rows
-            ],
-            "additional_duty": [float(r["additional_duty"] or 0.0) for r in rows],
+            "office_id": [str(o) for o in office_id],
+            "declaration_date": pd.to_datetime(list(day)),
+            "lane": list(lanes),
+            "inspected": inspected,
+            "fraud": [float(bool(f)) if i else 0.0 for f, i in zip(fraud, inspected, strict=True)],
+            "additional_duty": [float(v or 0.0) for v in duty],
+            # naive on SQLite, aware on PostgreSQL: both read as UTC
+            "recorded_at": pd.Series(
+                [pd.NaT if r is None else pd.Timestamp(r) for r in recorded], dtype=object
+            ).pipe(pd.to_datetime, utc=True),
         }
     )

@@ -4,6 +4,9 @@ Domain errors (``opencustoms.errors``) map to status codes: ``InvalidInput`` 422
 ``detail[].loc`` naming the field (FastAPI's own validation shape), ``NotFound`` 404,
 ``Forbidden`` 403, ``Conflict`` 409, ``Unavailable`` 503. Route functions raise domain
 errors or ``HTTPException``; they never build error responses themselves.
+
+A browser (``Accept: text/html``, a page path, no ``?format=json``) gets the same status
+as an HTML page naming every field error (``error.html``); API clients get JSON.
 """
 
 from __future__ import annotations
@@ -17,6 +20,10 @@ from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from opencustoms.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound, Unavailable
+from opencustoms.web.auth import SESSION_COOKIE, read_session
+from opencustoms.web.render import TEMPLATES
+from opencustoms.workspace import sessions
+from opencustoms.workspace.models import User
 
 STATUS: tuple[tuple[type[DomainError], int], ...] = (
     (InvalidInput, 422),
@@ -67,12 +74,73 @@ def _wants_html(request: Request) -> bool:
     )
 
 
+TITLES = {
+    403: "Not allowed",
+    404: "Not found",
+    409: "Conflict",
+    422: "Some of what was sent cannot be used",
+    503: "Temporarily unavailable",
+}
+
+
+def _page_user(request: Request) -> User | None:
+    """The signed-in user for the error page's header (None when unknown or when the
+    database cannot say: an error page must not fail in turn)."""
+    ws = getattr(request.app.state, "ws", None)
+    if ws is None:
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    data = read_session(ws, request.cookies.get(SESSION_COOKIE))
+    try:
+        if scheme.lower() == "bearer" and token.strip():
+            return sessions.user_for_token(engine=ws.engine, token=token.strip())
+        if data is None:
+            return None
+        user = sessions.user_for_session(engine=ws.engine, sid=str(data["sid"]))
+    except Exception:
+        return None
+    request.state.csrf = data.get("csrf") if user is not None else None
+    return user
+
+
+def _error_page(
+    request: Request,
+    status: int,
+    *,
+    message: str = "",
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, Any] | None = None,
+) -> Response:
+    """The HTML page of an error for a browser; every field error listed."""
+    fields = [
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p not in ("query", "body", "path")),
+            "msg": e["msg"],
+        }
+        for e in errors or []
+    ]
+    context = {
+        "user": _page_user(request),
+        "nav": "",
+        "csrf": getattr(request.state, "csrf", None),
+        "status": status,
+        "title": TITLES.get(status, "Error"),
+        "message": message,
+        "field_errors": fields,
+    }
+    return TEMPLATES.TemplateResponse(
+        request, "error.html", context, status_code=status, headers=headers
+    )
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 401 and _wants_html(request):
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         headers: dict[str, Any] = dict(exc.headers or {})
+        if _wants_html(request):
+            return _error_page(request, exc.status_code, message=str(exc.detail), headers=headers)
         return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
@@ -85,6 +153,8 @@ def install(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
+        if _wants_html(request):
+            return _error_page(request, 422, errors=errors)
         return JSONResponse({"detail": errors}, status_code=422)
 
     @app.exception_handler(sa_exc.DBAPIError)
@@ -115,5 +185,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, InvalidInput):
+            where = "query" if request.method == "GET" else "body"
+            if _wants_html(request):
+                return _error_page(request, 422, errors=field_errors(exc, where))
             return JSONResponse({"detail": field_errors(exc)}, status_code=422)
+        if _wants_html(request):
+            return _error_page(request, status_of(exc), message=str(exc) or "not found")
         return JSONResponse({"detail": str(exc) or "not found"}, status_code=status_of(exc))

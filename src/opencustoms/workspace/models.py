@@ -119,6 +119,8 @@ class Office(BaseModel):
     name: str = Field(examples=["Incheon Airport Main Customs"])
     kind: str = Field(examples=["customs_office"])
     parent: str | None = None
+    # Only in the register file (offices.yaml), not in the ws_office table.
+    name_ko: str | None = Field(default=None, examples=["인천공항본부세관"])
 
 
 class User(BaseModel):

@@ -49,12 +49,27 @@ def load_offices(path: Path | None = None) -> list[Office]:
     return [Office.model_validate(o) for o in data["offices"]]
 
 
+def office_register(path: Path | None = None) -> dict[str, Office]:
+    """The office register by code, with Korean names (read from the register file, which
+    is small; the ws_office table has no Korean names).
+
+    >>> r = office_register()
+    >>> r["40"].name, r["40"].name_ko, "999" in r
+    ('Incheon Airport Main Customs', '인천공항본부세관', False)
+    """
+    return {o.code: o for o in load_offices(path)}
+
+
 def seed_offices(*, engine: Engine, path: Path | None = None) -> int:
     """Insert offices missing from the database; returns how many were added."""
     offices = load_offices(path)
     with session_scope(engine) as s:
         existing = set(s.execute(select(OfficeRow.code)).scalars())
-        new = [OfficeRow(**o.model_dump()) for o in offices if o.code not in existing]
+        new = [
+            OfficeRow(**o.model_dump(exclude={"name_ko"}))
+            for o in offices
+            if o.code not in existing
+        ]
         s.add_all(new)
     return len(new)
 

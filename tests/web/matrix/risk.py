@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from . import (
     Ctx,
     Entry,
+    auditor,
     decl,
     office_write,
     rule,
@@ -110,6 +111,9 @@ ENTRIES = {
         staff_read,
         page=True,
     ),
+    # Headquarters only: per-office figures, national totals and the ranking of offices
+    # would all tell an officer about other offices, so one-office roles get 403.
+    "GET /overview": Entry(_json("/overview"), auditor, page=True),
     "GET /declarations/{declaration_id}": Entry(
         _json("/declarations/{x.decl}"), staff_read, page=True
     ),

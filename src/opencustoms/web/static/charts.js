@@ -20,18 +20,40 @@
         xaxis: {type: "category", nticks: 7, automargin: true},
         legend: {orientation: "h", y: -0.25}};
     };
+    // The interval as a pale bar from low to high, the rate (only from enough
+    // inspections) as a dot: one inspection never draws a point at 100 %.
+    var band = function (x, lo, hi, horizontal) {
+      var size = lo.map(function (v, i) { return v === null ? null : hi[i] - v; });
+      var t = {base: lo, type: "bar", name: "95% interval", marker: {color: "rgba(31,95,168,0.25)"},
+        hoverinfo: "skip"};
+      if (horizontal) { t.y = x; t.x = size; t.orientation = "h"; } else { t.x = x; t.y = size; }
+      return t;
+    };
+    var hitLayout = Object.assign(layout("hit rate", ".0%"),
+      {yaxis: {title: {text: "hit rate"}, tickformat: ".0%", range: [0, 1.05]}, showlegend: false});
     Plotly.newPlot("chart-hit",
-      s.offices.map(function (o) { return {x: s.weeks, y: s.hit_rate[o], name: o, mode: "lines+markers"}; }),
-      Object.assign(layout("hit rate", ".0%"),
-        {yaxis: {title: {text: "hit rate"}, tickformat: ".0%", range: [0, 1.05]}}),
-      CONFIG);
+      [band(s.weeks, s.hit_low, s.hit_high, false),
+        {x: s.weeks, y: s.hit_rate, name: "hit rate", mode: "markers", marker: {color: "#1f5fa8", size: 9}}],
+      hitLayout, CONFIG);
     Plotly.newPlot("chart-revenue",
-      s.offices.map(function (o) { return {x: s.weeks, y: s.revenue[o], name: o, type: "bar"}; }),
-      Object.assign(layout("KRW"), {barmode: "stack"}), CONFIG);
+      [{x: s.weeks, y: s.revenue, name: "revenue found", type: "bar", marker: {color: "#1a7a43"}}],
+      Object.assign(layout("KRW"), {showlegend: false}), CONFIG);
     Plotly.newPlot("chart-workload",
-      [{x: s.weeks, y: s.selected_total, name: "selected", type: "bar"},
-        {x: s.weeks, y: s.inspected_total, name: "inspected", type: "bar"}],
+      [{x: s.weeks, y: s.selected, name: "selected", type: "bar"},
+        {x: s.weeks, y: s.inspected, name: "inspected", type: "bar"}],
       layout("declarations"), CONFIG);
+    if (document.getElementById("chart-offices") && s.office_labels.length) {
+      // One row per office (small multiples would be 34 charts): rate and interval.
+      var el = document.getElementById("chart-offices");
+      el.style.height = Math.max(320, 22 * s.office_labels.length + 80) + "px";
+      Plotly.newPlot(el,
+        [band(s.office_labels, s.office_hit_low, s.office_hit_high, true),
+          {y: s.office_labels, x: s.office_hit_rate, mode: "markers", name: "hit rate",
+            marker: {color: "#1f5fa8", size: 9}}],
+        {margin: {t: 10, r: 10, b: 40, l: 10}, showlegend: false, barmode: "overlay",
+          xaxis: {tickformat: ".0%", range: [0, 1.05]},
+          yaxis: {type: "category", automargin: true, autorange: "reversed"}}, CONFIG);
+    }
   }
 
   function precision() {

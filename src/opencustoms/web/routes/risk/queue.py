@@ -12,27 +12,34 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 
-from opencustoms.errors import InvalidInput
+from opencustoms.errors import InvalidInputs
 from opencustoms.risk.dashboards import Dashboard, weekly
+from opencustoms.risk.lanes import SELECTED_LANES, DayCutoff
 from opencustoms.risk.queue import QueueFilter, QueueItem, dashboard_frame
 from opencustoms.risk.queue import queue as office_queue
 from opencustoms.web.auth import WS, CurrentUser, Staff, check_office, known_office
 from opencustoms.web.pagination import Page, PageParams, page_params
 from opencustoms.web.render import render
+from opencustoms.web.routes.risk import overview
 from opencustoms.workspace import audit, users
-from opencustoms.workspace.models import Role, User
+from opencustoms.workspace.models import Office, Role, User
 
 router = APIRouter()
 
 
 def _queue(
     ws: WS, user: User, office: str, flt: QueueFilter, params: PageParams
-) -> Page[QueueItem]:
-    """One page of an office's queue; who saw which declarations is audited (the queue
-    shows scores and reasons too)."""
+) -> tuple[Page[QueueItem], list[DayCutoff]]:
+    """One page of an office's queue and the lane cut-offs of its days; who saw which
+    declarations is audited (the queue shows scores and reasons too)."""
     known_office(ws, user, office)
-    total, items = office_queue(
-        engine=ws.engine, office=office, flt=flt, limit=params.page_size, offset=params.offset
+    total, items, cutoffs = office_queue(
+        engine=ws.engine,
+        office=office,
+        flt=flt,
+        limit=params.page_size,
+        offset=params.offset,
+        plan=ws.risk.plan(),
     )
     audit.by_user(
         engine=ws.engine,
@@ -47,7 +54,14 @@ def _queue(
             "declarations": [i.declaration_id for i in items],
         },
     )
-    return Page[QueueItem].of(items, total=total, params=params)
+    return Page[QueueItem].of(items, total=total, params=params), cutoffs
+
+
+def office_names(register: dict[str, Office]) -> dict[str, str]:
+    """Code -> "English name (Korean name)" of the office register."""
+    return {
+        code: f"{o.name} ({o.name_ko})" if o.name_ko else o.name for code, o in register.items()
+    }
 
 
 def _dashboard(ws: WS, user: User, office: str | None) -> Dashboard:
@@ -55,7 +69,8 @@ def _dashboard(ws: WS, user: User, office: str | None) -> Dashboard:
         office = office or user.office
     if office is not None:
         check_office(user, office)
-    return weekly(dashboard_frame(engine=ws.engine, office=office), office=office)
+    names = office_names(users.office_register(ws.settings.offices_file))
+    return weekly(dashboard_frame(engine=ws.engine, office=office), office=office, names=names)
 
 
 @router.get(
@@ -74,32 +89,32 @@ def queue(
         Query(description="selected = red, yellow and blue"),
     ] = "selected",
     status: Literal["open", "inspected", "all"] = "all",
+    declaration: Annotated[
+        str | None,
+        Query(max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="Number or its start"),
+    ] = None,
     min_score: Annotated[float | None, Query(ge=0, le=1)] = None,
     importer_id: Annotated[str | None, Query(max_length=64)] = None,
     hs_prefix: Annotated[str | None, Query(pattern=r"^\d{1,10}$")] = None,
-    date_from: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
-    date_to: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}-\d{2}$")] = None,
+    # typed dates: a bad date is reported with every other bad parameter at once
+    date_from: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
+    date_to: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
     sort: Literal["score", "date", "revenue_at_risk", "price"] = "score",
     order: Literal["asc", "desc"] = "desc",
 ) -> Page[QueueItem]:
-    for name, value in (("date_from", date_from), ("date_to", date_to)):
-        if value is not None:
-            try:
-                dt.date.fromisoformat(value)
-            except ValueError:
-                raise InvalidInput(name, f"{value!r} is not a calendar date") from None
     flt = QueueFilter(
         lane=lane,
         status=status,
+        declaration=declaration,
         min_score=min_score,
         importer_id=importer_id,
         hs_prefix=hs_prefix,
-        date_from=date_from,
-        date_to=date_to,
+        date_from=date_from.isoformat() if date_from else None,
+        date_to=date_to.isoformat() if date_to else None,
         sort=sort,
         order=order,
     )
-    return _queue(ws, user, office, flt, params)
+    return _queue(ws, user, office, flt, params)[0]
 
 
 @router.get(
@@ -118,20 +133,57 @@ def _staff(user: User) -> None:
         raise HTTPException(403, detail="traders have no access to risk pages")
 
 
-def _number(field: str, text: str | None) -> float | None:
+def _number(field: str, text: str | None, problems: list[tuple[str, str]]) -> float | None:
     if text in (None, ""):
         return None
     try:
         value = float(str(text))
     except ValueError:
-        raise InvalidInput(field, f"{text!r} is not a number") from None
+        problems.append((field, f"{text!r} is not a number"))
+        return None
     if not math.isfinite(value):
-        raise InvalidInput(field, "must be a finite number")
+        problems.append((field, "must be a finite number"))
+        return None
     return value
 
 
+def _page_number(text: str | None, problems: list[tuple[str, str]]) -> int:
+    if text in (None, ""):
+        return 1
+    if not str(text).isdigit() or not 1 <= int(str(text)) <= 1_000_000:
+        problems.append(("page", f"{text!r} is not a page number (1 to 1,000,000)"))
+        return 1
+    return int(str(text))
+
+
 def _offices_for(ws: WS, user: User) -> list[Any]:
-    return users.list_offices(engine=ws.engine) if user.role in (Role.ANALYST, Role.ADMIN) else []
+    if user.role not in (Role.ANALYST, Role.ADMIN):
+        return []
+    register = users.office_register(ws.settings.offices_file)
+    return [register.get(o.code, o) for o in users.list_offices(engine=ws.engine)]
+
+
+def queue_filters(args: dict[str, str | None]) -> tuple[QueueFilter, list[tuple[str, str]]]:
+    """The queue page's query string checked as a whole: every problem, not the first."""
+    problems: list[tuple[str, str]] = []
+    filters = {
+        "lane": args.get("lane") or "selected",
+        "status": args.get("status") or "open",
+        "declaration": (args.get("declaration") or "").strip() or None,
+        "min_score": _number("min_score", args.get("min_score"), problems),
+        "importer_id": args.get("importer_id") or None,
+        "hs_prefix": args.get("hs_prefix") or None,
+        "sort": args.get("sort") or "score",
+        "order": args.get("order") or "desc",
+    }
+    try:
+        return QueueFilter.model_validate(filters), problems
+    except ValidationError as exc:
+        # errors() may hold exception objects (not JSON): name the fields in plain text
+        problems += [
+            (".".join(str(p) for p in e["loc"]) or "query", e["msg"]) for e in exc.errors()
+        ]
+        return QueueFilter(), problems
 
 
 @router.get("/queue", response_class=HTMLResponse, include_in_schema=False)
@@ -139,46 +191,53 @@ def queue_page(
     request: Request,
     ws: WS,
     user: CurrentUser,
-    office: str | None = None,
-    lane: str = "selected",
-    status: str = "all",
+    office: Annotated[str | None, Query(max_length=16)] = None,
+    lane: str | None = None,
+    status: str | None = None,
+    declaration: str | None = None,
     min_score: str | None = None,
     importer_id: str | None = None,
     hs_prefix: str | None = None,
-    sort: str = "score",
-    order: str = "desc",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    sort: str | None = None,
+    order: str | None = None,
+    page: str | None = None,
 ) -> Response:
     _staff(user)
     office = office or user.office
-    filters = {
-        "lane": lane or "selected",
-        "status": status or "all",
-        "min_score": _number("min_score", min_score),
-        "importer_id": importer_id or None,
-        "hs_prefix": hs_prefix or None,
-        "sort": sort or "score",
-        "order": order or "desc",
+    raw = {
+        "lane": lane,
+        "status": status,
+        "declaration": declaration,
+        "min_score": min_score,
+        "importer_id": importer_id,
+        "hs_prefix": hs_prefix,
+        "sort": sort,
+        "order": order,
     }
-    try:
-        checked = QueueFilter.model_validate(filters)
-    except ValidationError as exc:
-        # errors() may hold exception objects (not JSON): name the fields in plain text
-        raise InvalidInput(
-            ".".join(str(p) for p in exc.errors()[0]["loc"]) or "query",
-            exc.errors()[0]["msg"],
-        ) from exc
-    result = _queue(ws, user, office, checked, PageParams(page=max(page, 1), page_size=50))
-    name = next((o.name for o in users.list_offices(engine=ws.engine) if o.code == office), "")
+    checked, problems = queue_filters(raw)
+    number = _page_number(page, problems)
+    if problems:
+        raise InvalidInputs(problems)
+    result, cutoffs = _queue(ws, user, office, checked, PageParams(page=number, page_size=50))
+    register = users.office_register(ws.settings.offices_file)
+    filters = checked.model_dump()
 
-    def page_url(n: int) -> str:
-        args = {k: v for k, v in {**filters, "office": office, "page": n}.items() if v is not None}
-        return "/queue?" + urlencode(args)
+    def page_url(n: int | None = None, **change: str) -> str:
+        args = {**filters, "office": office, "page": n or result.page, **change}
+        return "/queue?" + urlencode({k: v for k, v in args.items() if v is not None})
 
     return render(
         request,
         "queue.html",
-        {"office": office, "office_name": name, "filters": filters, "page": result},
+        {
+            "office": office,
+            "office_name": office_names(register).get(office),
+            "filters": filters,
+            "page": result,
+            "day_cutoffs": [c.model_dump() for c in cutoffs],
+            "min_score": ws.risk.plan().min_score,
+            "selected_lanes": list(SELECTED_LANES),
+        },
         user=user,
         nav="queue",
         offices=_offices_for(ws, user),
@@ -188,7 +247,10 @@ def queue_page(
 
 @router.get("/dashboard", response_class=HTMLResponse, include_in_schema=False)
 def dashboard_page(
-    request: Request, ws: WS, user: CurrentUser, office: str | None = None
+    request: Request,
+    ws: WS,
+    user: CurrentUser,
+    office: Annotated[str | None, Query(max_length=16)] = None,
 ) -> Response:
     _staff(user)
     result = _dashboard(ws, user, office or None)
@@ -200,3 +262,7 @@ def dashboard_page(
         nav="dashboard",
         offices=_offices_for(ws, user),
     )
+
+
+# The national overview is the dashboard's headquarters view: served with it.
+router.include_router(overview.router)
