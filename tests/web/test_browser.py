@@ -119,25 +119,30 @@ def test_officer_journey(
     decl = link.inner_text().split("/")[0]
     link.click()
     page.wait_for_url(f"**/declarations/{decl}")
-    page.wait_for_selector("#lane")
+    page.wait_for_selector("#lane-1")
     if page.locator(".benchmark-chart").count():  # the price histogram, drawn by charts.js
         page.wait_for_selector(".benchmark-chart .main-svg")
-    assert page.inner_text("#score")
-    assert page.locator("#reasons li").count() >= 1
+    assert page.inner_text("#score-1")
+    assert page.locator("#reasons-1 li").count() >= 1
+    assert page.inner_text("#lane-cause-1")  # what put the item in its lane
     page.screenshot(path=str(shots / f"declaration-{label}.png"), full_page=True)
-    # Record a result through the HTMX form: a validation error first, then a real one.
+    # Record a result through the HTMX form (no outcome preselected): a validation error
+    # first, in words and with the values kept, then a real one.
     form = page.locator("#inspection-1 form")
-    form.locator("select[name=fraud]").select_option("0")
+    assert form.locator("input[name=fraud]:checked").count() == 0
+    form.locator("input[name=fraud][value='0']").check()
     form.locator("input[name=additional_duty]").fill("5000")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("#inspection-1 .errors")
-    assert "additional_duty" in page.inner_text("#inspection-1 .errors")
+    page.wait_for_selector("#inspection-1 .error")
+    assert "Additional duty can only be recorded" in page.inner_text("#inspection-1 .error")
     form = page.locator("#inspection-1 form")
-    form.locator("select[name=fraud]").select_option("1")
+    assert form.locator("input[name=additional_duty]").input_value() == "5000"
+    form.locator("input[name=fraud][value='1']").check()
     form.locator("input[name=additional_duty]").fill("250000")
     form.locator("button[type=submit]").click()
-    page.wait_for_selector("#inspection-result")
-    assert "fraud found" in page.inner_text("#inspection-result")
+    page.wait_for_selector("#inspection-result-1")
+    assert "fraud found" in page.inner_text("#inspection-result-1")
+    assert page.locator("#inspection-1 form").count() == 0  # recorded once, form gone
     page.screenshot(path=str(shots / f"inspection-{label}.png"), full_page=True)
     # The dashboard changed.
     page.goto(f"{live_server}/dashboard")

@@ -88,12 +88,14 @@ def _first(engine: Engine, stmt: Any) -> dict[str, Any] | None:
 def latest_assessment(
     *, engine: Engine, declaration_id: str, item_no: int = 1
 ) -> dict[str, Any] | None:
-    """The current assessment row of an item with its current lane, plus ``overridden``."""
+    """The current assessment row of an item with its current lane, plus ``overridden``
+    and ``scored_lane`` (the lane the engine gave)."""
     row = _first(engine, _latest_row(risk_assessments, declaration_id, item_no))
     if row is None:
         return None
     override = _first(engine, _latest_row(risk_lane_overrides, declaration_id, item_no))
     row["overridden"] = override is not None
+    row["scored_lane"] = row["lane"]
     if override is not None:
         row["lane"] = override["lane"]
     return row

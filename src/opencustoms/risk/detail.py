@@ -11,17 +11,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func, or_, select
 
 from opencustoms.declarations.models import declarations
+from opencustoms.declarations.reading import Section, read_item
 from opencustoms.declarations.schema import LABEL_FIELDS
 from opencustoms.risk import assessments
 from opencustoms.risk.assessments import Assessment, Inspection
+from opencustoms.risk.why import LaneWhy, lane_why
 from opencustoms.tariff.service import calculate
-from opencustoms.valuation.benchmarks import BenchmarkState
+from opencustoms.tariff.tables import load_tariff_data
+from opencustoms.valuation.benchmarks import LOG_LO, BenchmarkState, log_prices, method_param
 from opencustoms.valuation.service import default_benchmarks, default_state_path, score_frame
 
 # Shown to traders instead of lanes: they learn whether goods are held, never why.
@@ -37,7 +39,10 @@ TRADER_STATUS = {
 class Benchmark(BaseModel):
     hs6: str
     origin: str | None
-    n: int
+    n: int = Field(description="Declarations in the benchmark group used (0: none reached)")
+    min_peers: int = Field(
+        default=0, description="Fewest declarations a benchmark needs (valuation.min_group_size)"
+    )
     median: float | None = Field(
         default=None, description="Benchmark unit price of the valuation engine (KRW per kg)"
     )
@@ -47,9 +52,13 @@ class Benchmark(BaseModel):
         description="The valuation engine's robust z-score (valuation.yaml), as in its reports",
     )
     level: str | None = Field(default=None, description="Benchmark level the z-score used")
+    group: str | None = Field(default=None, description="The peers, in words")
     flag: str | None = Field(default=None, description="under / over / normal / no_benchmark")
-    log_values: list[float] = Field(default_factory=list, description="log10 KRW/kg of peers")
-    log_value: float | None = None
+    unit: str = Field(default="KRW/kg", description="Unit of the prices")
+    prices: list[float] = Field(
+        default_factory=list, description="Histogram bin centres of the group (KRW per kg)"
+    )
+    counts: list[int] = Field(default_factory=list, description="Declarations per bin")
 
 
 class Tax(BaseModel):
@@ -61,7 +70,11 @@ class Tax(BaseModel):
 class Item(BaseModel):
     item_no: int
     declaration: dict[str, Any]
+    sections: list[Section] = Field(
+        default_factory=list, description="The declared data as an officer reads it"
+    )
     assessment: Assessment | None
+    why: LaneWhy | None = Field(default=None, description="What put the item in its lane")
     inspection: Inspection | None
     benchmark: Benchmark
     tax: Tax | None = None
@@ -98,40 +111,45 @@ def _rows(engine: Engine, declaration_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in rows]
 
 
-def benchmark(engine: Engine, row: dict[str, Any], *, limit: int = 5000) -> Benchmark:
-    """Price per kg of this item against the same HS6 (and origin when known)."""
+def benchmark(row: dict[str, Any]) -> Benchmark:
+    """This item's price per kg against the valuation engine's benchmark: the finest group
+    (HS6 x origin x year, HS6 x origin, HS6) with at least ``valuation.min_group_size``
+    declarations, its histogram (for the chart) and the robust z-score."""
     hs6 = str(row["hs_code"])[:6]
     origin = row.get("origin_country")
-    c = declarations.c
-    q = select(c.item_price_krw, c.net_mass_kg).where(
-        c.hs_code.like(f"{hs6}%"), c.net_mass_kg > 0, c.item_price_krw > 0
-    )
-    if origin:
-        q = q.where(c.origin_country == origin)
-    with engine.connect() as conn:
-        pairs = conn.execute(q.limit(limit)).all()
-    logs = np.log10(np.array([p / m for p, m in pairs], dtype=float)) if pairs else np.array([])
     value = None
     if row.get("item_price_krw") and row.get("net_mass_kg"):
         value = float(row["item_price_krw"]) / float(row["net_mass_kg"])
     out = Benchmark(
-        hs6=hs6,
-        origin=origin,
-        n=len(logs),
-        value=value,
-        log_values=[round(float(v), 4) for v in logs],
+        hs6=hs6, origin=origin, n=0, value=value, min_peers=int(method_param("min_group_size"))
     )
-    if value:
-        out.log_value = math.log10(value)
+    frame = _one_row_frame(row)
+    state = _stored_benchmarks()
     # The z an officer sees is the valuation engine's (same levels, MAD floor and threshold
-    # from valuation.yaml), not a second formula over the peers drawn in the chart.
-    scored = score_frame(frame=_one_row_frame(row), benchmarks=_stored_benchmarks())
-    z = scored["price_zscore"].iloc[0]
-    if pd.notna(z):
-        out.z = float(z)
-        out.median = float(scored["benchmark_unit_price"].iloc[0])
-        out.level = str(scored["benchmark_level"].iloc[0])
+    # from valuation.yaml), and the chart draws the very group it was computed on.
+    scored = score_frame(frame=frame, benchmarks=state)
     out.flag = str(scored["valuation_flag"].iloc[0])
+    z = scored["price_zscore"].iloc[0]
+    if pd.isna(z):
+        return out
+    out.z = float(z)
+    out.n = int(scored["benchmark_n"].iloc[0])
+    out.median = float(scored["benchmark_unit_price"].iloc[0])
+    out.level = str(scored["benchmark_level"].iloc[0])
+    key = log_prices(frame).iloc[0]
+    c = state.counts
+    mask = (c["hs6"] == hs6) & (c["measure"] == key["measure"])
+    if out.level != "hs6":
+        mask &= c["origin"] == key["origin"]
+    if out.level == "hs6_origin_period":
+        mask &= c["period"] == key["period"]
+    hist = c[mask].groupby("bin")["count"].sum()
+    out.prices = [math.exp(LOG_LO + (b + 0.5) * state.bin_width) for b in hist.index]
+    out.counts = [int(v) for v in hist.to_numpy()]
+    origin_text = f" from {key['origin']}" if out.level != "hs6" else " from any origin"
+    period = f" declared in {key['period']}" if out.level == "hs6_origin_period" else ""
+    out.group = f"HS {hs6}{origin_text}{period}"
+    out.unit = "KRW/kg" if key["measure"] == "kg" else "KRW per unit"
     return out
 
 
@@ -149,6 +167,11 @@ def _stored_benchmarks() -> BenchmarkState:
 def _benchmarks_at(path: Path, mtime_ns: int) -> BenchmarkState:
     # Keyed on the file's mtime: a `tariff benchmarks-update` is seen on the next request.
     return default_benchmarks()
+
+
+def _fta_names() -> dict[str, str]:
+    """FTA names by their KCS tax-type prefix (``FCN`` -> Korea-China FTA)."""
+    return {a.kcs_prefix: a.name for a in load_tariff_data().agreements.values()}
 
 
 def tax_for(row: dict[str, Any]) -> Tax | None:
@@ -183,17 +206,22 @@ def declaration_detail(
             and k not in LABEL_FIELDS
             and v is not None
         }
+        current = assessments.latest_assessment(
+            engine=engine, declaration_id=declaration_id, item_no=row["item_no"]
+        )
         items.append(
             Item(
                 item_no=row["item_no"],
                 declaration=fields,
+                sections=read_item(fields, extra_codes={"tax_type": _fta_names()}),
                 assessment=assessments.assessment(
                     engine=engine, declaration_id=declaration_id, item_no=row["item_no"]
                 ),
+                why=None if current is None else lane_why(engine=engine, row=current),
                 inspection=assessments.inspection(
                     engine=engine, declaration_id=declaration_id, item_no=row["item_no"]
                 ),
-                benchmark=benchmark(engine, row),
+                benchmark=benchmark(row),
                 tax=tax_for(row) if with_tax else None,
             )
         )

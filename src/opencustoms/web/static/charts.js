@@ -66,15 +66,42 @@
       yaxis: {tickformat: ".0%", range: [0, 1.05]}, xaxis: {type: "category"}}, CONFIG);
   }
 
+  // A declaration's price against its valuation benchmark group: the group's histogram
+  // (bins of the valuation engine, KRW per kg on a log axis labelled in plain KRW), the
+  // benchmark median and this declaration marked and named.
   function benchmarks() {
+    var krw = function (v) { return Math.round(v).toLocaleString("en") + " " + "KRW"; };
     document.querySelectorAll(".benchmark-chart").forEach(function (el) {
       var b = data(el.dataset.source);
-      if (!b) { return; }
-      var traces = [{x: b.log_values, type: "histogram", name: "peers", marker: {color: "#8aa6c1"}}];
-      var shapes = b.log_value === null ? [] : [{type: "line", x0: b.log_value, x1: b.log_value,
-        yref: "paper", y0: 0, y1: 1, line: {color: "#c0392b", width: 3}}];
-      Plotly.newPlot(el, traces, {margin: {t: 10, r: 10, b: 40, l: 40}, shapes: shapes,
-        xaxis: {title: {text: "log10 price per kg (KRW)"}}, showlegend: false}, CONFIG);
+      if (!b || !b.prices.length) { return; }
+      var lg = function (v) { return Math.log10(v); };
+      var xs = b.prices.map(lg);
+      var marks = xs.concat(b.value ? [lg(b.value)] : []);
+      var lo = Math.floor(Math.min.apply(null, marks) - 0.1);
+      var hi = Math.ceil(Math.max.apply(null, marks) + 0.1);
+      var ticks = [];
+      for (var k = lo; k <= hi; k += 1) { ticks.push(k); }
+      var width = xs.length > 1 ? Math.max(0.01, (Math.max.apply(null, xs) - Math.min.apply(null, xs)) / 40) : 0.02;
+      var traces = [{x: xs, y: b.counts, type: "bar", width: width, name: "comparable declarations",
+        marker: {color: "#6d8fb3"}, customdata: b.prices,
+        hovertemplate: "%{customdata:,.0f} " + b.unit + ": %{y} declarations<extra></extra>"}];
+      var line = function (x, color, dash) {
+        return {type: "line", x0: x, x1: x, yref: "paper", y0: 0, y1: 1, line: {color: color, width: 3, dash: dash}};
+      };
+      var shapes = [line(lg(b.median), "#1d2733", "dash")];
+      var notes = [{x: lg(b.median), y: 1, yref: "paper", yanchor: "bottom", showarrow: false,
+        text: "median " + krw(b.median) + "/kg", font: {size: 12}}];
+      if (b.value) {
+        shapes.push(line(lg(b.value), "#c0392b", "solid"));
+        notes.push({x: lg(b.value), y: 0.85, yref: "paper", showarrow: true, arrowcolor: "#c0392b",
+          ax: 40, ay: -20, text: "this declaration " + krw(b.value) + "/kg", font: {color: "#8e2a1f", size: 12},
+          bgcolor: "#ffffff"});
+      }
+      Plotly.newPlot(el, traces, {margin: {t: 30, r: 20, b: 55, l: 60}, shapes: shapes, annotations: notes,
+        bargap: 0, showlegend: false,
+        xaxis: {title: {text: "Unit price, " + b.unit + " (log scale)"}, range: [lo, hi],
+          tickvals: ticks, ticktext: ticks.map(function (t) { return Math.pow(10, t).toLocaleString("en"); })},
+        yaxis: {title: {text: "Declarations"}, rangemode: "tozero"}}, CONFIG);
     });
   }
 

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from opencustoms.errors import InvalidInput, NotFound
 from opencustoms.risk import assessments, feedback
+from opencustoms.risk.assessments import inspection
 from opencustoms.risk.detail import DeclarationDetail, declaration_detail
 from opencustoms.web.auth import (
     WS,
@@ -23,22 +24,13 @@ from opencustoms.web.auth import (
     require_role,
     writable_item,
 )
-from opencustoms.web.render import form_errors, html_escape, render
+from opencustoms.web.render import render
+from opencustoms.web.routes.risk.decision_forms import FORM_WORDS, InspectionIn, inspection_input
 from opencustoms.workspace import audit
 from opencustoms.workspace.models import STAFF_ROLES, Role, User
 
 router = APIRouter()
 WRITERS = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
-
-
-class InspectionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    item_no: int = Field(default=1, ge=1, le=9999)
-    fraud: bool = Field(description="Was fraud found?")
-    critical: bool = Field(default=False, description="Critical fraud (KCS class 2)")
-    additional_duty: float = Field(default=0.0, ge=0, le=1e13, description="KRW found due")
-    note: str | None = Field(default=None, max_length=1000)
 
 
 class LaneOverrideIn(BaseModel):
@@ -182,14 +174,15 @@ def override_lane(ws: WS, user: Supervisor, declaration_id: str, body: LaneOverr
 
 def _page_data(ws: WS, user: User, declaration_id: str) -> dict[str, Any]:
     require_role(user, *STAFF_ROLES, action="see risk pages")
-    data = _detail(ws, user, declaration_id, via="ui").model_dump(mode="json")
-    for item in data["items"]:
-        item["fields"] = sorted(item["declaration"].items())
-    return data
+    return _detail(ws, user, declaration_id, via="ui").model_dump(mode="json")
 
 
 def _can(user: User, office: str, *roles: Role) -> bool:
     return user.role == Role.ADMIN or (user.role in roles and user.office == office)
+
+
+def _item(data: dict[str, Any], item_no: str) -> dict[str, Any]:
+    return next((i for i in data["items"] if str(i["item_no"]) == str(item_no)), data["items"][0])
 
 
 @router.get("/declarations/{declaration_id}", response_class=HTMLResponse, include_in_schema=False)
@@ -224,49 +217,62 @@ def inspection_form(
     note: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
     require_role(user, *STAFF_ROLES, action="see risk pages")
-    errors: list[dict[str, Any]] = []
+    require_role(user, *WRITERS, action="record inspection results")
+    body, errors = inspection_input(item_no, fraud, critical, additional_duty, note)
     message = ""
-    try:
-        body = InspectionIn.model_validate(
-            {
-                "item_no": item_no,
-                "fraud": fraud,
-                "critical": critical or False,
-                "additional_duty": additional_duty or 0,
-                "note": note or None,
-            }
-        )
-        require_role(user, *WRITERS, action="record inspection results")
-        _inspect(ws, user, declaration_id, body)
-        message = "Inspection result recorded."
-    except (ValidationError, InvalidInput) as exc:
-        errors = form_errors(exc)
+    if body is not None:
+        stored = inspection(engine=ws.engine, declaration_id=declaration_id, item_no=body.item_no)
+        if stored is not None:
+            # One submission: a second post (double click, old tab) changes nothing.
+            writable_item(ws, user, declaration_id, body.item_no)
+            message = (
+                f"A result was already recorded by {stored.recorded_by} at "
+                f"{(stored.recorded_at or '')[:16]}; it was not changed."
+            )
+        else:
+            try:
+                _inspect(ws, user, declaration_id, body)
+                message = "Inspection result recorded."
+            except InvalidInput as exc:
+                for field, reason in exc.problems:
+                    errors[field] = FORM_WORDS.get(field, reason)
     data = _page_data(ws, user, declaration_id)
-    item = next((i for i in data["items"] if str(i["item_no"]) == str(item_no)), data["items"][0])
+    status_code = 422 if errors else 200
+    context: dict[str, Any] = {
+        "can_inspect": True,
+        "form_item": int(_item(data, item_no)["item_no"]),
+        "values": {
+            "fraud": fraud.strip(),
+            "critical": bool(critical),
+            "additional_duty": additional_duty,
+            "note": note,
+        },
+        "field_errors": errors,
+        "errors": bool(errors),
+        "message": "The result was not recorded: fix the fields marked below."
+        if errors
+        else message,
+    }
     if not request.headers.get("hx-request"):
         if errors:
+            can_override = _can(user, data["office_id"], Role.SUPERVISOR)
             return render(
                 request,
                 "declaration.html",
                 data,
                 user=user,
-                status_code=422,
-                can_inspect=True,
-                can_override=False,
+                status_code=status_code,
+                can_override=can_override,
+                **context,
             )
         return RedirectResponse(f"/declarations/{declaration_id}", status_code=303)
     return render(
         request,
         "_inspection.html",
-        {
-            **data,
-            "it": item,
-            "errors": errors,
-            "message": "Please fix the form." if errors else message,
-        },
+        {**data, "it": _item(data, item_no)},
         user=user,
-        can_inspect=True,
-        status_code=422 if errors else 200,
+        status_code=status_code,
+        **context,
     )
 
 
@@ -278,24 +284,65 @@ def lane_form(
     ws: WS,
     user: CurrentUser,
     declaration_id: str,
-    lane: Annotated[str, Form(max_length=16)],
-    reason: Annotated[str, Form(max_length=500)],
+    lane: Annotated[str, Form(max_length=16)] = "",
+    reason: Annotated[str, Form(max_length=500)] = "",
     item_no: Annotated[str, Form(max_length=8)] = "1",
 ) -> Response:
     require_role(user, Role.SUPERVISOR, Role.ADMIN, action="change this declaration")
+    error = ""
+    result = None
     try:
-        body = LaneOverrideIn.model_validate({"item_no": item_no, "lane": lane, "reason": reason})
-        result = _override(ws, user, declaration_id, body)
-    except (ValidationError, InvalidInput) as exc:
-        msg = "; ".join(f"{e['loc'][-1]}: {e['msg']}" for e in form_errors(exc))
-        return HTMLResponse(
-            f'<p class="flash bad" role="alert">{html_escape(msg)}</p>', status_code=422
+        body = LaneOverrideIn.model_validate(
+            {"item_no": item_no, "lane": lane, "reason": reason.strip()}
         )
-    if not request.headers.get("hx-request"):
+        result = _override(ws, user, declaration_id, body)
+    except ValidationError as exc:
+        fields = {str(e["loc"][-1]) for e in exc.errors()}
+        words = []
+        if "lane" in fields:
+            words.append("Choose a lane: red, yellow, blue or green.")
+        if "reason" in fields:
+            words.append("Give a reason of at least 5 characters (it is kept in the audit trail).")
+        if fields - {"lane", "reason"}:
+            words.append("This item number is not valid.")
+        error = " ".join(words)
+    except InvalidInput as exc:
+        error = "; ".join(reason for _field, reason in exc.problems)
+    if not request.headers.get("hx-request") and not error:
         return RedirectResponse(f"/declarations/{declaration_id}", status_code=303)
-    lane_name = html_escape(result.lane)
-    return HTMLResponse(
-        f'<p class="flash" role="status">Lane set to '
-        f'<span class="lane lane-{lane_name}">{lane_name}</span>. '
-        "Reload to see it everywhere.</p>"
+    data = _page_data(ws, user, declaration_id)
+    it = _item(data, item_no)
+    context: dict[str, Any] = {
+        "lane_item": it["item_no"],
+        "lane_error": bool(error),
+        "lane_value": lane if error else None,
+        "reason_value": reason if error else "",
+        "lane_message": error
+        or (
+            f"Lane set to {result.lane} (was {result.previous_lane or '-'})."
+            if result is not None
+            else ""
+        ),
+    }
+    if not request.headers.get("hx-request"):
+        office = data["office_id"]
+        return render(
+            request,
+            "declaration.html",
+            data,
+            user=user,
+            status_code=422,
+            can_inspect=_can(user, office, Role.OFFICER, Role.SUPERVISOR),
+            can_override=True,
+            **context,
+        )
+    # The form comes back at the new lane; the decision card is swapped out of band.
+    return render(
+        request,
+        "_lane_result.html",
+        {**data, "it": it},
+        user=user,
+        status_code=422 if error else 200,
+        oob=not error,
+        **context,
     )
