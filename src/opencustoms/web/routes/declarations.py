@@ -12,6 +12,7 @@ from fastapi import APIRouter, Body, Depends, File, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from opencustoms.cases.watch import raise_watch_alerts
 from opencustoms.declarations.io import UnusableFileError, read_raw, to_canonical
 from opencustoms.declarations.models import IngestSummary, Reason
 from opencustoms.declarations.profiles import get_profile
@@ -90,6 +91,9 @@ def _check_offices(user: User, offices: list[Any], where: str) -> None:
 
 
 def _result(ws: Any, summary: IngestSummary) -> IngestOut:
+    if summary.stored:
+        # A watched party that files raises its alert now (one per party and declaration).
+        raise_watch_alerts(engine=ws.engine, ingest_id=summary.ingest_id)
     rows = quarantine_for(engine=ws.engine, ingest_id=summary.ingest_id, limit=1000)
     return IngestOut(summary=summary, quarantined_rows=[QuarantineOut(**r) for r in rows])
 

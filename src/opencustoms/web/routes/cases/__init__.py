@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from opencustoms.cases.feedback import PrecisionRow, precision, precision_totals
 from opencustoms.web.auth import WS, Staff
 from opencustoms.web.render import render
-from opencustoms.web.routes.cases import alerts, cases
+from opencustoms.web.routes.cases import alerts, cases, watch
 
 router = APIRouter()
 router.include_router(alerts.router)
@@ -52,3 +52,4 @@ def _month_precision(rows: list[PrecisionRow], source: str, month: str) -> float
 
 
 router.include_router(cases.router)
+router.include_router(watch.router)

@@ -6,8 +6,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from opencustoms.web.routes.risk import decisions, drift, queue, rules, scores
+from opencustoms.web.routes.risk import (
+    decisions,
+    drift,
+    queue,
+    rules,
+    scores,
+    supervision,
+)
 
 router = APIRouter()
-for _module in (scores, queue, decisions, rules, drift):
+for _module in (scores, queue, decisions, rules, drift, supervision):
     router.include_router(_module.router)

@@ -4,7 +4,7 @@ the model's expectation, and the alerts that call for retraining or a rule revie
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -49,8 +49,26 @@ def drift_page(
     return render(
         request,
         "risk/drift.html",
-        report.model_dump(mode="json"),
+        {**report.model_dump(mode="json"), "model": _model_card(ws)},
         user=user,
-        nav="dashboard",
+        nav="drift",
         office=office,
     )
+
+
+def _model_card(ws: WS) -> dict[str, Any]:
+    """What the monitoring page shows of the model in force: version, when and on what it
+    was trained, and its evaluation figures (numbers only, one level deep)."""
+    meta = ws.risk.model_metrics()
+    figures = {
+        k: v
+        for k, v in (meta.get("metrics") or {}).items()
+        if isinstance(v, int | float) and not isinstance(v, bool)
+    }
+    return {
+        "version": meta.get("version"),
+        "created_at": meta.get("created_at"),
+        "training_window": meta.get("training_window"),
+        "rows": meta.get("rows"),
+        "metrics": figures,
+    }

@@ -156,6 +156,12 @@ def get_capacity(ws: WS, user: Staff, office: str) -> CapacityOut:
 def put_capacity(ws: WS, user: Supervisor, office: str, body: CapacityIn) -> CapacityOut:
     known_office(ws, user, office)
     check_office_write(user, office)
+    return set_office_capacity(ws, user, office, body)
+
+
+def set_office_capacity(ws: WS, user: User, office: str, body: CapacityIn) -> CapacityOut:
+    """Write an office's daily capacity and audit the change (the API and the supervisor
+    console; the caller has checked the user may)."""
     before = ws.risk.capacity(office)
     after = ws.risk.set_capacity(office, **body.model_dump())
     audit.by_user(
