@@ -90,11 +90,13 @@ declarations = Table(
     PrimaryKeyConstraint(*KEY_FIELDS),
     Index("ix_declarations_declaration_date", "declaration_date"),
     Index("ix_declarations_office_id", "office_id"),
-    # Officer search (migration 0013_officer): parties and HS code, newest first per party.
-    Index("ix_declarations_importer", "importer_id", "declaration_date"),
-    Index("ix_declarations_declarant", "declarant_id", "declaration_date"),
-    Index("ix_declarations_seller", "seller_id", "declaration_date"),
+    # Officer search (migrations 0013_officer, 0014_search_indexes): party and office as
+    # equalities so SQLite prefers them to the office index; HS code with and without office.
+    Index("ix_declarations_importer", "importer_id", "office_id", "declaration_date"),
+    Index("ix_declarations_declarant", "declarant_id", "office_id", "declaration_date"),
+    Index("ix_declarations_seller", "seller_id", "office_id", "declaration_date"),
     Index("ix_declarations_hs_code", "hs_code"),
+    Index("ix_declarations_office_hs", "office_id", "hs_code"),
     Index("ix_declarations_office_date", "office_id", "declaration_date"),
 )
 
