@@ -16,11 +16,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from opencustoms.risk import artefact
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.batch import output_table
 from opencustoms.risk.lanes import load_capacity
 from opencustoms.risk.rules import load_rules
-from opencustoms.risk.scoring import score_frame
+from opencustoms.risk.scoring import score_batch
 
 GOLDEN = Path(__file__).parent / "golden" / "reasons.json"
 # LightGBM and the bulk contributions may differ in the last bits of a float: weights are
@@ -45,7 +46,7 @@ def current(model: RiskModel, rows: pd.DataFrame) -> dict[str, Any]:
     out: dict[str, Any] = {}
     rules, plan = load_rules(), load_capacity()
     for mode in ("all", "selected"):
-        scored = score_frame(
+        scored = score_batch(
             rows, model=model, rules=rules, plan=plan, exploration_share=0.1, explain_mode=mode
         )
         table = output_table(
@@ -54,11 +55,12 @@ def current(model: RiskModel, rows: pd.DataFrame) -> dict[str, Any]:
             n=len(rows),
             errors=[None] * len(rows),
             version=model.version,
-            ids=rows["declaration_id"].tolist(),
+            ids=rows["declaration_id"],
         )
+        frame = scored.frame()
         out[mode] = {
-            "lane": scored["lane"].tolist(),
-            "reasons": [list(r) for r in scored["reasons"]],
+            "lane": frame["lane"].tolist(),
+            "reasons": [list(r) for r in frame["reasons"]],
             "reasons_text": table.column("reasons").to_pylist(),
             "reasons_json": table.column("reasons_json").to_pylist(),
         }
@@ -89,7 +91,13 @@ def _close(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
     )
 
 
-def test_reasons_match_the_golden_file(model: RiskModel, kcs_2021q1: pd.DataFrame) -> None:
+@pytest.mark.parametrize("tables", [False, True], ids=["lightgbm", "treeshap-tables"])
+def test_reasons_match_the_golden_file(
+    model: RiskModel, kcs_2021q1: pd.DataFrame, tables: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both ways of computing contributions (LightGBM for a few rows, per-tree tables
+    for large batches) give today's reasons."""
+    monkeypatch.setattr(artefact, "TABLE_MIN_ROWS", 0 if tables else 10**9)
     got = json.loads(json.dumps(current(model, golden_rows(kcs_2021q1))))
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(dump(got))

@@ -43,6 +43,7 @@ from opencustoms.risk.integrity import (
     write_manifest,
 )
 from opencustoms.risk.metrics import at_k
+from opencustoms.risk.treeshap import Explainer
 from opencustoms.settings import get_settings
 
 FORMAT_VERSION = 1
@@ -75,6 +76,8 @@ REVENUE_PROXY_NOTE = (
 
 
 COMPILE_MIN_ROWS = 50_000
+# Below this many rows LightGBM's own contributions beat building the tables (~1 s).
+TABLE_MIN_ROWS = 2_000
 
 
 def _compile(model_file: Path) -> Any:
@@ -128,6 +131,7 @@ class RiskModel:
     metadata: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
+    _explainer: Any = field(default=None, repr=False)
     # Scarce labels only (``risk.content``): blended into the fraud score.
     content: lgb.Booster | None = None
 
@@ -176,6 +180,17 @@ class RiskModel:
             if fast is not None:
                 return np.asarray(fast.predict(np.ascontiguousarray(x), n_jobs=threads))
         return np.asarray(booster.predict(x, num_threads=threads))
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """The fraud model's TreeSHAP contributions (log-odds; ``pred_contrib`` layout).
+        Large batches use per-tree tables (``treeshap``, same numbers to 1e-12, ~10x
+        faster, built once per model); a few rows go to LightGBM."""
+        if len(x) < TABLE_MIN_ROWS:
+            threads = int(self.metadata.get("n_threads", 1))
+            return np.asarray(self.fraud.predict(x, pred_contrib=True, num_threads=threads))
+        if self._explainer is None:
+            self._explainer = Explainer(self.fraud)
+        return np.asarray(self._explainer.contributions(x))
 
     def _fast(self, name: str) -> Any:
         if name not in self._compiled:

@@ -10,12 +10,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from opencustoms.risk import service
 from opencustoms.risk.artefact import RiskModel
-from opencustoms.risk.explain import reasons_text
-from opencustoms.risk.scoring import check_frame, read_for_scoring
+from opencustoms.risk.lanes import load_capacity
+from opencustoms.risk.reasons import KIND, MODEL, RULE
+from opencustoms.risk.scoring import Scored, check_frame, read_for_scoring, score_batch
+from opencustoms.settings import get_settings
 
 OUTPUT_SCHEMA = pa.schema(
     [
@@ -52,8 +55,16 @@ def score_file(
     frame, text = read_for_scoring(path, profile)
     errors = check_frame(frame, text)
     ok = np.array([e is None for e in errors], dtype=bool)
-    scored = service.score_frame(
-        frame.loc[ok].reset_index(drop=True), model=model, explain_mode=explain_mode
+    s = get_settings()
+    scored = score_batch(
+        frame.loc[ok].reset_index(drop=True),
+        model=model,
+        rules=service.current_rules(),
+        plan=load_capacity(),
+        exploration_share=s.exploration_share,
+        strategy=s.exploration_strategy,
+        seed=s.seed,
+        explain_mode=explain_mode,
     )
     table = output_table(
         scored,
@@ -61,75 +72,144 @@ def score_file(
         n=len(frame),
         errors=errors,
         version=model.version,
-        ids=frame["declaration_id"]
-        .astype(object)
-        .where(frame["declaration_id"].notna(), None)
-        .tolist(),
+        ids=frame["declaration_id"],
     )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(table, out)
-    lanes = scored["lane"].value_counts().to_dict()
+    return summary(scored, rows=len(frame), version=model.version) | {
+        "seconds": round(time.perf_counter() - t0, 3)
+    }
+
+
+def summary(scored: Scored, *, rows: int, version: str) -> dict[str, Any]:
+    lanes = pd.Series(scored.columns["lane"]).value_counts().to_dict()
+    n = len(scored)
     return {
-        "rows": len(frame),
-        "scored": int(ok.sum()),
-        "invalid": int((~ok).sum()),
-        "lanes": {k: int(v) for k, v in lanes.items()},
-        "exploration": int(scored["exploration"].sum()),
-        "model_version": model.version,
-        "seconds": round(time.perf_counter() - t0, 3),
+        "rows": rows,
+        "scored": n,
+        "invalid": rows - n,
+        "lanes": {str(k): int(v) for k, v in lanes.items()},
+        "exploration": int(np.sum(scored.columns["exploration"])),
+        "model_version": version,
     }
 
 
 def output_table(
-    scored: pd.DataFrame,
+    scored: Scored,
     *,
     rows: np.ndarray,
     n: int,
     errors: list[str | None],
     version: str,
-    ids: list[Any],
+    ids: pd.Series,
 ) -> pa.Table:
-    """Arrow table in input order; rows that could not be scored keep their error."""
-    everything = len(rows) == n
-
-    def full(values: list[Any] | np.ndarray) -> Any:
-        if everything:
-            return values
-        col: list[Any] = [None] * n
-        for i, v in zip(rows.tolist(), values, strict=True):
-            col[i] = v
-        return col
-
-    def full_num(values: np.ndarray) -> np.ndarray:
-        if everything:
-            return values
-        col = np.full(n, np.nan)
-        col[rows] = values
-        return col
-
-    raw = scored
-    # Most rows of a large batch have no reasons (green, explain_mode='selected'/'none'):
-    # share one empty value instead of formatting a million empty lists.
-    reasons = [reasons_text(r) if r else [] for r in raw["reasons"]]
-    reasons_json = [json.dumps(r) if r else "[]" for r in raw["reasons"]]
-    dates = pa.array(pd.to_datetime(raw["declaration_date"]).to_numpy().astype("datetime64[D]"))
-    fired = [list(f) if f else [] for f in raw["rules_fired"]]
+    """Arrow table in input order; rows that could not be scored keep their error.
+    ``scored`` holds the scored rows (``rows``: their input positions) of ``n`` rows."""
+    cols = scored.columns
+    reasons, reasons_json = reason_arrays(scored)
     data = {
-        "row": np.arange(n, dtype=np.int64),
-        "declaration_id": ids,
-        "item_no": full(raw["item_no"].fillna(1).to_numpy(dtype="int64")),
-        "office_id": full(raw["office_id"].to_numpy(dtype=object)),
-        "declaration_date": dates if everything else full(dates.to_pylist()),
-        "score": full_num(raw["score"].to_numpy()),
-        "model_score": full_num(raw["model_score"].to_numpy()),
-        "critical_score": full_num(raw["critical_score"].to_numpy()),
-        "revenue_at_risk": full_num(raw["revenue_at_risk"].to_numpy()),
-        "lane": full(raw["lane"].to_numpy(dtype=object)),
-        "exploration": full(raw["exploration"].to_numpy(dtype=bool)),
-        "rules_fired": full(fired),
-        "reasons": full(reasons),
-        "reasons_json": full(reasons_json),
-        "error": errors,
-        "model_version": [version] * n,
+        "row": pa.array(np.arange(n, dtype=np.int64)),
+        "declaration_id": pa.array(ids.astype("string"), type=pa.string(), from_pandas=True),
+        "item_no": pa.array(cols["item_no"].fillna(1).to_numpy(dtype="int64")),
+        "office_id": pa.array(cols["office_id"], type=pa.string(), from_pandas=True),
+        "declaration_date": pa.array(
+            pd.to_datetime(cols["declaration_date"]).to_numpy().astype("datetime64[D]")
+        ),
+        "score": pa.array(cols["score"]),
+        "model_score": pa.array(cols["model_score"]),
+        "critical_score": pa.array(cols["critical_score"]),
+        "revenue_at_risk": pa.array(cols["revenue_at_risk"]),
+        "lane": pa.array(cols["lane"], type=pa.string()),
+        "exploration": pa.array(np.asarray(cols["exploration"], dtype=bool)),
+        "rules_fired": pa.array([list(f) for f in cols["rules_fired"]], pa.list_(pa.string())),
+        "reasons": reasons,
+        "reasons_json": reasons_json,
     }
+    if len(rows) != n:  # scatter the scored rows to their input positions, nulls between
+        at = np.full(n, -1, dtype=np.int64)
+        at[rows] = np.arange(len(rows))
+        index = pa.array(at, mask=at < 0)
+        data = {k: v if k in ("row", "declaration_id") else v.take(index) for k, v in data.items()}
+    data["error"] = pa.array(errors, type=pa.string())
+    data["model_version"] = pa.array(np.full(n, version, dtype=object), type=pa.string())
     return pa.table(data, schema=OUTPUT_SCHEMA)
+
+
+def reason_arrays(scored: Scored) -> tuple[pa.Array, pa.Array]:
+    """The ``reasons`` (list of texts) and ``reasons_json`` (the reason dicts as
+    ``json.dumps`` writes them) columns, built with Arrow string kernels from the flat
+    reasons: no Python object per row, one per distinct weight or rule."""
+    p = scored.reasons.sorted()
+    offsets = pa.array(p.offsets(len(scored)))
+    model = pa.array(p.section == MODEL)
+    text = pa.array(p.text, type=pa.string())
+    effect = pc.if_else(pa.array(p.weight > 0), "raises risk", "lowers risk")
+    display = pc.if_else(model, pc.binary_join_element_wise(text, " (", effect, ")", ""), text)
+    quoted = _json_strings(text)
+    kind = pa.array(KIND, type=pa.string()).take(pa.array(p.section))
+    fragment = pc.if_else(
+        model,
+        pc.binary_join_element_wise(
+            '{"kind": "model", "factor": "',
+            pa.array(p.factor, type=pa.string()),
+            '", "text": ',
+            quoted,
+            ', "effect": "',
+            effect,
+            '", "weight": ',
+            _json_floats(p.weight),
+            "}",
+            "",
+        ),
+        pc.binary_join_element_wise('{"kind": "', kind, '", "text": ', quoted, "}", ""),
+    )
+    rule = np.flatnonzero(p.section == RULE)
+    if len(rule):  # a few rules, each worded and encoded once
+        ids = list(scored.rule_items)
+        which = pa.array(pd.Index(ids).get_indexer(pd.Index(p.rule_id[rule])))
+        items = [scored.rule_items[i] for i in ids]
+        at = pa.array(rule)
+        display = _put(
+            display,
+            at,
+            pa.array([f"rule {i}: {it['text']}" for i, it in zip(ids, items, strict=True)]).take(
+                which
+            ),
+        )
+        fragment = _put(fragment, at, pa.array([json.dumps(it) for it in items]).take(which))
+    texts = pa.ListArray.from_arrays(offsets, display)
+    parts = pa.ListArray.from_arrays(offsets, fragment)
+    return texts, pc.binary_join_element_wise("[", pc.binary_join(parts, ", "), "]", "")
+
+
+def _put(values: pa.Array, at: pa.Array, new: pa.Array) -> pa.Array:
+    """``values`` with ``values[at] = new``."""
+    mask = np.zeros(len(values), dtype=bool)
+    mask[at.to_numpy()] = True
+    order = np.zeros(len(values), dtype=np.int64)
+    order[at.to_numpy()] = np.arange(len(at))
+    return pc.if_else(pa.array(mask), new.take(pa.array(order)), values)
+
+
+_PLAIN = r"^[\x20\x21\x23-\x5b\x5d-\x7e]*$"  # printable ASCII but " and \ : as is in JSON
+
+
+def _json_strings(texts: pa.Array) -> pa.Array:
+    """``json.dumps`` of each text: quoted as is when nothing needs escaping, which is
+    nearly always (the rest go through ``json.dumps``)."""
+    quoted = pc.binary_join_element_wise('"', texts, '"', "")
+    plain = pc.match_substring_regex(texts, _PLAIN).to_numpy(zero_copy_only=False)
+    odd = np.flatnonzero(~plain.astype(bool))
+    if not len(odd):
+        return quoted
+    escaped = pa.array([json.dumps(texts[int(i)].as_py()) for i in odd], type=pa.string())
+    return _put(quoted, pa.array(odd), escaped)
+
+
+def _json_floats(values: np.ndarray) -> pa.Array:
+    """``json.dumps`` of each float (NaN: not a model reason, left empty), once per
+    distinct value."""
+    uniq, inverse = np.unique(np.nan_to_num(values), return_inverse=True)
+    return pa.array([json.dumps(float(u)) for u in uniq], type=pa.string()).take(
+        pa.array(inverse.ravel())
+    )

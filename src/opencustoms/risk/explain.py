@@ -169,15 +169,22 @@ def data_notes(row: Row, stats: dict[str, np.ndarray], i: int) -> list[str]:
     for col, label in OPTIONAL_NOTED.items():
         if _val(row, col) is None:
             notes.append(f"{label} missing")
-    luv = _val(row, "log_unit_value")
-    st = stats["hs6_origin"][i]
-    if luv is not None and st[S["luv_n"]] >= 2:
-        mean = st[S["luv_sum"]] / st[S["luv_n"]]
-        std = math.sqrt(max(st[S["luv_sq"]] / st[S["luv_n"]] - mean**2, 0.0)) + 0.1
-        ratio = math.exp(luv - mean)
-        if abs(luv - mean) / std > EXTREME_Z or not 1 / EXTREME_RATIO < ratio < EXTREME_RATIO:
-            notes.append(f"extreme unit value: {ratio:.3g}x the HS x origin average")
+    extreme = extreme_unit_value(_val(row, "log_unit_value"), stats["hs6_origin"][i])
+    if extreme is not None:
+        notes.append(extreme)
     return notes
+
+
+def extreme_unit_value(luv: float | None, st: np.ndarray) -> str | None:
+    """The note on a unit value far from its HS6 x origin benchmark, else None."""
+    if luv is None or st[S["luv_n"]] < 2:
+        return None
+    mean = st[S["luv_sum"]] / st[S["luv_n"]]
+    std = math.sqrt(max(st[S["luv_sq"]] / st[S["luv_n"]] - mean**2, 0.0)) + 0.1
+    ratio = math.exp(luv - mean)
+    if abs(luv - mean) / std > EXTREME_Z or not 1 / EXTREME_RATIO < ratio < EXTREME_RATIO:
+        return f"extreme unit value: {ratio:.3g}x the HS x origin average"
+    return None
 
 
 def explain(

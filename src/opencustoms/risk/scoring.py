@@ -9,6 +9,7 @@ cannot be scored and says why, field by field.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +22,22 @@ from opencustoms.declarations.schema import LABEL_FIELDS
 from opencustoms.declarations.types import hs_chapters
 from opencustoms.risk import rules as rules_mod
 from opencustoms.risk.artefact import RiskModel
-from opencustoms.risk.explain import data_notes, explain, records
+from opencustoms.risk.explain import explain
 from opencustoms.risk.features import assemble, record_inputs
 from opencustoms.risk.history import derive_columns, derive_record
 from opencustoms.risk.lanes import CapacityPlan, assign_lanes, load_capacity, provisional_lane
+from opencustoms.risk.reasons import (
+    Parts,
+    as_dicts,
+    data_notes,
+    lane_parts,
+    model_factors,
+    rule_parts,
+)
 
 EXPLAIN_MODES = ("auto", "all", "selected", "none")
-# Model factors cost about 1 ms per row (TreeSHAP + wording): "auto" explains every row of
-# a batch up to this size and only the selected (non-green) rows of larger ones.
+# "auto" explains every row of a batch up to this size and only the selected (non-green)
+# rows of larger ones (the reasons officers read).
 AUTO_EXPLAIN_ALL_ROWS = 50_000
 CHUNK = 131_072
 NON_NEGATIVE = ("net_mass_kg", "item_price_krw", "tax_rate")
@@ -76,6 +85,42 @@ def check_frame(frame: pd.DataFrame, raw: pd.DataFrame | None = None) -> list[st
     return out
 
 
+@dataclass
+class Scored:
+    """Scores, lanes and reasons of a batch: per-row columns plus every reason as flat
+    columns (``reasons.Parts``), so a large batch never builds a dict per reason."""
+
+    columns: dict[str, Any]
+    reasons: Parts
+    rule_items: dict[str, dict[str, Any]]
+
+    def __len__(self) -> int:
+        return len(self.columns["score"])
+
+    def frame(self) -> pd.DataFrame:
+        """The ``score_frame`` frame: reasons as a list of dicts per row."""
+        reasons = as_dicts(self.reasons, len(self), self.rule_items)
+        return pd.DataFrame({**self.columns, "reasons": reasons})[OUTPUT_COLUMNS]
+
+
+OUTPUT_COLUMNS = [
+    "declaration_id",
+    "item_no",
+    "office_id",
+    "declaration_date",
+    "model_score",
+    "critical_score",
+    "score",
+    "revenue_at_risk",
+    "duty_at_stake",
+    "lane",
+    "exploration",
+    "rules_fired",
+    "reasons",
+    "model_version",
+]
+
+
 def score_frame(
     frame: pd.DataFrame,
     *,
@@ -93,6 +138,33 @@ def score_frame(
     critical_score, score (model + rule boosts, clipped to [0, 1]), revenue_at_risk,
     duty_at_stake, lane, exploration, rules_fired (list), reasons (list of dicts),
     model_version."""
+    return score_batch(
+        frame,
+        model=model,
+        rules=rules,
+        plan=plan,
+        exploration_share=exploration_share,
+        strategy=strategy,
+        seed=seed,
+        explain_mode=explain_mode,
+    ).frame()
+
+
+def score_batch(
+    frame: pd.DataFrame,
+    *,
+    model: RiskModel,
+    rules: rules_mod.RuleSet | None = None,
+    plan: CapacityPlan | None = None,
+    exploration_share: float | None = None,
+    strategy: str = "random",
+    seed: int = 0,
+    explain_mode: str = "auto",
+) -> Scored:
+    """Score canonical rows (already valid) with every step a column operation: one
+    pass of history lookups, features, models and data notes per chunk of rows; rules
+    and lanes over the whole batch (lanes share a day's capacity); then model factors
+    for the rows the explain mode asks for, in chunks."""
     if explain_mode not in EXPLAIN_MODES:
         raise ValueError(f"explain_mode must be one of {EXPLAIN_MODES}")
     if explain_mode == "auto":
@@ -100,8 +172,7 @@ def score_frame(
     rules = rules if rules is not None else rules_mod.load_rules()
     plan = plan if plan is not None else load_capacity()
     frame = derive_columns(drop_labels(frame).reset_index(drop=True))
-    n = len(frame)
-    pred = _predict_chunked(frame, model)
+    pred, parts = _predict_chunked(frame, model, explain_mode)
     outcome = rules_mod.apply(frame, rules)
     score = np.clip(pred["fraud"] + outcome.boost, 0.0, 1.0)
     lanes = assign_lanes(
@@ -114,68 +185,66 @@ def score_frame(
         strategy=strategy,
         seed=seed,
     )
-    if explain_mode == "none":
-        rows = np.zeros(0, dtype=np.int64)
-    elif explain_mode == "selected":
-        rows = np.flatnonzero(lanes.lane != "green")
-    else:
-        rows = np.arange(n)
-    reasons: list[list[dict[str, Any]]] = [[]] * n  # shared empty list: replaced, never mutated
-    threads = int(model.metadata.get("n_threads", 1))
-    for start in range(0, len(rows), CHUNK):
-        part = rows[start : start + CHUNK]
-        sub = frame.iloc[part]
-        sub_stats = model.history.lookup(sub)
-        x = model.features_from(sub, sub_stats)
-        contrib = np.asarray(model.fraud.predict(x, pred_contrib=True, num_threads=threads))
-        for j, items in zip(part, explain(records(sub), sub_stats, contrib), strict=True):
-            reasons[j] = items
-    explained = set(rows.tolist())
-    unexplained = [i for i in range(n) if i not in explained] if explain_mode != "none" else []
-    plain = dict(zip(unexplained, records(frame.iloc[unexplained]), strict=True))
-    stats = model.history.lookup(frame.iloc[unexplained]) if unexplained else {}
-    where = {i: k for k, i in enumerate(unexplained)}
+    if explain_mode == "selected":
+        parts += _factors(frame, np.flatnonzero(lanes.lane != "green"), model)
+    parts += [rule_parts(outcome.fired), lane_parts(lanes.notes)]
     ids = [r.id for r in rules.rules]
-    rule_items = dict(zip(ids, rule_reasons(ids, rules), strict=True))
-    for i in range(n):
-        if i in plain:
-            notes = data_notes(plain[i], stats, where[i])
-            reasons[i] = [{"kind": "note", "text": t} for t in notes]
-        fired = outcome.fired[i]
-        if fired or lanes.notes[i]:
-            lane_items = [{"kind": "lane", "text": t} for t in lanes.notes[i]]
-            reasons[i] = [rule_items[rid] for rid in fired] + reasons[i] + lane_items
-    return pd.DataFrame(
-        {
-            "declaration_id": frame["declaration_id"].astype("string"),
-            "item_no": frame["item_no"].astype("Int64"),
-            "office_id": frame["office_id"].astype("string"),
-            "declaration_date": pd.to_datetime(frame["declaration_date"]),
-            "model_score": pred["fraud"],
-            "critical_score": pred["critical"],
-            "score": score,
-            "revenue_at_risk": pred["revenue"],
-            "duty_at_stake": pred["duty_at_stake"],
-            "lane": lanes.lane.astype(str),
-            "exploration": lanes.exploration,
-            "rules_fired": outcome.fired,
-            "reasons": reasons,
-            "model_version": model.version,
-        }
+    columns = {
+        "declaration_id": frame["declaration_id"].astype("string"),
+        "item_no": frame["item_no"].astype("Int64"),
+        "office_id": frame["office_id"].astype("string"),
+        "declaration_date": pd.to_datetime(frame["declaration_date"]),
+        "model_score": pred["fraud"],
+        "critical_score": pred["critical"],
+        "score": score,
+        "revenue_at_risk": pred["revenue"],
+        "duty_at_stake": pred["duty_at_stake"],
+        "lane": lanes.lane.astype(str),
+        "exploration": lanes.exploration,
+        "rules_fired": outcome.fired,
+        "model_version": model.version,
+    }
+    return Scored(
+        columns, Parts.concat(parts), dict(zip(ids, rule_reasons(ids, rules), strict=True))
     )
 
 
-def _predict_chunked(frame: pd.DataFrame, model: RiskModel) -> dict[str, np.ndarray]:
-    """Model outputs in row chunks: history sums and feature matrices of one chunk at a
-    time stay small (memory and cache), whatever the batch size."""
-    parts = []
+def _factors(frame: pd.DataFrame, rows: np.ndarray, model: RiskModel) -> list[Parts]:
+    """Model factors of ``rows`` (indices into ``frame``), in chunks."""
+    out = []
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        sub = frame.iloc[part]
+        stats = model.history.lookup(sub)
+        factors = model_factors(sub, stats, model.contributions(model.features_from(sub, stats)))
+        factors.row = part[factors.row]
+        out.append(factors)
+    return out
+
+
+def _predict_chunked(
+    frame: pd.DataFrame, model: RiskModel, explain_mode: str
+) -> tuple[dict[str, np.ndarray], list[Parts]]:
+    """Model outputs in row chunks, with the data notes (and, explaining all rows, the
+    model factors) of each chunk from the same history lookup: sums and feature
+    matrices of one chunk at a time stay small (memory and cache), whatever the size."""
+    preds, parts = [], []
     for start in range(0, len(frame), CHUNK):
         sub = frame.iloc[start : start + CHUNK]
-        x = model.features_from(sub, model.history.lookup(sub))
-        parts.append(model.predict(sub, x))
-    if not parts:
-        return {k: np.zeros(0) for k in ("fraud", "critical", "duty_at_stake", "revenue")}
-    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+        stats = model.history.lookup(sub)
+        x = model.features_from(sub, stats)
+        preds.append(model.predict(sub, x))
+        if explain_mode != "none":
+            notes = data_notes(sub, stats)
+            notes.row += start
+            parts.append(notes)
+        if explain_mode == "all":
+            factors = model_factors(sub, stats, model.contributions(x))
+            factors.row += start
+            parts.append(factors)
+    if not preds:
+        return {k: np.zeros(0) for k in ("fraud", "critical", "duty_at_stake", "revenue")}, []
+    return {k: np.concatenate([p[k] for p in preds]) for k in preds[0]}, parts
 
 
 def rule_reasons(fired: Sequence[str], rules: rules_mod.RuleSet) -> list[dict[str, Any]]:

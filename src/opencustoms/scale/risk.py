@@ -8,7 +8,7 @@ lanes are the same whichever engine, worker or order runs it. (They differ from 
 `risk score` call over the whole file, which draws every day's picks from one stream.)
 
 The per-partition function is the risk domain's own chain (``read -> check_frame ->
-score_frame -> output_table``), with the model, rules and capacity plan loaded once per
+score_batch -> output_table``), with the model, rules and capacity plan loaded once per
 worker process from paths every worker can read.
 """
 
@@ -26,10 +26,10 @@ from opencustoms.declarations.io import UnusableFileError, coerce_types, to_cano
 from opencustoms.declarations.profiles import get_profile
 from opencustoms.errors import InvalidInput
 from opencustoms.risk.artefact import ArtefactError, RiskModel, load
-from opencustoms.risk.batch import output_table
+from opencustoms.risk.batch import output_table, summary
 from opencustoms.risk.lanes import CapacityPlan, load_capacity
 from opencustoms.risk.rule_schema import RuleSet, load_rules
-from opencustoms.risk.scoring import EXPLAIN_MODES, check_frame, score_frame
+from opencustoms.risk.scoring import EXPLAIN_MODES, check_frame, score_batch
 from opencustoms.scale.cluster import ClusterSpec
 from opencustoms.scale.dataset import Partition, read_partition, write_atomically
 from opencustoms.scale.engine import JobResult, PartitionJob, Progress, run_job
@@ -137,7 +137,7 @@ class ScoreJob(PartitionJob):
         frame = coerce_types(text)
         errors = check_frame(frame, text)
         ok = np.array([e is None for e in errors], dtype=bool)
-        scored = score_frame(
+        scored = score_batch(
             frame.loc[ok].reset_index(drop=True),
             model=model,
             rules=rules,
@@ -147,24 +147,19 @@ class ScoreJob(PartitionJob):
             seed=partition_seed(self.seed, part.key),
             explain_mode=self.explain_mode,
         )
-        ids = frame["declaration_id"].astype(object).where(frame["declaration_id"].notna(), None)
         table = output_table(
             scored,
             rows=np.flatnonzero(ok),
             n=len(frame),
             errors=errors,
             version=model.version,
-            ids=ids.tolist(),
+            ids=frame["declaration_id"],
         )
         if target is not None:
             write_atomically(table, target)
-        lanes = scored["lane"].value_counts().to_dict()
-        return {
-            "rows_out": table.num_rows,
-            "scored": int(ok.sum()),
-            "invalid": int((~ok).sum()),
-            "exploration": int(scored["exploration"].sum()),
-            "lanes": {str(k): int(v) for k, v in lanes.items()},
+        done = summary(scored, rows=len(frame), version=model.version)
+        return {"rows_out": table.num_rows} | {
+            k: done[k] for k in ("scored", "invalid", "exploration", "lanes")
         }
 
 
