@@ -20,6 +20,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
+from _machine import machine_report
 from opencustoms.scale.cluster import ClusterSpec
 from opencustoms.scale.dataset import Partition, discover
 from opencustoms.scale.engine import JobResult
@@ -101,27 +102,34 @@ def run_both(
     }
     for sub in ("out-local", "out-dask"):
         shutil.rmtree(work / sub, ignore_errors=True)
-    print(f"{name}: local engine, {len(local_parts)} partitions, load {load()}", flush=True)
-    local = run(
-        data=local_parts,
-        out=work / "out-local",
-        engine="local",
-        progress=progress_printer("local"),
+    mode = (
+        f"{name}: local engine (1 process, {len(local_parts)} partitions), then Dask "
+        f"LocalCluster ({workers} worker processes x 1 thread, {memory_limit} each, "
+        f"{len(parts)} partitions of {report['input_rows']:,} rows)"
     )
-    report["local"] = summarise(local, cores=1)
-    print(json.dumps(report["local"]), flush=True)
-    spec = ClusterSpec(workers=workers, threads_per_worker=1, memory_limit=memory_limit)
-    print(f"{name}: dask LocalCluster {workers} workers, load {load()}", flush=True)
-    dask = run(
-        data=parts,
-        out=work / "out-dask",
-        engine="dask",
-        cluster=spec,
-        progress=progress_printer("dask"),
-    )
-    report["dask"] = summarise(dask, cores=workers)
-    report["dask"]["memory_limit"] = memory_limit
-    print(json.dumps(report["dask"]), flush=True)
+    with machine_report(mode=mode) as machine:
+        print(f"{name}: local engine, {len(local_parts)} partitions, load {load()}", flush=True)
+        local = run(
+            data=local_parts,
+            out=work / "out-local",
+            engine="local",
+            progress=progress_printer("local"),
+        )
+        report["local"] = summarise(local, cores=1)
+        print(json.dumps(report["local"]), flush=True)
+        spec = ClusterSpec(workers=workers, threads_per_worker=1, memory_limit=memory_limit)
+        print(f"{name}: dask LocalCluster {workers} workers, load {load()}", flush=True)
+        dask = run(
+            data=parts,
+            out=work / "out-dask",
+            engine="dask",
+            cluster=spec,
+            progress=progress_printer("dask"),
+        )
+        report["dask"] = summarise(dask, cores=workers)
+        report["dask"]["memory_limit"] = memory_limit
+        print(json.dumps(report["dask"]), flush=True)
+    report["machine"] = machine
     report["load_after"] = load()
     report["identical_sample"] = same_rows(work / "out-local", work / "out-dask", local_parts)
     lp, dp = report["local"]["rows_per_s_per_core"], report["dask"]["rows_per_s_per_core"]

@@ -5,6 +5,13 @@ job is a client of that cluster, whatever its size and however its workers were 
 (plain processes, Kubernetes, YARN: see docs/scale-out.md). Without one, a LocalCluster of
 worker *processes* is started for the job and stopped after it: processes, not threads,
 because pandas and the risk features hold the GIL for much of their time.
+
+The LocalCluster's workers run the partition code as one process would (``WORKER_CONFIG``):
+Dask's nanny would set ``MALLOC_TRIM_THRESHOLD_``, which also switches off glibc's dynamic
+mmap threshold, so every pandas/Arrow buffer over 128 KiB is mapped and faulted in afresh
+(3.5x the page faults); and the worker's statistical profiler samples the task thread's
+stack every 10 ms. Together they cost the parcel screen a fifth more CPU per row in a
+worker than in one process (benchmarks/RESULTS-scale.md, "allocator and profiler").
 """
 
 from __future__ import annotations
@@ -21,6 +28,15 @@ from opencustoms.settings import get_settings
 
 if TYPE_CHECKING:
     from distributed import Client
+
+# Dask configuration in force while the LocalCluster (its nannies) is created: a nanny
+# reads its pre-spawn environment and the workers' configuration then, and uses them again
+# when it restarts a dead worker. None removes the variable instead of setting it
+# (distributed.nanny._get_env_variables). Nobody reads the profile of a batch job.
+WORKER_CONFIG: dict[str, object] = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +70,7 @@ def scheduler_address(scheduler: str | None = None) -> str:
 @contextmanager
 def connect(scheduler: str | None = None, spec: ClusterSpec | None = None) -> Iterator[Client]:
     """A ``distributed.Client`` for the job; a LocalCluster when no address is known."""
+    import dask
     from distributed import Client, LocalCluster
 
     address = scheduler_address(scheduler)
@@ -70,13 +87,14 @@ def connect(scheduler: str | None = None, spec: ClusterSpec | None = None) -> It
     spec = spec or ClusterSpec.from_settings()
     if spec.workers < 1 or spec.threads_per_worker < 1:
         raise InvalidInput("workers", "a LocalCluster needs at least one worker and thread")
-    cluster = LocalCluster(
-        n_workers=spec.workers,
-        threads_per_worker=spec.threads_per_worker,
-        memory_limit=spec.memory_limit,
-        processes=True,
-        dashboard_address=":0",  # a free port: several clusters may share a host
-    )
+    with dask.config.set(WORKER_CONFIG):
+        cluster = LocalCluster(
+            n_workers=spec.workers,
+            threads_per_worker=spec.threads_per_worker,
+            memory_limit=spec.memory_limit,
+            processes=True,
+            dashboard_address=":0",  # a free port: several clusters may share a host
+        )
     client = Client(cluster)
     try:
         yield client
