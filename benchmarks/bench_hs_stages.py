@@ -18,10 +18,11 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from _machine import machine_report
+from opencustoms.hs.dense import line_products
 from opencustoms.hs.embed import get_encoder
 from opencustoms.hs.evaluate import read_cases
 from opencustoms.hs.facets import apply_facets
-from opencustoms.hs.index import PRF_DEPTH, _tokenize, line_products, query_core
+from opencustoms.hs.index import PRF_DEPTH, _tokenize, query_core
 from opencustoms.hs.service import get_classifier, ranked_codes
 from opencustoms.hs.text import prepare_query
 from opencustoms.settings import BUNDLED_DATA_DIR

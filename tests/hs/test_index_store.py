@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from opencustoms.hs import index_store
-from opencustoms.hs.index import LINE_BLOCK, HsIndex, line_products
+from opencustoms.hs.index import HsIndex
 from opencustoms.hs.index_store import (
     BM25_FIELDS,
     ROW_MAPS,
@@ -109,11 +109,3 @@ def test_digest_covers_the_shipped_data_and_embeddings() -> None:
     assert "us_hts_2024_basic_edition.csv" in names
     assert {"minilm-lines.npy", "minilm-lines.json", "e5-lines.npy"} <= names
     assert all(p.exists() for p in input_files())
-
-
-def test_blocked_line_products_equal_the_plain_product() -> None:
-    rng = np.random.default_rng(7)
-    lines = rng.standard_normal((LINE_BLOCK * 2 + 37, 16)).astype(np.float32)
-    vectors = rng.standard_normal((3, 16)).astype(np.float32)
-    np.testing.assert_allclose(line_products(lines, vectors), vectors @ lines.T, rtol=1e-5)
-    assert line_products(lines, vectors[:1]).shape == (1, len(lines))

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import re
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 import bm25s
 import numpy as np
 import Stemmer
 
 from opencustoms.hs.corpus import Corpus, build_corpus, dense_texts
+from opencustoms.hs.dense import E5Job, line_products
 from opencustoms.hs.embed import EMBEDDINGS_DIR, EmbeddingFile, get_encoder, load_embeddings
 from opencustoms.hs.knowledge import KnowledgeBase, load_knowledge
 from opencustoms.hs.text import PreparedQuery
@@ -156,9 +155,7 @@ class HsIndex:
         """
         core = query_core(query.english)
         e5_text = self._e5_text(query, core)
-        e5_job = None
-        if e5_text:
-            e5_job = _worker().submit(get_encoder("e5").encode, [e5_text], query=True)
+        e5_job = E5Job(e5_text, self.dense["e5"].get("lines")) if e5_text else None
         values: dict[str, np.ndarray] = {}
         self._lexical(_tokenize([query.english])[0], "", values)
         if core:
@@ -174,7 +171,7 @@ class HsIndex:
             if seen is not None:
                 best_line, best_score = seen
         if e5_job is not None:
-            e5_best = self._e5_view(query, e5_job.result()[0], values, vectors)
+            e5_best = self._e5_view(query, e5_job, values, vectors)
             if e5_best is not None and best_line.max() < 0:  # MiniLM abstained: e5's line
                 best_line, best_score = e5_best
         return Signals(
@@ -197,22 +194,23 @@ class HsIndex:
     def _e5_view(
         self,
         query: PreparedQuery,
-        q: np.ndarray,
+        job: E5Job,
         values: dict[str, np.ndarray],
         vectors: dict[str, np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """e5's signals into ``values``; its best lines for non-Latin text."""
         mats = self.dense["e5"]
         if not query.non_latin:
-            values["e5_line"] = self._max_per_code(line_products(mats["lines"], q[None, :])[0])
+            values["e5_line"] = self._max_per_code(job.line_sims())
             return None
+        q = job.vector()
         vectors["e5"] = q
         values["e5_sub"] = mats["subheadings"] @ q
         values["e5_head"] = (mats["headings"] @ q)[self.heading_of]
         if "lines" not in mats:
             return None
         # Non-Latin text: the best line, no feedback or core views.
-        sims = line_products(mats["lines"], q[None, :])[0]
+        sims = job.line_sims()
         values["e5_line"] = line_sim = self._max_per_code(sims)
         return self._best_line(sims, line_sim), line_sim
 
@@ -249,28 +247,6 @@ class HsIndex:
         values["minilm_line_prf"] = self._max_per_code(line_products(lines, moved[None, :])[0])
         values["minilm_line_core"] = self._max_per_code(first[1]) if with_core else line_sim
         return self._best_line(sims, line_sim), line_sim
-
-
-# Rows of the line matrix per block: 512 x 384 float32 (768 KiB) stays in the core's L2
-# cache while every query column is multiplied with it. One plain ``lines @ Q`` streams the
-# 30 MB matrix from memory once per column (measured 5.2 ms for two columns, 2.8 ms blocked).
-LINE_BLOCK = 512
-
-
-def line_products(lines: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    """``vectors @ lines.T`` (one row of line scores per query vector), computed block by
-    block of lines so each block is read from memory once for all the vectors."""
-    out = np.empty((lines.shape[0], vectors.shape[0]), dtype=np.float32)
-    cols = np.ascontiguousarray(vectors.T, dtype=np.float32)
-    for start in range(0, lines.shape[0], LINE_BLOCK):
-        np.matmul(lines[start : start + LINE_BLOCK], cols, out=out[start : start + LINE_BLOCK])
-    return np.ascontiguousarray(out.T)
-
-
-@lru_cache(maxsize=1)
-def _worker() -> ThreadPoolExecutor:
-    """One thread for the e5 view of every query (see ``HsIndex.signals``)."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="hs-e5")
 
 
 def _drop_lines(corpus: Corpus, exclude: frozenset[int]) -> tuple[Corpus, np.ndarray]:
