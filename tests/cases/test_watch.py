@@ -103,3 +103,25 @@ def test_who_may_watch_and_who_sees(tmp_path: object) -> None:
     gone = remove_watch(engine=engine, actor=SUP40, watch_id=mine.id)
     assert gone.removed_by == "sup40" and gone.removed_at is not None
     assert {e.party_id for e in list_watch(engine=engine, actor=KIM)} == {"N1"}
+
+
+def test_command_line_raises_watch_alerts_once() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from opencustoms.cli.main import app
+    from opencustoms.settings import get_settings
+
+    url = get_settings().resolved_database_url
+    engine = _engine(url)
+    add_watch(engine=engine, actor=ADMIN, entry=WatchIn(
+        kind="importer_id", party_id="IMP1", reason="national watch"))  # fmt: skip
+    _file(engine, ("D1", 1, "40", "IMP1", None), ("D2", 1, "20", "IMP2", None))
+    engine.dispose()
+    runner = CliRunner()
+    first = runner.invoke(app, ["cases", "from-watchlist", "--json"])
+    assert first.exit_code == 0, first.stdout
+    assert json.loads(first.stdout.strip().splitlines()[-1]) == {"input": 1, "new": 1, "merged": 0}
+    again = runner.invoke(app, ["cases", "from-watchlist", "--json"])
+    assert json.loads(again.stdout.strip().splitlines()[-1])["new"] == 0

@@ -115,6 +115,23 @@ def from_risk(
     _emit(res.model_dump(), as_json, f"{res.input} lane alerts: {res.new} new, {res.merged} folded")
 
 
+@app.command("from-watchlist")
+def from_watchlist(
+    ingest: int = typer.Option(None, "--ingest", help="Only this ingest run's declarations."),
+    as_json: bool = JSON,
+    user: str = USER,
+) -> None:
+    """Raise alerts for stored declarations naming a watched party (the web raises them at
+    ingest; run this after a command-line ingest or scoring). Raising twice adds nothing."""
+    from opencustoms.cases.watch import raise_watch_alerts
+
+    engine = _engine()
+    res = raise_watch_alerts(engine=engine, ingest_id=ingest, actor=_actor(engine, user))
+    _emit(
+        res.model_dump(), as_json, f"{res.input} watch alerts: {res.new} new, {res.merged} folded"
+    )
+
+
 @app.command("list")
 def list_cmd(
     typology: str = typer.Option(None),
