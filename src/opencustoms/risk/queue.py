@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, func, select
 
 from opencustoms.declarations.models import declarations as d
-from opencustoms.risk.assessments import current_ids, latest_ids
+from opencustoms.risk.assessments import current_ids
 from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.lanes import (
     SELECTED_LANES,
@@ -88,10 +88,25 @@ def forced_lane(reasons: list[dict[str, Any]]) -> str | None:
     return next((lane for lane in FORCE_ORDER if lane in lanes), None)
 
 
+def _newest(table: Any) -> Any:
+    """The id of an item's newest row of ``table``, as a correlated subquery.
+
+    Joining on it walks the table's (declaration_id, item_no) index once per item; a
+    join with the materialised "latest per item" subquery was scanned in full for every
+    item on SQLite (about 0.5 s for a 3,000-item office with 500 inspections)."""
+    t = table.alias()
+    return (
+        select(func.max(t.c.id))
+        .where(t.c.declaration_id == ra.c.declaration_id, t.c.item_no == ra.c.item_no)
+        .correlate(ra)
+        .scalar_subquery()
+    )
+
+
 def _queue_select(office: str | None) -> Any:
     """Latest assessment per item joined with its declaration, current override and
     latest inspection."""
-    la, lo, li = current_ids(office=office), latest_ids(ov), latest_ids(ri)
+    la = current_ids(office=office)
     ovr = ov.alias("ovr")
     ins = ri.alias("ins")
     lane = func.coalesce(ovr.c.lane, ra.c.lane)
@@ -120,14 +135,8 @@ def _queue_select(office: str | None) -> Any:
         )
         .join(la, ra.c.id == la.c.id)
         .join(d, (d.c.declaration_id == ra.c.declaration_id) & (d.c.item_no == ra.c.item_no))
-        .outerjoin(
-            lo.join(ovr, ovr.c.id == lo.c.id),
-            (ovr.c.declaration_id == ra.c.declaration_id) & (ovr.c.item_no == ra.c.item_no),
-        )
-        .outerjoin(
-            li.join(ins, ins.c.id == li.c.id),
-            (ins.c.declaration_id == ra.c.declaration_id) & (ins.c.item_no == ra.c.item_no),
-        )
+        .outerjoin(ovr, ovr.c.id == _newest(ov))
+        .outerjoin(ins, ins.c.id == _newest(ri))
     )
     return q, lane, ins
 
@@ -172,17 +181,22 @@ def queue(
     }[flt.sort]
     ordering = column.desc() if flt.order == "desc" else column.asc()
     tie = ra.c.declaration_id.desc() if flt.order == "desc" else ra.c.declaration_id.asc()
+    # The page's ids first, then their rows: sorting only keys keeps the reasons JSON of
+    # every matching item out of the database's sorter.
+    keys = (
+        q.with_only_columns(ra.c.id)
+        .order_by(ordering.nulls_last() if flt.order == "desc" else ordering, tie)
+        .limit(limit)
+        .offset(offset)
+    )
     with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(q.subquery())).scalar_one()
-        rows = (
-            conn.execute(
-                q.order_by(ordering.nulls_last() if flt.order == "desc" else ordering, tie)
-                .limit(limit)
-                .offset(offset)
-            )
-            .mappings()
-            .all()
-        )
+        total = conn.execute(
+            select(func.count()).select_from(q.with_only_columns(ra.c.id).subquery())
+        ).scalar_one()
+        ids = [r[0] for r in conn.execute(keys)]
+        found = conn.execute(q.add_columns(ra.c.id.label("_id")).where(ra.c.id.in_(ids)))
+        by_id = {r["_id"]: r for r in found.mappings()}
+    rows = [by_id[i] for i in ids]
     plan = plan if plan is not None else load_capacity()
     cutoffs = day_cutoffs(
         engine=engine, office=office, days=[r["declaration_date"] for r in rows], plan=plan
