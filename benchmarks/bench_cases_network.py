@@ -20,6 +20,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from _machine import machine_report
 from opencustoms.cases.network import build_network
 from opencustoms.db import make_engine, migrate
 from opencustoms.settings import PACKAGE_DIR
@@ -150,37 +151,43 @@ def main() -> None:
     ap.add_argument("--max-nodes", type=int, default=500)
     args = ap.parse_args()
     url = args.postgres or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
-    migrate(url)
-    engine = make_engine(url)
-    t0 = time.perf_counter()
-    make_world(engine, args.companies)
-    print(f"world: {args.companies:,} companies, {args.companies * 37:,} edge rows "
-          f"({time.perf_counter() - t0:.1f} s to build)")  # fmt: skip
-    times, net = [], None
-    for _ in range(5):
+    mode = (
+        f"case network around one company, 3 hops, cap {args.max_nodes} nodes, "
+        f"{args.companies:,} companies, {'postgresql' if args.postgres else 'sqlite'}, 1 process"
+    )
+    with machine_report(mode=mode):
+        migrate(url)
+        engine = make_engine(url)
         t0 = time.perf_counter()
-        net = build_network(engine=engine, seeds=["C1"], hops=3, max_nodes=args.max_nodes,
-                            max_neighbours=200)  # fmt: skip
-        times.append(time.perf_counter() - t0)
-    assert net is not None
-    print(f"network around C1, 3 hops, cap {args.max_nodes}: {len(net.nodes)} nodes, "
-          f"{len(net.edges)} edges, truncated={net.truncated}; build median "
-          f"{statistics.median(times) * 1000:.0f} ms, max {max(times) * 1000:.0f} ms")  # fmt: skip
-    closed = next(n for n in net.nodes if not n.expanded and n.type != "summary")
-    t0 = time.perf_counter()
-    more = build_network(engine=engine, seeds=[closed.id], hops=1)
-    print(f"expand one node ({closed.id}): {len(more.nodes)} nodes in "
-          f"{(time.perf_counter() - t0) * 1000:.0f} ms")  # fmt: skip
-    elements = net.to_cytoscape()
-    size = len(json.dumps(elements))
-    if Path("/usr/bin/chromium").exists():
-        layout, total = render_ms(elements)
-        print(
-            f"Chromium, cytoscape.js page layout of {len(net.nodes)} nodes: layout "
-            f"{layout:.0f} ms, first frame {total:.0f} ms; elements JSON {size / 1024:.0f} KiB"
-        )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"database: {engine.dialect.name}; peak RSS {peak:.0f} MiB")
+        make_world(engine, args.companies)
+        print(f"world: {args.companies:,} companies, {args.companies * 37:,} edge rows "
+              f"({time.perf_counter() - t0:.1f} s to build)")  # fmt: skip
+        times, net = [], None
+        for _ in range(5):
+            t0 = time.perf_counter()
+            net = build_network(engine=engine, seeds=["C1"], hops=3, max_nodes=args.max_nodes,
+                                max_neighbours=200)  # fmt: skip
+            times.append(time.perf_counter() - t0)
+        assert net is not None
+        print(f"network around C1, 3 hops, cap {args.max_nodes}: {len(net.nodes)} nodes, "
+              f"{len(net.edges)} edges, truncated={net.truncated}; build median "
+              f"{statistics.median(times) * 1000:.0f} ms, "
+              f"max {max(times) * 1000:.0f} ms")  # fmt: skip
+        closed = next(n for n in net.nodes if not n.expanded and n.type != "summary")
+        t0 = time.perf_counter()
+        more = build_network(engine=engine, seeds=[closed.id], hops=1)
+        print(f"expand one node ({closed.id}): {len(more.nodes)} nodes in "
+              f"{(time.perf_counter() - t0) * 1000:.0f} ms")  # fmt: skip
+        elements = net.to_cytoscape()
+        size = len(json.dumps(elements))
+        if Path("/usr/bin/chromium").exists():
+            layout, total = render_ms(elements)
+            print(
+                f"Chromium, cytoscape.js page layout of {len(net.nodes)} nodes: layout "
+                f"{layout:.0f} ms, first frame {total:.0f} ms; elements JSON {size / 1024:.0f} KiB"
+            )
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"database: {engine.dialect.name}; peak RSS {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

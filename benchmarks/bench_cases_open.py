@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from _machine import machine_report
 from opencustoms.cases.access import Actor
 from opencustoms.cases.alerts import IncomingAlert, import_alerts
 from opencustoms.cases.queue import list_alerts
@@ -86,49 +87,55 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=20)
     args = ap.parse_args()
     url = args.postgres or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
-    migrate(url)
-    engine = make_engine(url)
-    admin = Actor(username="bench", role="admin", office="10")
+    mode = (
+        f"case open ({args.linked:,} linked records) and triage queue page, "
+        f"{args.background:,} background alerts, {args.repeat} runs each, "
+        f"{'postgresql' if args.postgres else 'sqlite'}, 1 process"
+    )
+    with machine_report(mode=mode):
+        migrate(url)
+        engine = make_engine(url)
+        admin = Actor(username="bench", role="admin", office="10")
 
-    background = [_alert(i, f"S{i}", "bg", 10, start=i * 10) for i in range(args.background)]
-    t0 = time.perf_counter()
-    res = import_alerts(engine=engine, alerts=background, source="bench", office="40")
-    t_import = time.perf_counter() - t0
-    print(f"import {res.input:,} alerts ({res.input * 10:,} evidence ids): {t_import:.1f} s, "
-          f"{res.input / t_import:,.0f} alerts/s")  # fmt: skip
-
-    # Five detectors' alerts on one subject, 1,000 records each = 5,000 linked records.
-    per_alert = args.linked // 5
-    big = [
-        _alert(10_000_000 + k, "BIG", f"typology_{k}", per_alert, start=k * per_alert)
-        for k in range(5)
-    ]
-    import_alerts(engine=engine, alerts=big, source="bench2", office="40")
-    ids = [r.id for r in list_alerts(engine=engine, actor=admin, source="bench2")[1]]
-    case = create_case(engine=engine, actor=admin, alert_ids=ids)
-
-    times = []
-    for _ in range(args.repeat):
+        background = [_alert(i, f"S{i}", "bg", 10, start=i * 10) for i in range(args.background)]
         t0 = time.perf_counter()
-        detail = get_case(engine=engine, actor=admin, case_id=case.id)
-        times.append(time.perf_counter() - t0)
-    linked = sum(len(v) for v in detail.evidence.values())
-    times.sort()
-    print(f"open case with {linked:,} linked records ({len(detail.alerts)} alerts): "
-          f"median {statistics.median(times) * 1000:.0f} ms, "
-          f"p95 {times[int(0.95 * (len(times) - 1))] * 1000:.0f} ms, "
-          f"max {times[-1] * 1000:.0f} ms over {args.repeat} runs")  # fmt: skip
+        res = import_alerts(engine=engine, alerts=background, source="bench", office="40")
+        t_import = time.perf_counter() - t0
+        print(f"import {res.input:,} alerts ({res.input * 10:,} evidence ids): {t_import:.1f} s, "
+              f"{res.input / t_import:,.0f} alerts/s")  # fmt: skip
 
-    qt = []
-    for _ in range(args.repeat):
-        t0 = time.perf_counter()
-        list_alerts(engine=engine, actor=admin, state="new", sort="score", limit=50)
-        qt.append(time.perf_counter() - t0)
-    print(f"triage queue page (50 of {args.background:,}, by score): "
-          f"median {statistics.median(qt) * 1000:.0f} ms")  # fmt: skip
-    web_page(url, case.id, args.repeat)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"database: {engine.dialect.name}; peak RSS {peak:.0f} MiB")
+        # Five detectors' alerts on one subject, 1,000 records each = 5,000 linked records.
+        per_alert = args.linked // 5
+        big = [
+            _alert(10_000_000 + k, "BIG", f"typology_{k}", per_alert, start=k * per_alert)
+            for k in range(5)
+        ]
+        import_alerts(engine=engine, alerts=big, source="bench2", office="40")
+        ids = [r.id for r in list_alerts(engine=engine, actor=admin, source="bench2")[1]]
+        case = create_case(engine=engine, actor=admin, alert_ids=ids)
+
+        times = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            detail = get_case(engine=engine, actor=admin, case_id=case.id)
+            times.append(time.perf_counter() - t0)
+        linked = sum(len(v) for v in detail.evidence.values())
+        times.sort()
+        print(f"open case with {linked:,} linked records ({len(detail.alerts)} alerts): "
+              f"median {statistics.median(times) * 1000:.0f} ms, "
+              f"p95 {times[int(0.95 * (len(times) - 1))] * 1000:.0f} ms, "
+              f"max {times[-1] * 1000:.0f} ms over {args.repeat} runs")  # fmt: skip
+
+        qt = []
+        for _ in range(args.repeat):
+            t0 = time.perf_counter()
+            list_alerts(engine=engine, actor=admin, state="new", sort="score", limit=50)
+            qt.append(time.perf_counter() - t0)
+        print(f"triage queue page (50 of {args.background:,}, by score): "
+              f"median {statistics.median(qt) * 1000:.0f} ms")  # fmt: skip
+        web_page(url, case.id, args.repeat)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"database: {engine.dialect.name}; peak RSS {peak:.0f} MiB")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
+from _machine import machine_report
+
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS-declarations.md"
 
@@ -170,29 +172,36 @@ def main() -> None:
     from opencustoms.settings import get_settings
 
     batch = args.batch_size or get_settings().ingest_batch_size
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "declarations.parquet"
-        gen = generate(path, args.rows)
-        size_mib = path.stat().st_size / 2**20
-        print(f"generated {args.rows:,} rows -> {size_mib:.0f} MiB Parquet in {gen:.1f} s")
-        results = []
-        for dialect in args.dialects.split(","):
-            url = f"sqlite:///{tmp}/bench.sqlite" if dialect == "sqlite" else postgres_url()
-            try:
-                r = run(url, path, args.batch_size)
-            finally:
-                if dialect != "sqlite":
-                    drop_schema(url)
-            assert r["stored"] == args.rows, r
-            rate = r["input"] / r["elapsed"]
-            print(
-                f"{dialect:10s} {r['elapsed']:6.1f} s  {rate:9,.0f} rows/s  "
-                f"client CPU {r['cpu']:5.1f} s  peak {r['peak_mib']:,.0f} MiB  "
-                f"(stored {r['stored']:,}; load average {os.getloadavg()[0]:.1f})"
-            )
-            results.append((dialect, r, rate, os.getloadavg()[0]))
-    vec, pyd = validation_cpu()
-    print(f"100,000 rows to typed columns: vectorised {vec:.2f} s CPU, pydantic {pyd:.2f} s CPU")
+    mode = (
+        f"declarations ingest, {args.rows:,} rows, databases {args.dialects}, "
+        f"{batch:,} rows per transaction, 1 client process"
+    )
+    with machine_report(mode=mode) as machine:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "declarations.parquet"
+            gen = generate(path, args.rows)
+            size_mib = path.stat().st_size / 2**20
+            print(f"generated {args.rows:,} rows -> {size_mib:.0f} MiB Parquet in {gen:.1f} s")
+            results = []
+            for dialect in args.dialects.split(","):
+                url = f"sqlite:///{tmp}/bench.sqlite" if dialect == "sqlite" else postgres_url()
+                try:
+                    r = run(url, path, args.batch_size)
+                finally:
+                    if dialect != "sqlite":
+                        drop_schema(url)
+                assert r["stored"] == args.rows, r
+                rate = r["input"] / r["elapsed"]
+                print(
+                    f"{dialect:10s} {r['elapsed']:6.1f} s  {rate:9,.0f} rows/s  "
+                    f"client CPU {r['cpu']:5.1f} s  peak {r['peak_mib']:,.0f} MiB  "
+                    f"(stored {r['stored']:,}; load average {os.getloadavg()[0]:.1f})"
+                )
+                results.append((dialect, r, rate, os.getloadavg()[0]))
+        vec, pyd = validation_cpu()
+        print(
+            f"100,000 rows to typed columns: vectorised {vec:.2f} s CPU, pydantic {pyd:.2f} s CPU"
+        )
     if args.no_write:
         return
     cpu = f"{os.cpu_count()} cores, Python {platform.python_version()}"
@@ -203,6 +212,11 @@ def main() -> None:
         f"({time.strftime('%Y-%m-%d')}, {cpu}; batch {batch:,} rows per transaction).",
         f"Input: {args.rows:,} generated KCS-like items, canonical Parquet "
         f"({size_mib:.0f} MiB). Goal: <= 60 s per database.",
+        "",
+        f"Mode: {mode}. Machine: {machine['before']['cores']} cores "
+        f"({machine['before']['cpu']}); load average "
+        f"{' / '.join(map(str, machine['before']['load']))} before, "
+        f"{' / '.join(map(str, machine['after']['load']))} after.",
         "",
         "| database | elapsed (s) | rows/s | client CPU (s) | peak RSS (MiB) | stored | load avg |",
         "|---|---:|---:|---:|---:|---:|---:|",

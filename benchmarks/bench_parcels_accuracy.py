@@ -17,6 +17,8 @@ import os
 import time
 from pathlib import Path
 
+from _machine import machine_report
+
 BENCH_DIR = Path("var/parcels-bench")
 
 
@@ -40,27 +42,38 @@ def main() -> None:
     args = ap.parse_args()
     from opencustoms.parcels.evaluate import evaluate_files
 
-    if args.calibrate_seed is not None:
-        from opencustoms.parcels.evaluate import calibrate_files
-        from opencustoms.parcels.scoring import save_calibration
+    mode = (
+        f"parcels screen accuracy, generator seed {args.seed}, {args.days} days x "
+        f"{args.per_day:,} parcels, local engine, 1 process"
+    )
+    with machine_report(mode=mode) as machine:
+        if args.calibrate_seed is not None:
+            from opencustoms.parcels.evaluate import calibrate_files
+            from opencustoms.parcels.scoring import save_calibration
 
-        tune, tune_labels = month(args.calibrate_seed, args.days, args.per_day)
-        source = {"generator_seed": args.calibrate_seed, "days": args.days, "per_day": args.per_day}
-        save_calibration(calibrate_files(tune, tune_labels, source=source))
-    path, labels = month(args.seed, args.days, args.per_day)
-    t = time.perf_counter()
-    report = evaluate_files(path, labels)
-    print(f"seed {args.seed}: {report['parcels']:,} parcels, {time.perf_counter() - t:.1f} s, "
-          f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
-    head = ("typology", "positives", "model P", "model R", "base P", "base R")
-    print(f"{head[0]:18} " + " ".join(f"{h:>9}" for h in head[1:]))
-    for code, row in report["typologies"].items():
-        m, b = row["model"], row["baseline"]
-        print(f"{code:18} {m['positives']:>9,} {m['precision']:>9.3f} {m['recall']:>9.3f} "
-              f"{b['precision']:>9.3f} {b['recall']:>9.3f}")  # fmt: skip
-    for tag, h in report["hard_negatives"].items():
-        print(f"hard negative {tag:17} {h['parcels']:>7,} parcels  flagged {h['flag_rate']:.2%}")
-    print(json.dumps(report))
+            tune, tune_labels = month(args.calibrate_seed, args.days, args.per_day)
+            source = {
+                "generator_seed": args.calibrate_seed,
+                "days": args.days,
+                "per_day": args.per_day,
+            }
+            save_calibration(calibrate_files(tune, tune_labels, source=source))
+        path, labels = month(args.seed, args.days, args.per_day)
+        t = time.perf_counter()
+        report = evaluate_files(path, labels)
+        print(f"seed {args.seed}: {report['parcels']:,} parcels, {time.perf_counter() - t:.1f} s, "
+              f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        head = ("typology", "positives", "model P", "model R", "base P", "base R")
+        print(f"{head[0]:18} " + " ".join(f"{h:>9}" for h in head[1:]))
+        for code, row in report["typologies"].items():
+            m, b = row["model"], row["baseline"]
+            print(f"{code:18} {m['positives']:>9,} {m['precision']:>9.3f} {m['recall']:>9.3f} "
+                  f"{b['precision']:>9.3f} {b['recall']:>9.3f}")  # fmt: skip
+        for tag, h in report["hard_negatives"].items():
+            print(
+                f"hard negative {tag:17} {h['parcels']:>7,} parcels  flagged {h['flag_rate']:.2%}"
+            )
+    print(json.dumps({**report, "machine": machine}))
 
 
 if __name__ == "__main__":

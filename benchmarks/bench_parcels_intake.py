@@ -22,6 +22,8 @@ import time
 import uuid
 from pathlib import Path
 
+from _machine import machine_report, snapshot
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_parcels_screen import ensure_manifest
 
@@ -68,19 +70,25 @@ def main() -> None:
     ap.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_once(args.file, args.child)))
+        print(json.dumps({**run_once(args.file, args.child), "machine": snapshot()}))
         return
     path = args.file or ensure_manifest(30, 33_334, 11)
-    urls = [f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"]
-    if args.postgres:
-        urls.append(_pg_schema(args.postgres))
-    for url in urls:
-        cmd = [sys.executable, __file__, "--child", url, "--file", str(path)]
-        out = subprocess.run(cmd, capture_output=True, text=True)
-        if out.returncode:
-            print(out.stderr.strip().splitlines()[-1])
-            continue
-        print(out.stdout.strip().splitlines()[-1])
+    mode = (
+        f"parcels intake of {path.name} into sqlite"
+        + (" and postgresql" if args.postgres else "")
+        + ", 1 process per database"
+    )
+    with machine_report(mode=mode):
+        urls = [f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"]
+        if args.postgres:
+            urls.append(_pg_schema(args.postgres))
+        for url in urls:
+            cmd = [sys.executable, __file__, "--child", url, "--file", str(path)]
+            out = subprocess.run(cmd, capture_output=True, text=True)
+            if out.returncode:
+                print(out.stderr.strip().splitlines()[-1])
+                continue
+            print(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -20,6 +20,8 @@ import sys
 import time
 from pathlib import Path
 
+from _machine import machine_report, snapshot
+
 BENCH_DIR = Path("var/parcels-bench")
 
 
@@ -75,13 +77,18 @@ def main() -> None:
     ap.add_argument("--file", type=Path, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(run_once(args.file, args.child)))
+        print(json.dumps({**run_once(args.file, args.child), "machine": snapshot()}))
         return
     path = ensure_manifest(args.days, args.per_day, args.seed)
-    for threads in args.threads:
-        cmd = [sys.executable, __file__, "--child", str(threads), "--file", str(path)]
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-        print(out.stdout.strip().splitlines()[-1])
+    mode = (
+        f"parcels screen of one {args.days}-day manifest ({args.days * args.per_day:,} parcels), "
+        f"local engine, 1 process per run, Arrow threads {args.threads}"
+    )
+    with machine_report(mode=mode):
+        for threads in args.threads:
+            cmd = [sys.executable, __file__, "--child", str(threads), "--file", str(path)]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True)
+            print(out.stdout.strip().splitlines()[-1])
 
 
 if __name__ == "__main__":

@@ -35,6 +35,8 @@ import httpx
 import numpy as np
 import psutil
 
+from _machine import machine_report
+
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "benchmarks" / "RESULTS-portal.md"
 # Ten realistic questions: online purchases and small imports (HS6, origin, value, currency).
@@ -121,86 +123,94 @@ def main() -> int:
     if hey is None:
         print("needs the `hey` load generator: apt-get install hey", file=sys.stderr)
         return 2
-    work = Path(tempfile.mkdtemp(prefix="oc-bench-portal-"))
-    env = {
-        **os.environ,
-        "OPENCUSTOMS_VAR_DIR": str(work / "var"),
-        "OPENCUSTOMS_DATABASE_URL": f"sqlite:///{work / 'bench.sqlite'}",
-        "OPENCUSTOMS_SECRET_KEY": "bench",
-    }
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "--factory",
-            "opencustoms.web.app:create_app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.server_workers),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-        ],
-        env=env,
-        cwd=REPO,
+    mode = (
+        f"portal estimate page, hey {args.rate} req/s for {args.seconds} s over "
+        f"{args.workers} connections and {args.links} links, {args.server_workers} uvicorn "
+        "worker(s), SQLite, loopback"
     )
-    base = f"http://127.0.0.1:{port}"
-    day = dt.date.today().isoformat()
-    urls = [f"{base}/portal/estimate?{query(*link, day)}" for link in LINKS[: args.links]]
-    headers = {"Accept-Language": "ko", "Accept": "text/html"}
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                print("server did not become ready", file=sys.stderr)
-                return 1
-            time.sleep(0.5)
-        # Cold: questions never asked before, one at a time (each computes the estimate).
-        cold = []
-        with httpx.Client(timeout=60, headers=headers) as c:
-            for i in range(30):
-                hs, origin, value, currency = LINKS[i % len(LINKS)]
-                t0 = time.perf_counter()
-                r = c.get(
-                    f"{base}/portal/estimate?{query(hs, origin, value + i + 1, currency, day)}"
-                )
-                cold.append((time.perf_counter() - t0) * 1000)
-                r.raise_for_status()
-            for url in urls:  # the links being shared: opened once by their author
-                r = c.get(url)
-                r.raise_for_status()
-                assert "납부 예상액" in r.text, "the page is not the Korean estimate"
-            page_bytes = len(r.content)
-        proc = psutil.Process(server.pid)
-        print(
-            f"$ hey x{len(urls)} -z {args.seconds}s (total {args.workers} connections, "
-            f"{args.rate} req/s) GET /portal/estimate?...",
-            flush=True,
+    with machine_report(mode=mode) as machine:
+        work = Path(tempfile.mkdtemp(prefix="oc-bench-portal-"))
+        env = {
+            **os.environ,
+            "OPENCUSTOMS_VAR_DIR": str(work / "var"),
+            "OPENCUSTOMS_DATABASE_URL": f"sqlite:///{work / 'bench.sqlite'}",
+            "OPENCUSTOMS_SECRET_KEY": "bench",
+        }
+        port = free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "opencustoms.web.app:create_app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.server_workers),
+                "--log-level",
+                "warning",
+                "--no-access-log",
+            ],
+            env=env,
+            cwd=REPO,
         )
-        procs = [proc, *proc.children(recursive=True)]
-        cpu_before = sum(sum(p.cpu_times()[:2]) for p in procs)
-        load_before = os.getloadavg()
-        uptime_before = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-        started = time.monotonic()
-        rows = hey_run(hey, urls, args.rate, args.seconds, args.workers)
-        wall = time.monotonic() - started
-        load_after = os.getloadavg()
-        uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
-        rss = sum(p.memory_info().rss for p in procs)
-        cpu_used = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu_before
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+        base = f"http://127.0.0.1:{port}"
+        day = dt.date.today().isoformat()
+        urls = [f"{base}/portal/estimate?{query(*link, day)}" for link in LINKS[: args.links]]
+        headers = {"Accept-Language": "ko", "Accept": "text/html"}
+        try:
+            deadline = time.monotonic() + 180
+            while True:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline or server.poll() is not None:
+                    print("server did not become ready", file=sys.stderr)
+                    return 1
+                time.sleep(0.5)
+            # Cold: questions never asked before, one at a time (each computes the estimate).
+            cold = []
+            with httpx.Client(timeout=60, headers=headers) as c:
+                for i in range(30):
+                    hs, origin, value, currency = LINKS[i % len(LINKS)]
+                    t0 = time.perf_counter()
+                    r = c.get(
+                        f"{base}/portal/estimate?{query(hs, origin, value + i + 1, currency, day)}"
+                    )
+                    cold.append((time.perf_counter() - t0) * 1000)
+                    r.raise_for_status()
+                for url in urls:  # the links being shared: opened once by their author
+                    r = c.get(url)
+                    r.raise_for_status()
+                    assert "납부 예상액" in r.text, "the page is not the Korean estimate"
+                page_bytes = len(r.content)
+            proc = psutil.Process(server.pid)
+            print(
+                f"$ hey x{len(urls)} -z {args.seconds}s (total {args.workers} connections, "
+                f"{args.rate} req/s) GET /portal/estimate?...",
+                flush=True,
+            )
+            procs = [proc, *proc.children(recursive=True)]
+            cpu_before = sum(sum(p.cpu_times()[:2]) for p in procs)
+            load_before = os.getloadavg()
+            uptime_before = subprocess.run(
+                ["uptime"], capture_output=True, text=True
+            ).stdout.strip()
+            started = time.monotonic()
+            rows = hey_run(hey, urls, args.rate, args.seconds, args.workers)
+            wall = time.monotonic() - started
+            load_after = os.getloadavg()
+            uptime_after = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+            rss = sum(p.memory_info().rss for p in procs)
+            cpu_used = sum(sum(p.cpu_times()[:2]) for p in procs) - cpu_before
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
     lat = np.array([float(r["response-time"]) for r in rows]) * 1000
     errors = sum(int(r["status-code"]) != 200 for r in rows)
     n = len(rows)
@@ -225,6 +235,7 @@ def main() -> int:
         "cold_estimate_p99_ms": round(float(c99), 1),
         "load_avg_before_1_5_15": [round(x, 2) for x in load_before],
         "load_avg_after_1_5_15": [round(x, 2) for x in load_after],
+        "machine": machine,
     }
     ok = errors == 0 and p99 <= 100 and n / wall >= 0.97 * args.rate
     print(json.dumps(figures))

@@ -14,6 +14,7 @@ import time
 
 import numpy as np
 
+from _machine import machine_report
 from opencustoms.declarations.io import load_frame
 from opencustoms.risk.artefact import train
 from opencustoms.risk.evaluation import evaluate_frame
@@ -36,24 +37,31 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args()
-    tr = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
-    va = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs")
-    runs: dict[str, list[dict[str, float]]] = {"fraud": [], "critical": []}
-    for seed in range(args.seeds):
-        t0 = time.perf_counter()
-        model = train(tr, seed=seed, n_threads=get_settings().n_threads)
-        res = evaluate_frame(va, model=model)
-        for target in runs:
-            runs[target].append(res[target])
-        f = res["fraud"]
-        print(
-            f"seed {seed}: P@1 {f['precision@1']:.3f} P@5 {f['precision@5']:.3f} "
-            f"P@10 {f['precision@10']:.3f} AUC {f['auc']:.4f} ({time.perf_counter() - t0:.1f}s)"
-        )
-    summary = {t: {k: float(np.mean([r[k] for r in rs])) for k in KEYS} for t, rs in runs.items()}
-    for target, m in summary.items():
-        print(target, " ".join(f"{k}={v:.4f}" for k, v in m.items()))
-    print(json.dumps({"seeds": args.seeds, **summary}))
+    mode = (
+        f"risk train + evaluate on the bundled KCS data, {args.seeds} seeds, "
+        f"LightGBM {get_settings().n_threads} thread(s)"
+    )
+    with machine_report(mode=mode) as machine:
+        tr = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
+        va = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs")
+        runs: dict[str, list[dict[str, float]]] = {"fraud": [], "critical": []}
+        for seed in range(args.seeds):
+            t0 = time.perf_counter()
+            model = train(tr, seed=seed, n_threads=get_settings().n_threads)
+            res = evaluate_frame(va, model=model)
+            for target in runs:
+                runs[target].append(res[target])
+            f = res["fraud"]
+            print(
+                f"seed {seed}: P@1 {f['precision@1']:.3f} P@5 {f['precision@5']:.3f} "
+                f"P@10 {f['precision@10']:.3f} AUC {f['auc']:.4f} ({time.perf_counter() - t0:.1f}s)"
+            )
+        summary = {
+            t: {k: float(np.mean([r[k] for r in rs])) for k in KEYS} for t, rs in runs.items()
+        }
+        for target, m in summary.items():
+            print(target, " ".join(f"{k}={v:.4f}" for k, v in m.items()))
+    print(json.dumps({"seeds": args.seeds, **summary, "machine": machine}))
 
 
 if __name__ == "__main__":

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from _machine import machine_report
 from opencustoms.declarations.io import load_frame
 from opencustoms.risk.artefact import train
 from opencustoms.risk.baseline import RawBaseline
@@ -186,21 +187,26 @@ def main() -> None:
         runs = [r for f in args.merge for r in json.loads(Path(f).read_text())]
         print(json.dumps({"replay": replay_table(runs)}))
         return
-    print(f"load average at start: {os.getloadavg()}")
-    tr = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
-    va = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs")
-    result: dict[str, Any] = {}
-    if args.part in ("static", "all"):
-        result["static"] = static(tr, va, args)
-        print(pd.DataFrame(result["static"]).to_string(index=False, float_format="%.3f"))
-    if args.part in ("replay", "all"):
-        runs = replay_runs(pd.concat([tr, va], ignore_index=True), args)
-        if args.out:
-            with open(args.out, "w") as fh:
-                json.dump(runs, fh, default=float)
-        result["replay"] = replay_table(runs)
-    print(f"load average at end: {os.getloadavg()}")
-    print(json.dumps(result))
+    mode = (
+        f"risk with scarce labels, part {args.part}, label shares {args.shares}, "
+        f"policies {args.policies}, {args.seeds} seeds, 1 process"
+    )
+    with machine_report(mode=mode) as machine:
+        print(f"load average at start: {os.getloadavg()}")
+        tr = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
+        va = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv", "kcs")
+        result: dict[str, Any] = {}
+        if args.part in ("static", "all"):
+            result["static"] = static(tr, va, args)
+            print(pd.DataFrame(result["static"]).to_string(index=False, float_format="%.3f"))
+        if args.part in ("replay", "all"):
+            runs = replay_runs(pd.concat([tr, va], ignore_index=True), args)
+            if args.out:
+                with open(args.out, "w") as fh:
+                    json.dump(runs, fh, default=float)
+            result["replay"] = replay_table(runs)
+        print(f"load average at end: {os.getloadavg()}")
+    print(json.dumps({**result, "machine": machine}))
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from pathlib import Path
 import dask
 from distributed import Client, LocalCluster
 
+from _machine import machine_report, snapshot
 from opencustoms.scale.dataset import discover
 from opencustoms.scale.engine import PartitionJob, execute
 
@@ -41,42 +42,48 @@ def main() -> None:
         from opencustoms.scale.parcels import ScreenJob
 
         job = ScreenJob()
-    part = discover(args.data)[0]
-    job.prepare()
-    params = job.params()
-    job.warm()
-    execute(job, part, None, params)  # warm this process's caches too
-    out: dict[str, list[float]] = {"local": [], "dask": []}
-    trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": args.trim}
-    with (
-        dask.config.set(trim),
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
-        ) as lc,
-        Client(lc) as client,
-    ):
-        client.run(job.warm)
-        client.submit(execute, job, part, None, params, pure=False).result()
-        for _ in range(args.rounds):
-            out["local"].append(execute(job, part, None, params).cpu_seconds)
-            r = client.submit(execute, job, part, None, params, pure=False).result()
-            out["dask"].append(r.cpu_seconds)
-        # printed before the cluster closes: a close timing out on a loaded machine
-        # must not lose the measurement
-        mean = {k: sum(v) / len(v) for k, v in out.items()}
-        print(
-            json.dumps(
-                {
-                    "job": args.job,
-                    "rows": part.rows,
-                    "trim": args.trim,
-                    "cpu_s": out,
-                    "dask_over_local": round(mean["dask"] / mean["local"], 3),
-                    "load": os.getloadavg(),
-                }
-            ),
-            flush=True,
-        )
+    mode = (
+        f"{args.job} partition CPU, this process vs a 1-worker LocalCluster "
+        f"(MALLOC_TRIM_THRESHOLD_={args.trim}), {args.rounds} rounds"
+    )
+    with machine_report(mode=mode) as machine:
+        part = discover(args.data)[0]
+        job.prepare()
+        params = job.params()
+        job.warm()
+        execute(job, part, None, params)  # warm this process's caches too
+        out: dict[str, list[float]] = {"local": [], "dask": []}
+        trim = {"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": args.trim}
+        with (
+            dask.config.set(trim),
+            LocalCluster(
+                n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0"
+            ) as lc,
+            Client(lc) as client,
+        ):
+            client.run(job.warm)
+            client.submit(execute, job, part, None, params, pure=False).result()
+            for _ in range(args.rounds):
+                out["local"].append(execute(job, part, None, params).cpu_seconds)
+                r = client.submit(execute, job, part, None, params, pure=False).result()
+                out["dask"].append(r.cpu_seconds)
+            # printed before the cluster closes: a close timing out on a loaded machine
+            # must not lose the measurement
+            mean = {k: sum(v) / len(v) for k, v in out.items()}
+            print(
+                json.dumps(
+                    {
+                        "job": args.job,
+                        "rows": part.rows,
+                        "trim": args.trim,
+                        "cpu_s": out,
+                        "dask_over_local": round(mean["dask"] / mean["local"], 3),
+                        "load": os.getloadavg(),
+                        "machine": {**machine, "now": snapshot()},
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from rapidfuzz import fuzz, utils
 from rapidfuzz.process import cdist
 from sklearn.linear_model import LogisticRegression
 
+from _machine import machine_report
 from opencustoms.screening.index import BlockingIndex
 from opencustoms.screening.matcher import FEATURE_NAMES, NameMatcherV1, load_weights
 from opencustoms.screening.normalize import DATA_DIR, name_form
@@ -152,119 +153,128 @@ def main() -> None:
     parser.add_argument("--test-seed", type=int, default=2)
     parser.add_argument("--fit", action="store_true", help="refit and write matcher_v1.yaml")
     args = parser.parse_args()
-    print(f"load before: {os.getloadavg()[0]:.2f}")
-    tune = screening_set(seed=args.tune_seed)
-    test = screening_set(seed=args.test_seed)
-    for label, data in (("tune", tune), ("test", test)):
-        kinds = Counter(k.split(":")[0] if k == "background" else k for k in data.truth["kind"])
-        print(
-            f"{label} seed: {len(data.entities)} entities, {len(data.parties)} parties, "
-            f"{sum(v for k, v in kinds.items() if k.startswith('variant'))} true variants "
-            f"({min(v for k, v in kinds.items() if k.startswith('variant'))} min per style), "
-            f"{sum(v for k, v in kinds.items() if k.startswith('hard'))} hard negatives, "
-            f"{kinds['background']} background"
+    mode = (
+        f"party matcher accuracy (name-evidence-v1 vs rapidfuzz), tune seed "
+        f"{args.tune_seed}, test seed {args.test_seed}, 1 thread"
+    )
+    with machine_report(mode=mode):
+        print(f"load before: {os.getloadavg()[0]:.2f}")
+        tune = screening_set(seed=args.tune_seed)
+        test = screening_set(seed=args.test_seed)
+        for label, data in (("tune", tune), ("test", test)):
+            kinds = Counter(k.split(":")[0] if k == "background" else k for k in data.truth["kind"])
+            print(
+                f"{label} seed: {len(data.entities)} entities, {len(data.parties)} parties, "
+                f"{sum(v for k, v in kinds.items() if k.startswith('variant'))} true variants "
+                f"({min(v for k, v in kinds.items() if k.startswith('variant'))} min per style), "
+                f"{sum(v for k, v in kinds.items() if k.startswith('hard'))} hard negatives, "
+                f"{kinds['background']} background"
+            )
+        x_tune, keys_tune, _ = candidate_features(tune)
+        truth_tune = truth_pairs(tune)
+        if args.fit:
+            y = np.asarray([k in truth_tune for k in keys_tune])
+            model = LogisticRegression(C=10.0, max_iter=5000).fit(x_tune, y)
+            bias, weights = (
+                float(model.intercept_[0]),
+                dict(zip(FEATURE_NAMES, map(float, model.coef_[0]), strict=True)),
+            )
+        else:
+            bias, weights = load_weights()
+        matcher = NameMatcherV1(bias, weights)
+        ours_tune = curve(
+            {
+                k: matcher.score(dict(zip(FEATURE_NAMES, row, strict=True)))
+                for k, row in zip(keys_tune, x_tune, strict=True)
+            },
+            truth_tune,
         )
-    x_tune, keys_tune, _ = candidate_features(tune)
-    truth_tune = truth_pairs(tune)
-    if args.fit:
-        y = np.asarray([k in truth_tune for k in keys_tune])
-        model = LogisticRegression(C=10.0, max_iter=5000).fit(x_tune, y)
-        bias, weights = (
-            float(model.intercept_[0]),
-            dict(zip(FEATURE_NAMES, map(float, model.coef_[0]), strict=True)),
-        )
-    else:
-        bias, weights = load_weights()
-    matcher = NameMatcherV1(bias, weights)
-    ours_tune = curve(
-        {
+        review = threshold_for_recall(ours_tune, 0.97)
+        base_tune = curve(baseline_scores(tune), truth_tune)
+        base_threshold = best_f1(base_tune)[1]
+        if args.fit:
+            WEIGHTS.write_text(
+                "# Weights of the party matcher name-evidence-v1 (opencustoms.screening.matcher).\n"
+                "# score = 1 / (1 + exp(-(bias + sum(weight * feature)))). Written by\n"
+                "# benchmarks/bench_screening_match.py --fit; do not edit by hand.\n"
+                + yaml.safe_dump(
+                    {
+                        "algorithm": NameMatcherV1.NAME,
+                        "fitted": dt.date.today().isoformat(),
+                        "reference": "logistic regression (C=10) on synthetic seed "
+                        f"{args.tune_seed}: "
+                        f"{len(keys_tune)} blocked candidate pairs, {len(truth_tune)} true",
+                        "review_threshold": round(review, 3),
+                        "review_threshold_reference": "highest threshold with recall >= 0.97 "
+                        "on the tuning seed",
+                        "bias": round(bias, 4),
+                        "weights": {k: round(v, 4) for k, v in weights.items()},
+                    },
+                    sort_keys=False,
+                    allow_unicode=True,
+                ),
+                encoding="utf-8",
+            )
+            print(f"wrote {WEIGHTS}")
+        x_test, keys_test, seconds = candidate_features(test)
+        truth_test = truth_pairs(test)
+        ours_scores = {
             k: matcher.score(dict(zip(FEATURE_NAMES, row, strict=True)))
-            for k, row in zip(keys_tune, x_tune, strict=True)
-        },
-        truth_tune,
-    )
-    review = threshold_for_recall(ours_tune, 0.97)
-    base_tune = curve(baseline_scores(tune), truth_tune)
-    base_threshold = best_f1(base_tune)[1]
-    if args.fit:
-        WEIGHTS.write_text(
-            "# Weights of the party matcher name-evidence-v1 (opencustoms.screening.matcher).\n"
-            "# score = 1 / (1 + exp(-(bias + sum(weight * feature)))). Written by\n"
-            "# benchmarks/bench_screening_match.py --fit; do not edit by hand.\n"
-            + yaml.safe_dump(
-                {
-                    "algorithm": NameMatcherV1.NAME,
-                    "fitted": dt.date.today().isoformat(),
-                    "reference": f"logistic regression (C=10) on synthetic seed {args.tune_seed}: "
-                    f"{len(keys_tune)} blocked candidate pairs, {len(truth_tune)} true",
-                    "review_threshold": round(review, 3),
-                    "review_threshold_reference": "highest threshold with recall >= 0.97 "
-                    "on the tuning seed",
-                    "bias": round(bias, 4),
-                    "weights": {k: round(v, 4) for k, v in weights.items()},
-                },
-                sort_keys=False,
-                allow_unicode=True,
-            ),
-            encoding="utf-8",
-        )
-        print(f"wrote {WEIGHTS}")
-    x_test, keys_test, seconds = candidate_features(test)
-    truth_test = truth_pairs(test)
-    ours_scores = {
-        k: matcher.score(dict(zip(FEATURE_NAMES, row, strict=True)))
-        for k, row in zip(keys_test, x_test, strict=True)
-    }
-    ours = curve(ours_scores, truth_test)
-    base = curve(baseline_scores(test), truth_test)
-    print(
-        f"\ntest seed {args.test_seed}: {len(keys_test)} blocked candidate pairs in {seconds:.1f} s"
-    )
-    print(
-        f"| method | threshold (tuned on seed {args.tune_seed}) | precision | recall "
-        "| best F1 (threshold, P, R) |"
-    )
-    print("|---|---|---|---|---|")
-    for label, points, threshold in (
-        ("name-evidence-v1", ours, review),
-        ("rapidfuzz token_sort_ratio", base, base_threshold),
-    ):
-        p, r = at(points, threshold)
-        f1, t, bp, br = best_f1(points)
+            for k, row in zip(keys_test, x_test, strict=True)
+        }
+        ours = curve(ours_scores, truth_test)
+        base = curve(baseline_scores(test), truth_test)
         print(
-            f"| {label} | {threshold:.3f} | {p:.3f} | {r:.3f} "
-            f"| {f1:.3f} ({t:.2f}, {bp:.3f}, {br:.3f}) |"
+            f"\ntest seed {args.test_seed}: {len(keys_test)} blocked candidate pairs "
+            f"in {seconds:.1f} s"
         )
-    svg({"name-evidence-v1": ours, "rapidfuzz token_sort_ratio": base}, OUT_SVG)
-    print(f"\nPR curves: {OUT_SVG}")
-    kind = dict(zip(test.truth["party_id"], test.truth["kind"], strict=True))
-    base_scores = baseline_scores(test)
-    print("\n| style | n | recall v1 | recall baseline |\n|---|---|---|---|")
-    for style in sorted({k for k in kind.values() if k.startswith("variant")}):
-        pairs = [pe for pe in truth_test if kind[pe[0]] == style]
-        ours_r = np.mean([ours_scores.get(pe, 0) >= review for pe in pairs])
-        base_r = np.mean([base_scores.get(pe, 0) >= base_threshold for pe in pairs])
-        print(f"| {style.split(':')[1]} | {len(pairs)} | {ours_r:.3f} | {base_r:.3f} |")
-    print("\n| negatives | parties | flagged v1 | flagged baseline |\n|---|---|---|---|")
-    for group in sorted({k for k in kind.values() if not k.startswith("variant")}):
-        parties = {p for p, k in kind.items() if k == group}
-        ours_f = len({p for (p, _), s in ours_scores.items() if p in parties and s >= review})
-        base_f = len(
-            {p for (p, _), s in base_scores.items() if p in parties and s >= base_threshold}
+        print(
+            f"| method | threshold (tuned on seed {args.tune_seed}) | precision | recall "
+            "| best F1 (threshold, P, R) |"
         )
-        print(f"| {group} | {len(parties)} | {ours_f} | {base_f} |")
-    print(
-        "\nreliability on the test seed (is the score a probability?)\n"
-        "| score band | pairs | share true |\n|---|---|---|"
-    )
-    bands = np.linspace(0, 1, 6)
-    for lo, hi in pairwise(bands):
-        inside = [
-            k in truth_test for k, s in ours_scores.items() if lo <= s < hi or (hi == 1 and s == 1)
-        ]
-        if inside:
-            print(f"| {lo:.1f}-{hi:.1f} | {len(inside)} | {np.mean(inside):.3f} |")
-    print(f"load after: {os.getloadavg()[0]:.2f}")
+        print("|---|---|---|---|---|")
+        for label, points, threshold in (
+            ("name-evidence-v1", ours, review),
+            ("rapidfuzz token_sort_ratio", base, base_threshold),
+        ):
+            p, r = at(points, threshold)
+            f1, t, bp, br = best_f1(points)
+            print(
+                f"| {label} | {threshold:.3f} | {p:.3f} | {r:.3f} "
+                f"| {f1:.3f} ({t:.2f}, {bp:.3f}, {br:.3f}) |"
+            )
+        svg({"name-evidence-v1": ours, "rapidfuzz token_sort_ratio": base}, OUT_SVG)
+        print(f"\nPR curves: {OUT_SVG}")
+        kind = dict(zip(test.truth["party_id"], test.truth["kind"], strict=True))
+        base_scores = baseline_scores(test)
+        print("\n| style | n | recall v1 | recall baseline |\n|---|---|---|---|")
+        for style in sorted({k for k in kind.values() if k.startswith("variant")}):
+            pairs = [pe for pe in truth_test if kind[pe[0]] == style]
+            ours_r = np.mean([ours_scores.get(pe, 0) >= review for pe in pairs])
+            base_r = np.mean([base_scores.get(pe, 0) >= base_threshold for pe in pairs])
+            print(f"| {style.split(':')[1]} | {len(pairs)} | {ours_r:.3f} | {base_r:.3f} |")
+        print("\n| negatives | parties | flagged v1 | flagged baseline |\n|---|---|---|---|")
+        for group in sorted({k for k in kind.values() if not k.startswith("variant")}):
+            parties = {p for p, k in kind.items() if k == group}
+            ours_f = len({p for (p, _), s in ours_scores.items() if p in parties and s >= review})
+            base_f = len(
+                {p for (p, _), s in base_scores.items() if p in parties and s >= base_threshold}
+            )
+            print(f"| {group} | {len(parties)} | {ours_f} | {base_f} |")
+        print(
+            "\nreliability on the test seed (is the score a probability?)\n"
+            "| score band | pairs | share true |\n|---|---|---|"
+        )
+        bands = np.linspace(0, 1, 6)
+        for lo, hi in pairwise(bands):
+            inside = [
+                k in truth_test
+                for k, s in ours_scores.items()
+                if lo <= s < hi or (hi == 1 and s == 1)
+            ]
+            if inside:
+                print(f"| {lo:.1f}-{hi:.1f} | {len(inside)} | {np.mean(inside):.3f} |")
+        print(f"load after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import time
 
 import pandas as pd
 
+from _machine import machine_report
 from opencustoms.screening.strategic import (
     ALERT_TYPOLOGY,
     bundled_goods,
@@ -66,50 +67,58 @@ def main() -> None:
     parser.add_argument("--test-seed", type=int, default=2)
     parser.add_argument("--scale", type=float, default=0.5)
     args = parser.parse_args()
-    print(
-        f"load before: {os.getloadavg()[0]:.2f}; "
-        f"configured threshold {detector_config()['alert_threshold']}"
+    mode = (
+        f"strategic-goods detector accuracy, scale {args.scale}, tune seed "
+        f"{args.tune_seed}, test seed {args.test_seed}, 1 process"
     )
-    results = {}
-    for label, seed in (("tune", args.tune_seed), ("test", args.test_seed)):
-        world = build(seed, args.scale)
-        positives, negatives = truth(world)
-        decl = world.tables["declarations"]
-        start, cpu = time.perf_counter(), time.process_time()
-        scores = per_subject(strategic_alerts(decl, threshold=0.0))
-        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        results[label] = (world, positives, negatives, scores)
-        exporters = decl.loc[decl["direction"] == "export", "company_id"].nunique()
+    with machine_report(mode=mode):
         print(
-            f"{label} seed {seed}: {len(decl):,} declaration lines, {exporters:,} exporters, "
-            f"{len(positives)} planted diverters, {len(negatives)} planted hard negatives; "
-            f"detector {seconds:.1f} s wall, {cpu:.1f} s CPU"
+            f"load before: {os.getloadavg()[0]:.2f}; "
+            f"configured threshold {detector_config()['alert_threshold']}"
         )
-    _, pos_tune, _, scores_tune = results["tune"]
-    grid = [round(0.05 * k, 2) for k in range(1, 20)]
-    ok = [t for t in grid if pr(scores_tune, pos_tune, t)[0] >= 0.8]
-    chosen = max(ok, key=lambda t: (pr(scores_tune, pos_tune, t)[1], t)) if ok else 0.5
-    print(f"\nthreshold chosen on the tuning seed: {chosen}")
-    print("| seed | method | precision | recall | flagged exporters |\n|---|---|---|---|---|")
-    for label in ("tune", "test"):
-        world, positives, negatives, scores = results[label]
-        p, r, n = pr(scores, positives, chosen)
-        print(f"| {label} | strategic detector (>= {chosen}) | {p:.3f} | {r:.3f} | {n} |")
-        rule = plain_rule(world.tables["declarations"])
-        tp = len(rule & positives)
+        results = {}
+        for label, seed in (("tune", args.tune_seed), ("test", args.test_seed)):
+            world = build(seed, args.scale)
+            positives, negatives = truth(world)
+            decl = world.tables["declarations"]
+            start, cpu = time.perf_counter(), time.process_time()
+            scores = per_subject(strategic_alerts(decl, threshold=0.0))
+            seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+            results[label] = (world, positives, negatives, scores)
+            exporters = decl.loc[decl["direction"] == "export", "company_id"].nunique()
+            print(
+                f"{label} seed {seed}: {len(decl):,} declaration lines, {exporters:,} exporters, "
+                f"{len(positives)} planted diverters, {len(negatives)} planted hard negatives; "
+                f"detector {seconds:.1f} s wall, {cpu:.1f} s CPU"
+            )
+        _, pos_tune, _, scores_tune = results["tune"]
+        grid = [round(0.05 * k, 2) for k in range(1, 20)]
+        ok = [t for t in grid if pr(scores_tune, pos_tune, t)[0] >= 0.8]
+        chosen = max(ok, key=lambda t: (pr(scores_tune, pos_tune, t)[1], t)) if ok else 0.5
+        print(f"\nthreshold chosen on the tuning seed: {chosen}")
+        print("| seed | method | precision | recall | flagged exporters |\n|---|---|---|---|---|")
+        for label in ("tune", "test"):
+            world, positives, negatives, scores = results[label]
+            p, r, n = pr(scores, positives, chosen)
+            print(f"| {label} | strategic detector (>= {chosen}) | {p:.3f} | {r:.3f} | {n} |")
+            rule = plain_rule(world.tables["declarations"])
+            tp = len(rule & positives)
+            print(
+                f"| {label} | plain rule: listed goods x risky destination "
+                f"| {tp / max(len(rule), 1):.3f} | {tp / len(positives):.3f} | {len(rule)} |"
+            )
+        world, positives, negatives, scores = results["test"]
+        flagged = set(scores[scores >= chosen].index)
+        print("\ntest seed: planted hard negatives flagged, by kind")
+        for kind in sorted(set(negatives.values())):
+            ids = {s for s, k in negatives.items() if k == kind}
+            print(f"  {kind}: {len(flagged & ids)} of {len(ids)}")
+        others = flagged - positives - set(negatives)
         print(
-            f"| {label} | plain rule: listed goods x risky destination "
-            f"| {tp / max(len(rule), 1):.3f} | {tp / len(positives):.3f} | {len(rule)} |"
+            "  core-world exporters flagged (unlabelled, counted as false positives): "
+            f"{len(others)}"
         )
-    world, positives, negatives, scores = results["test"]
-    flagged = set(scores[scores >= chosen].index)
-    print("\ntest seed: planted hard negatives flagged, by kind")
-    for kind in sorted(set(negatives.values())):
-        ids = {s for s, k in negatives.items() if k == kind}
-        print(f"  {kind}: {len(flagged & ids)} of {len(ids)}")
-    others = flagged - positives - set(negatives)
-    print(f"  core-world exporters flagged (unlabelled, counted as false positives): {len(others)}")
-    print(f"load after: {os.getloadavg()[0]:.2f}")
+        print(f"load after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from _machine import machine_report
 from opencustoms.tariff.service import batch, calculate
 from opencustoms.tariff.tables import load_tariff_data
 
@@ -48,40 +49,46 @@ def make_lines(n: int, seed: int = 0) -> pd.DataFrame:
 
 
 def main(n: int) -> None:
-    load_tariff_data()
-    frame = make_lines(n)
-    rss0 = psutil.Process().memory_info().rss
-    t0, c0 = time.perf_counter(), time.process_time()
-    out = batch(frame)
-    elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
-    rss1 = psutil.Process().memory_info().rss
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    ok = int(out["error"].isna().sum())
-    print(
-        f"batch: {n:,} lines in {elapsed:.2f} s = {n / elapsed:,.0f} lines/s; "
-        f"{ok:,} computed, {n - ok:,} rejected with a field error; "
-        f"total KRW {out['total_krw'].sum():,.0f}"
-    )
-    # CPU time shows the cost on an idle machine when other jobs share the cores.
-    print(
-        f"cpu time {cpu:.2f} s; load average {psutil.getloadavg()[0]:.1f} on "
-        f"{psutil.cpu_count()} cores"
-    )
-    print(f"memory: RSS +{(rss1 - rss0) / 2**20:,.0f} MiB during batch; peak RSS {peak:,.0f} MiB")
-    lat = []
-    c1 = time.process_time()
-    for row in frame.head(50).to_dict(orient="records"):
-        kwargs = {k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()}
-        t = time.perf_counter()
-        with contextlib.suppress(ValueError):
-            calculate(**kwargs)
-        lat.append((time.perf_counter() - t) * 1000)
-    cpu_ms = (time.process_time() - c1) * 1000 / len(lat)
-    print(
-        f"scalar calculate: median {statistics.median(lat):.1f} ms, "
-        f"p95 {sorted(lat)[int(len(lat) * 0.95) - 1]:.1f} ms over {len(lat)} calls "
-        f"({cpu_ms:.0f} ms cpu per call)"
-    )
+    mode = f"tariff calculation, batch of {n:,} lines + 50 scalar calls, 1 process"
+    with machine_report(mode=mode):
+        load_tariff_data()
+        frame = make_lines(n)
+        rss0 = psutil.Process().memory_info().rss
+        t0, c0 = time.perf_counter(), time.process_time()
+        out = batch(frame)
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        rss1 = psutil.Process().memory_info().rss
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        ok = int(out["error"].isna().sum())
+        print(
+            f"batch: {n:,} lines in {elapsed:.2f} s = {n / elapsed:,.0f} lines/s; "
+            f"{ok:,} computed, {n - ok:,} rejected with a field error; "
+            f"total KRW {out['total_krw'].sum():,.0f}"
+        )
+        # CPU time shows the cost on an idle machine when other jobs share the cores.
+        print(
+            f"cpu time {cpu:.2f} s; load average {psutil.getloadavg()[0]:.1f} on "
+            f"{psutil.cpu_count()} cores"
+        )
+        print(
+            f"memory: RSS +{(rss1 - rss0) / 2**20:,.0f} MiB during batch; peak RSS {peak:,.0f} MiB"
+        )
+        lat = []
+        c1 = time.process_time()
+        for row in frame.head(50).to_dict(orient="records"):
+            kwargs = {
+                k: (None if isinstance(v, float) and np.isnan(v) else v) for k, v in row.items()
+            }
+            t = time.perf_counter()
+            with contextlib.suppress(ValueError):
+                calculate(**kwargs)
+            lat.append((time.perf_counter() - t) * 1000)
+        cpu_ms = (time.process_time() - c1) * 1000 / len(lat)
+        print(
+            f"scalar calculate: median {statistics.median(lat):.1f} ms, "
+            f"p95 {sorted(lat)[int(len(lat) * 0.95) - 1]:.1f} ms over {len(lat)} calls "
+            f"({cpu_ms:.0f} ms cpu per call)"
+        )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from _machine import machine_report
 from opencustoms.tradecrime.analyse import TYPOLOGIES, analyse
 from opencustoms.tradecrime.baseline import baseline
 from opencustoms.tradecrime.calibration import load
@@ -40,24 +41,31 @@ def main() -> None:
     fitted_on = load()["provenance"].get("fitted_on", "")
     if f"--seed {args.seed} " in fitted_on + " ":
         raise SystemExit(f"seed {args.seed} is the tuning seed ({fitted_on}): report on another")
-    folder = args.world or Path(tempfile.mkdtemp()) / "world"
-    if not (folder / "labels.csv").is_file():
-        generate(seed=args.seed, scale=args.scale).write(folder)
-    t = time.perf_counter()
-    result = analyse(folder)
-    seconds = time.perf_counter() - t
-    labels, negatives = load_truth(folder)
-    ours = evaluate(result.alerts, labels, negatives, typologies=TYPOLOGIES)
-    base = evaluate(baseline(result.data), labels, negatives, typologies=TYPOLOGIES)
-    rows = {n: r.input for n, r in result.world.results.items()}
-    print(f"world {folder}: {rows}; analysed in {seconds:.1f} s; calibration {fitted_on}")
-    print("\nDetectors:\n" + _markdown(ours))
-    print("\nBaseline (one fixed-threshold rule per typology):\n" + _markdown(base))
-    flagged = set(zip(result.alerts["subject_id"], result.alerts["typology"], strict=True))
-    pairs = zip(negatives["subject_id"], negatives["typology"], strict=True)
-    negatives = negatives.assign(flagged=[p in flagged for p in pairs])
-    kinds = negatives.groupby(["typology", "kind"])["flagged"].agg(["size", "sum"]).reset_index()
-    print("\nHard negatives by kind (flagged by the detectors):\n" + _markdown(kinds))
+    mode = (
+        f"trade-crime detectors vs baseline rules, world seed {args.seed}, scale "
+        f"{args.scale}, 1 process"
+    )
+    with machine_report(mode=mode):
+        folder = args.world or Path(tempfile.mkdtemp()) / "world"
+        if not (folder / "labels.csv").is_file():
+            generate(seed=args.seed, scale=args.scale).write(folder)
+        t = time.perf_counter()
+        result = analyse(folder)
+        seconds = time.perf_counter() - t
+        labels, negatives = load_truth(folder)
+        ours = evaluate(result.alerts, labels, negatives, typologies=TYPOLOGIES)
+        base = evaluate(baseline(result.data), labels, negatives, typologies=TYPOLOGIES)
+        rows = {n: r.input for n, r in result.world.results.items()}
+        print(f"world {folder}: {rows}; analysed in {seconds:.1f} s; calibration {fitted_on}")
+        print("\nDetectors:\n" + _markdown(ours))
+        print("\nBaseline (one fixed-threshold rule per typology):\n" + _markdown(base))
+        flagged = set(zip(result.alerts["subject_id"], result.alerts["typology"], strict=True))
+        pairs = zip(negatives["subject_id"], negatives["typology"], strict=True)
+        negatives = negatives.assign(flagged=[p in flagged for p in pairs])
+        kinds = (
+            negatives.groupby(["typology", "kind"])["flagged"].agg(["size", "sum"]).reset_index()
+        )
+        print("\nHard negatives by kind (flagged by the detectors):\n" + _markdown(kinds))
 
 
 if __name__ == "__main__":

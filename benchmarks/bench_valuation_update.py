@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from _machine import machine_report
 from opencustoms.declarations.io import load_frame
 from opencustoms.settings import BUNDLED_DATA_DIR
 from opencustoms.valuation.benchmarks import BenchmarkState
@@ -48,27 +49,29 @@ def timed(label: str, fn):  # type: ignore[no-untyped-def]
 
 
 def main(n: int) -> None:
-    kcs = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
-    state = BenchmarkState.empty().update(kcs)
-    rows = make_rows(n)
-    print(f"load average {psutil.getloadavg()[0]:.1f} on {psutil.cpu_count()} cores")
-    new = timed(f"update with {n:,} rows", lambda: state.update(rows))
-    print(
-        f"  state: {len(state.counts):,} -> {len(new.counts):,} histogram cells, "
-        f"{new.n_declarations:,} priced declarations"
-    )
-    stats = timed("robust stats, finest level", lambda: new.stats())
-    print(f"  {len(stats):,} HS6 x origin x year groups")
-    sample = rows.head(100_000)
-    scored = timed(
-        "z-scores + revenue at risk, 100,000 rows",
-        lambda: revenue_at_risk_frame(frame=sample, benchmarks=new),
-    )
-    print(
-        f"  flags: {scored['valuation_flag'].value_counts().to_dict()}; revenue at risk "
-        f"KRW {scored['revenue_at_risk_krw'].sum():,.0f}"
-    )
-    print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
+    mode = f"valuation benchmarks update with {n:,} rows, stats and 100,000-row scoring, 1 process"
+    with machine_report(mode=mode):
+        kcs = load_frame(BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv", "kcs")
+        state = BenchmarkState.empty().update(kcs)
+        rows = make_rows(n)
+        print(f"load average {psutil.getloadavg()[0]:.1f} on {psutil.cpu_count()} cores")
+        new = timed(f"update with {n:,} rows", lambda: state.update(rows))
+        print(
+            f"  state: {len(state.counts):,} -> {len(new.counts):,} histogram cells, "
+            f"{new.n_declarations:,} priced declarations"
+        )
+        stats = timed("robust stats, finest level", lambda: new.stats())
+        print(f"  {len(stats):,} HS6 x origin x year groups")
+        sample = rows.head(100_000)
+        scored = timed(
+            "z-scores + revenue at risk, 100,000 rows",
+            lambda: revenue_at_risk_frame(frame=sample, benchmarks=new),
+        )
+        print(
+            f"  flags: {scored['valuation_flag'].value_counts().to_dict()}; revenue at risk "
+            f"KRW {scored['revenue_at_risk_krw'].sum():,.0f}"
+        )
+        print(f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB")
 
 
 if __name__ == "__main__":
