@@ -19,6 +19,7 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: install
+	$(UV) run opencustoms hs index
 	$(UV) run opencustoms demo $(DEMO_ARGS)
 
 # pytest's exit status is make's: any failure, error or collection problem fails the target.

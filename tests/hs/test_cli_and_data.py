@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from opencustoms.cli.hs import app
+from opencustoms.hs import index_store
 from opencustoms.hs.embed import EMBEDDINGS_DIR, EmbeddingFile, EmbeddingMismatch, load_embeddings
 from opencustoms.hs.evaluate import EvalFileError, accuracy, read_cases
 from opencustoms.hs.knowledge import load_knowledge
@@ -104,3 +105,16 @@ def test_shipped_embeddings_are_float16_and_normalised() -> None:
             assert m.dtype == np.float16, (name, kind)
             norms = np.linalg.norm(m.astype(np.float32), axis=1)
             assert np.allclose(norms, 1.0, atol=1e-2), (name, kind)
+
+
+def test_index_command_builds_the_store_once(
+    classifier: Classifier, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    builds: list[int] = []
+    monkeypatch.setattr(index_store, "build_index", lambda: builds.append(1) or classifier.index)
+    first = runner.invoke(app, ["index"])
+    assert first.exit_code == 0, first.output
+    assert "built and written" in first.stdout and builds == [1]
+    second = runner.invoke(app, ["index"])
+    assert second.exit_code == 0, second.output
+    assert "present, loaded" in second.stdout and builds == [1]

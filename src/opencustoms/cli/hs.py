@@ -157,3 +157,20 @@ def prior(
     write_prior(counts, source=f"declaration store, {items} items", path=target)
     typer.echo(f"{target}: {len(counts)} subheadings from {items} declaration items")
     typer.echo(f"use it: OPENCUSTOMS_HS_PRIOR_FILE={target}")
+
+
+@app.command()
+def index() -> None:
+    """Build the HS index store under VAR_DIR/hs/index, or check that it is current: every
+    later process memory-maps it instead of building the index (`make demo` runs this)."""
+    import time
+
+    from opencustoms.hs.index_store import inputs_digest, load_index, store_root
+
+    digest = inputs_digest()
+    target = store_root() / digest[:24]
+    present = (target / "manifest.json").exists()
+    started = time.perf_counter()
+    load_index(digest=digest)
+    how = "present, loaded" if present else "built and written"
+    typer.echo(f"{target}: {how} in {time.perf_counter() - started:.1f}s")
