@@ -5,10 +5,14 @@ declarations ingested, a risk model trained on the bundled 2020 data unless
 OPENCUSTOMS_MODEL_DIR already holds one), then drives `POST /api/risk/score` with `hey`
 (Debian package `hey`, a Go HTTP load generator): 10 workers x 20 requests/s = 200
 requests/s for 60 s, each request one declaration as JSON with a bearer token. Prints
-throughput, latency percentiles (from hey's per-request CSV), errors and server memory,
-and writes benchmarks/RESULTS-workspace.md.
+the machine and mode (``_machine.machine_report``: cores, load before/after, server
+workers, event loop, HTTP parser), throughput, latency percentiles (from hey's
+per-request CSV), errors, server memory, and the CPU the server and hey each used per
+request (both run on this machine's cores), ending with a markdown table row for
+benchmarks/RESULTS-workspace.md.
 
     uv run python benchmarks/bench_workspace_load.py [--rate 200] [--seconds 60]
+        [--server-workers 1] [--loop auto] [--http auto]
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import datetime as dt
 import io
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -32,10 +37,11 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from _machine import machine_report
+
 REPO = Path(__file__).resolve().parent.parent
 KCS_TRAIN = REPO / "data" / "kcs" / "df_syn_train_eng.csv"
 KCS_VALID = REPO / "data" / "kcs" / "df_syn_valid_eng.csv"
-RESULTS = REPO / "benchmarks" / "RESULTS-workspace.md"
 PASSWORD = "bench-password-2026"
 
 
@@ -50,6 +56,24 @@ def run(cmd: list[str], env: dict[str, str], stdin: str | None = None) -> None:
     subprocess.run(
         cmd, env=env, check=True, cwd=REPO, stdout=subprocess.DEVNULL, input=stdin, text=True
     )
+
+
+def server_cpu(proc: psutil.Process) -> float:
+    """CPU seconds (user + system) of the server and its worker processes so far."""
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += t.user + t.system
+    return total
+
+
+def children_cpu() -> float:
+    """CPU seconds of this script's finished children (hey, once it has exited)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def sample_bodies(n: int) -> list[str]:
@@ -75,6 +99,8 @@ def main() -> int:
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--workers", type=int, default=10, help="hey workers (connections)")
     ap.add_argument("--server-workers", type=int, default=1, help="uvicorn processes")
+    ap.add_argument("--loop", default="auto", help="serve --loop: auto, uvloop or asyncio")
+    ap.add_argument("--http", default="auto", help="serve --http: auto, httptools or h11")
     args = ap.parse_args()
     hey = shutil.which("hey")
     if hey is None:
@@ -132,6 +158,9 @@ def main() -> int:
             str(port),
             "--workers",
             str(args.server_workers),
+            # only when asked: older versions of `serve` (compared runs) lack the options
+            *(["--loop", args.loop] if args.loop != "auto" else []),
+            *(["--http", args.http] if args.http != "auto" else []),
         ],
         env=env,
         cwd=REPO,
@@ -189,11 +218,19 @@ def main() -> int:
             "POST /api/risk/score",
             flush=True,
         )
-        load_before = os.getloadavg()[0]
-        started = time.monotonic()
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-        load_after = os.getloadavg()[0]
-        wall = time.monotonic() - started
+        mode = (
+            f"POST /api/risk/score, {args.rate} req/s for {args.seconds} s, hey {args.workers} "
+            f"connections on loopback; serve --workers {args.server_workers} --loop "
+            f"{args.loop} --http {args.http}"
+        )
+        with machine_report(mode=mode) as machine:
+            server_cpu0 = server_cpu(proc)
+            hey_cpu0 = children_cpu()
+            started = time.monotonic()
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+            wall = time.monotonic() - started
+            hey_cpu = children_cpu() - hey_cpu0
+            used_cpu = server_cpu(proc) - server_cpu0
         rss = sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
     finally:
         server.terminate()
@@ -215,9 +252,17 @@ def main() -> int:
         "p99_9_ms": round(p999, 2),
         "max_ms": round(lat.max(), 2),
         "server_rss_mib": round(rss / 2**20, 1),
-        # Other work on the machine shows in the 1-minute load average (2 cores).
-        "load_avg_1min_before": round(load_before, 2),
-        "load_avg_1min_after": round(load_after, 2),
+        # CPU per request of the server processes and of hey (same cores), and the share
+        # of the machine's cores each kept busy.
+        "server_cpu_ms_per_request": round(used_cpu / n * 1000, 3),
+        "server_cores_busy": round(used_cpu / wall, 2),
+        "hey_cpu_ms_per_request": round(hey_cpu / n * 1000, 3),
+        "hey_cores_busy": round(hey_cpu / wall, 2),
+        # Other work on the machine shows in the load averages (1, 5, 15 min).
+        "load_before": machine["before"]["load"],
+        "load_after": machine["after"]["load"],
+        "cores": machine["before"]["cores"],
+        "mode": mode,
     }
     ok = errors == 0 and p99 <= 50 and n / wall >= 0.97 * args.rate
     print(json.dumps(figures))
@@ -226,19 +271,24 @@ def main() -> int:
         f"{'PASS' if ok else 'FAIL'}"
     )
     print("example response:", json.dumps(example)[:300])
-    RESULTS.write_text(
-        "# Workspace benchmark results\n\n"
-        f"Measured {dt.date.today().isoformat()} on this 2-core machine with "
-        "`uv run python benchmarks/bench_workspace_load.py` (load generator: Debian `hey`, "
-        f"{args.workers} workers x {per_worker:g} req/s, loopback, bearer token, SQLite store "
-        "with the bundled 2021 Q1 declarations, model trained on the bundled 2020 data, "
-        f"{args.server_workers} uvicorn worker).\n\n"
-        "| metric | value |\n| --- | --- |\n"
-        f"| target | {args.rate} single-score requests/s for {args.seconds} s |\n"
-        + "".join(f"| {k} | {v} |\n" for k, v in figures.items())
-        + f"| verdict (p99 <= 50 ms, zero errors, rate held) | {'pass' if ok else 'fail'} |\n"
+    print(
+        "RESULTS row: | "
+        + " | ".join(
+            str(x)
+            for x in (
+                dt.date.today().isoformat(),
+                f"{args.server_workers} ({args.loop}/{args.http})",
+                figures["rate_per_s"],
+                figures["p50_ms"],
+                figures["p99_ms"],
+                errors,
+                figures["server_cpu_ms_per_request"],
+                figures["hey_cores_busy"],
+                " / ".join(map(str, figures["load_before"])),
+            )
+        )
+        + " |"
     )
-    print(f"wrote {RESULTS.relative_to(REPO)}")
     return 0 if ok else 1
 
 

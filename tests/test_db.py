@@ -103,3 +103,35 @@ def test_rolled_back_batch_leaves_nothing(database_url: str) -> None:
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(declarations)).scalar() == 0
     engine.dispose()
+
+
+def test_raw_select_gives_the_rows_connection_execute_gives(database_url: str) -> None:
+    from opencustoms.db import RawSelect
+
+    engine = make_engine(database_url)
+    meta = sa.MetaData()
+    table = sa.Table(
+        "raw_select_probe",
+        meta,
+        sa.Column("key", sa.String(64), primary_key=True),
+        sa.Column("n", sa.Integer),
+        sa.Column("at", sa.DateTime(timezone=True)),
+    )
+    meta.create_all(engine)
+    at = dt.datetime(2026, 11, 26, 12, 30, 15, 123456, tzinfo=dt.UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            table.insert(), [{"key": "a", "n": 1, "at": at}, {"key": "b", "n": 2, "at": None}]
+        )
+    statement = sa.select(table.c.n, table.c.at, table.c.key).where(
+        table.c.key == sa.bindparam("k")
+    )
+    query = RawSelect(engine, statement)
+    with engine.connect() as conn:
+        expected = conn.execute(statement, {"k": "a"}).one()._asdict()
+    got = query.first({"k": "a"})
+    assert got == expected and isinstance(got["at"], dt.datetime)
+    assert got["at"].replace(tzinfo=dt.UTC) == at  # SQLite gives it back naive, in UTC
+    assert query.first({"k": "b"}) == {"n": 2, "at": None, "key": "b"}
+    assert query.first({"k": "missing"}) is None
+    engine.dispose()

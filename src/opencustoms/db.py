@@ -16,7 +16,16 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, MetaData, create_engine, event, func
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    MetaData,
+    Select,
+    create_engine,
+    event,
+    func,
+)
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -124,6 +133,49 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+class RawSelect:
+    """A SELECT compiled once for one engine's dialect and run with the driver's own
+    cursor on a pooled connection, for the lookup made on every request (the bearer token
+    or session): SQLAlchemy's per-execution work (cache key of the statement, result
+    objects) cost more CPU than the indexed query itself. Parameters are strings; result
+    values go through the column types' result processors (SQLite returns datetimes as
+    text), so rows equal what ``Connection.execute`` gives.
+    """
+
+    def __init__(self, engine: Engine, statement: Select[Any]) -> None:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        self.engine = engine
+        self.sql = str(compiled)
+        self.names = [str(c.key) for c in statement.selected_columns]
+        self._order = list(compiled.positiontup or []) if compiled.positional else None
+        self._processors = [
+            (i, proc)
+            for i, col in enumerate(statement.selected_columns)
+            if (proc := col.type.dialect_impl(dialect).result_processor(dialect, None))
+        ]
+
+    def first(self, params: dict[str, str]) -> dict[str, Any] | None:
+        """The first row as a dict of column key -> value, or None."""
+        args: Any = params if self._order is None else tuple(params[k] for k in self._order)
+        conn = self.engine.raw_connection()
+        try:
+            cursor = conn.cursor()
+            try:
+                cursor.execute(self.sql, args)
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            conn.close()  # back to the pool, which ends the read transaction
+        if row is None:
+            return None
+        values = list(row)
+        for i, proc in self._processors:
+            values[i] = proc(values[i])
+        return dict(zip(self.names, values, strict=True))
 
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
     from opencustoms.workspace.users import Change
 
-APP_FACTORY = "opencustoms.web.app:create_app"
+APP_FACTORY = "opencustoms.web.app:serve_app"
 users_app = new_app(help="Users, roles and offices.")
 audit_app = new_app(help="The tamper-evident audit trail.")
 
@@ -38,10 +38,20 @@ def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
     port: int = typer.Option(8000, help="TCP port."),
     workers: int = typer.Option(1, min=1, help="Worker processes."),
+    loop: str = typer.Option(
+        "auto", help="Event loop: auto (uvloop when installed), uvloop or asyncio."
+    ),
+    http: str = typer.Option(
+        "auto", help="HTTP parser: auto (httptools when installed), httptools or h11."
+    ),
 ) -> None:
     """Serve the HTTP API and the officer web UI."""
     import uvicorn
 
+    if loop not in ("auto", "uvloop", "asyncio"):
+        fail(f"loop: {loop!r} is not one of auto, uvloop, asyncio")
+    if http not in ("auto", "httptools", "h11"):
+        fail(f"http: {http!r} is not one of auto, httptools, h11")
     if workers > 1:
         _engine()  # migrate once, before the workers race to do it
     # The app by its import string: the command line never imports the web face.
@@ -51,6 +61,8 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        loop=loop,
+        http=http,
         log_level="warning",
         access_log=False,
     )

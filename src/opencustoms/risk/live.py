@@ -127,7 +127,9 @@ class LiveRisk:
         together; capacity and exploration apply when the store is scored)."""
         from opencustoms.risk import service  # heavy: see ``model``
 
-        scored = service.score_many(declarations, model=self.model(), rules=self.rules())
+        scored = service.score_many(
+            declarations, model=self.model(), rules=self.rules(), plan=self.plan()
+        )
         return [
             ScoreOut(
                 declaration_id=r.declaration_id,

@@ -148,8 +148,11 @@ def score_many(
     *,
     model: RiskModel | None = None,
     rules: rules_mod.RuleSet | None = None,
+    plan: CapacityPlan | None = None,
 ) -> list[ScoredDeclaration]:
-    """``score_one`` for a small list (e.g. an API batch of up to 1,000), in input order."""
+    """``score_one`` for a small list (e.g. an API batch of up to 1,000), in input order.
+    A server passes the capacity plan it keeps (``LiveRisk.plan``): resolving the
+    configured path on every call cost ~0.15 ms of a single-score request."""
     decls = [
         d if isinstance(d, Declaration) else Declaration.model_validate(d) for d in declarations
     ]
@@ -157,7 +160,7 @@ def score_many(
         [d.model_dump() for d in decls],
         model=model or load_model(),
         rules=rules or current_rules(),
-        plan=load_capacity(),
+        plan=plan or load_capacity(),
     )
     return [_scored(r) for r in rows]
 

@@ -9,15 +9,20 @@
 
 from __future__ import annotations
 
+import gc
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from itsdangerous import URLSafeTimedSerializer
 
 from opencustoms import db
+from opencustoms.errors import DomainError
 from opencustoms.risk.live import LiveRisk
 from opencustoms.settings import Settings, get_settings
 from opencustoms.web import errors, i18n
@@ -54,6 +59,36 @@ def _secret_key(settings: Settings) -> str:
     path.write_text(key)
     path.chmod(0o600)
     return key
+
+
+def warm_up(ws: Workspace) -> None:
+    """Load the risk model before the first request, then move every object alive now
+    (imports, routes, the model) out of the garbage collector's reach (``gc.freeze``).
+
+    Measured under load: a full collection walked ~220,000 long-lived objects and stopped
+    the event loop for tens of milliseconds each time, which every request waiting
+    behind it paid (the API load p99). Frozen objects are never scanned; objects created
+    later are collected as usual."""
+    # No model (yet): the server starts anyway and scoring answers with the error.
+    with suppress(DomainError, OSError):
+        ws.risk.model()
+    gc.collect()  # garbage frozen now would never be freed
+    gc.freeze()
+
+
+@asynccontextmanager
+async def _warm_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    await anyio.to_thread.run_sync(warm_up, app.state.ws)
+    yield
+
+
+def serve_app() -> FastAPI:
+    """The app as ``opencustoms serve`` runs it (uvicorn factory): :func:`create_app`,
+    warmed up (:func:`warm_up`) before it accepts connections. Tests build apps with
+    ``create_app``, which freezes nothing."""
+    app = create_app()
+    app.router.lifespan_context = _warm_lifespan
+    return app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

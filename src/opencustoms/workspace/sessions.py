@@ -14,11 +14,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import weakref
 
 from sqlalchemy import Engine, Select, bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from opencustoms.db import as_utc, session_scope
+from opencustoms.db import RawSelect, as_utc, session_scope
 from opencustoms.settings import get_settings
 from opencustoms.workspace.models import SessionRow, TokenRow, User, UserRow
 
@@ -100,12 +101,18 @@ def _by_digest(row: type[SessionRow] | type[TokenRow], key: str) -> Select[tuple
 # cost more CPU than the indexed lookup itself.
 _BY_TOKEN = _by_digest(TokenRow, "token_hash")
 _BY_SESSION = _by_digest(SessionRow, "id_hash")
+# ... and compiled once per engine, run on the driver's cursor (db.RawSelect): 0.5 -> 0.1
+# ms CPU per request. Still one query per request: nothing about the user is remembered.
+_COMPILED: weakref.WeakKeyDictionary[Engine, dict[int, RawSelect]] = weakref.WeakKeyDictionary()
 
 
 def _lookup(engine: Engine, statement: Select[tuple[object, ...]], digest: str) -> User | None:
-    with engine.connect() as conn:
-        row = conn.execute(statement, {"digest": digest}).first()
-    if row is None or row.disabled_at is not None or as_utc(row.expires_at) <= _now():
+    per_engine = _COMPILED.setdefault(engine, {})
+    query = per_engine.get(id(statement))
+    if query is None:
+        query = per_engine[id(statement)] = RawSelect(engine, statement)
+    row = query.first({"digest": digest})
+    if row is None or row["disabled_at"] is not None or as_utc(row["expires_at"]) <= _now():
         return None
     return User.model_validate(row)
 
