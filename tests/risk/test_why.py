@@ -127,7 +127,7 @@ def test_exploration_says_the_score_did_not_decide(engine: Engine) -> None:
 @pytest.mark.parametrize(
     "decl,cause,text",
     [
-        ("F", "revenue", "blue: not taken for red or yellow"),
+        ("F", "revenue", "blue: score 0.25 is below the yellow minimum 0.30; blue (post"),
         ("H", "capacity", "green: score 0.35 is above the yellow minimum 0.30"),
         ("I", "below", "green: score 0.05 is below the yellow minimum 0.30"),
     ],

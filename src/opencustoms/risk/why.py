@@ -224,11 +224,19 @@ def _score_steps(lane: str, score: float, day: DayContext | None) -> tuple[Cause
             + f", below red: {red_text}",
         )
     if lane == "blue":
+        cuts = [c for c in (cut.get("red"), cut.get("yellow")) if c is not None]
+        lowest = min(cuts, default=None)
+        first = (
+            f"blue: score {score:.2f} is above the yellow minimum {yellow_min:.2f}, but "
+            f"{where}'s red and yellow slots of {day.date} went to higher scores"
+            + (f" (cut-off {lowest:.2f})" if lowest is not None else "")
+            if score >= yellow_min
+            else f"blue: score {score:.2f} is below the yellow minimum {yellow_min:.2f}"
+        )
         return (
             "revenue",
-            f"blue: not taken for red or yellow (score {score:.2f}; yellow minimum "
-            f"{yellow_min:.2f}), but among the highest expected revenue at risk of {where} "
-            f"on {day.date} with at least the blue minimum {m.get('blue', 0.0):.2f}",
+            first + "; blue (post-clearance audit) takes the highest expected revenue at risk "
+            f"among the rest scoring at least {m.get('blue', 0.0):.2f}",
         )
     if score >= yellow_min:
         lowest = min(
