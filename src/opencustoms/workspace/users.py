@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -50,14 +51,22 @@ def load_offices(path: Path | None = None) -> list[Office]:
 
 
 def office_register(path: Path | None = None) -> dict[str, Office]:
-    """The office register by code, with Korean names (read from the register file, which
-    is small; the ws_office table has no Korean names).
+    """The office register by code, with Korean names (from the register file; the
+    ws_office table has no Korean names).
 
     >>> r = office_register()
     >>> r["40"].name, r["40"].name_ko, "999" in r
     ('Incheon Airport Main Customs', '인천공항본부세관', False)
     """
-    return {o.code: o for o in load_offices(path)}
+    file = Path(path if path is not None else get_settings().offices_file).resolve()
+    return dict(_register(str(file), file.stat().st_mtime_ns))
+
+
+@lru_cache(maxsize=4)
+def _register(path: str, stamp: int) -> dict[str, Office]:
+    # Keyed by modification time: parsing the YAML costs ~20 ms of CPU, too much for
+    # every page that names offices; an edited register is read again at once.
+    return {o.code: o for o in load_offices(Path(path))}
 
 
 def seed_offices(*, engine: Engine, path: Path | None = None) -> int:
