@@ -144,7 +144,10 @@ def reason_arrays(scored: Scored) -> tuple[pa.Array, pa.Array]:
     model = pa.array(p.section == MODEL)
     text = pa.array(p.text, type=pa.string())
     effect = pc.if_else(pa.array(p.weight > 0), "raises risk", "lowers risk")
-    display = pc.if_else(model, pc.binary_join_element_wise(text, " (", effect, ")", ""), text)
+    strength = pa.array(p.strength, type=pa.string())
+    display = pc.if_else(
+        model, pc.binary_join_element_wise(text, " (", strength, " ", effect, ")", ""), text
+    )
     quoted = _json_strings(text)
     kind = pa.array(KIND, type=pa.string()).take(pa.array(p.section))
     fragment = pc.if_else(
@@ -158,7 +161,9 @@ def reason_arrays(scored: Scored) -> tuple[pa.Array, pa.Array]:
             effect,
             '", "weight": ',
             _json_floats(p.weight),
-            "}",
+            ', "strength": "',
+            strength,
+            '"}',
             "",
         ),
         pc.binary_join_element_wise('{"kind": "', kind, '", "text": ', quoted, "}", ""),

@@ -37,6 +37,13 @@ CAT_LABEL = {
     "hs2": "HS chapter",
 }
 NOTE_ENTITIES = ("importer", "declarant", "seller", "hs6", "origin", "departure")
+# Factors below this absolute contribution (log-odds) are not shown; at or above
+# MODERATE / STRONG they move the score "moderately" / "strongly" (x1.35 / x2.7 odds).
+MIN_WEIGHT = 0.01
+MODERATE = 0.3
+STRONG = 1.0
+# A unit value within this ratio of its benchmark is "close to the average".
+NEAR_AVERAGE = (0.9, 1.1)
 OPTIONAL_NOTED = {
     "importer_id": "importer",
     "declarant_id": "declarant",
@@ -46,6 +53,17 @@ OPTIONAL_NOTED = {
     "net_mass_kg": "net mass",
     "item_price_krw": "item price",
     "tax_rate": "tax rate",
+}
+# The model's factor group on the same thing as a missing-field note.
+NOTE_GROUP = {
+    "importer_id": "importer",
+    "declarant_id": "declarant",
+    "seller_id": "seller",
+    "origin_country": "origin",
+    "departure_country": "departure",
+    "net_mass_kg": "unit_value",
+    "item_price_krw": "unit_value",
+    "tax_rate": "tax",
 }
 
 
@@ -135,7 +153,39 @@ def _unit_value_text(row: Row, st: np.ndarray) -> str:
     if cnt == 0:
         return base + f" (no benchmark yet for HS {_val(row, 'hs6')} from this origin)"
     ratio = math.exp(luv - st[S["luv_sum"]] / cnt)
-    return base + f", {ratio:.2g}x the HS {_val(row, 'hs6')} x origin average ({int(cnt)} items)"
+    average = f"the HS {_val(row, 'hs6')} x origin average"
+    if NEAR_AVERAGE[0] <= ratio <= NEAR_AVERAGE[1]:
+        # Not a deviation: the factor's weight then comes from the price and mass levels
+        # (the same features), which the officer must not read as over/under-valuation.
+        return (
+            base + f", close to {average} ({ratio_text(ratio)}, {int(cnt)} items; "
+            "the effect comes from the price and mass levels)"
+        )
+    return base + f", {ratio_text(ratio)} {average} ({int(cnt)} items)"
+
+
+def ratio_text(ratio: float) -> str:
+    """A ratio with the precision its size needs: 0.0042x, 0.35x, 1.08x, 4,100x."""
+    if ratio >= 10:
+        return f"{ratio:,.0f}x"
+    if ratio >= 0.1:
+        return f"{ratio:.2f}x"
+    return f"{ratio:.2g}x"
+
+
+def strength(weight: float) -> str:
+    """How strongly a factor moves the score (log-odds contribution)."""
+    size = abs(weight)
+    return "strongly" if size >= STRONG else "moderately" if size >= MODERATE else "slightly"
+
+
+def effect_text(weight: float | None) -> str:
+    """What a factor does to this score, for a data note on the same thing."""
+    if weight is None:
+        return "effect on the score not computed for this row"
+    if abs(weight) < MIN_WEIGHT:
+        return "no effect on this score"
+    return f"{strength(weight)} {'raises' if weight > 0 else 'lowers'} risk"
 
 
 def factor_text(group: str, row: Row, stats: dict[str, np.ndarray], i: int) -> str:
@@ -159,20 +209,27 @@ def factor_text(group: str, row: Row, stats: dict[str, np.ndarray], i: int) -> s
     return f"{CAT_LABEL.get(col, col)} {value if value is not None else 'not given'}"
 
 
-def data_notes(row: Row, stats: dict[str, np.ndarray], i: int) -> list[str]:
-    """Unseen entities, missing optional fields and extreme values, in words."""
-    notes = []
+def data_notes(
+    row: Row, stats: dict[str, np.ndarray], i: int, weights: np.ndarray | None = None
+) -> list[str]:
+    """Unseen entities, missing optional fields and extreme values, in words, each with
+    what the model's factor on the same thing does to the score (``weights``: the row's
+    contribution per factor group, None when not computed for this row)."""
+    notes: list[tuple[str, str]] = []
     for key in NOTE_ENTITIES:
         present = all(_val(row, c) is not None for c in KEYS[key])
         if present and stats[key][i][S["n_decl"]] == 0:
-            notes.append(f"first declaration of {_article(_noun(key, row))}")
+            notes.append((f"first declaration of {_article(_noun(key, row))}", key))
     for col, label in OPTIONAL_NOTED.items():
         if _val(row, col) is None:
-            notes.append(f"{label} missing")
+            notes.append((f"{label} missing", NOTE_GROUP[col]))
     extreme = extreme_unit_value(_val(row, "log_unit_value"), stats["hs6_origin"][i])
     if extreme is not None:
-        notes.append(extreme)
-    return notes
+        notes.append((extreme, "unit_value"))
+    return [
+        f"{text} ({effect_text(None if weights is None else float(weights[GROUP_NAMES.index(g)]))})"
+        for text, g in notes
+    ]
 
 
 def extreme_unit_value(luv: float | None, st: np.ndarray) -> str | None:
@@ -183,7 +240,7 @@ def extreme_unit_value(luv: float | None, st: np.ndarray) -> str | None:
     std = math.sqrt(max(st[S["luv_sq"]] / st[S["luv_n"]] - mean**2, 0.0)) + 0.1
     ratio = math.exp(luv - mean)
     if abs(luv - mean) / std > EXTREME_Z or not 1 / EXTREME_RATIO < ratio < EXTREME_RATIO:
-        return f"extreme unit value: {ratio:.3g}x the HS x origin average"
+        return f"extreme unit value: {ratio_text(ratio)} the HS x origin average"
     return None
 
 
@@ -206,7 +263,7 @@ def explain(
         items: list[dict[str, Any]] = []
         for g in order:
             w = float(per_group[i, g])
-            if abs(w) < 0.01:
+            if abs(w) < MIN_WEIGHT:
                 continue
             items.append(
                 {
@@ -215,9 +272,11 @@ def explain(
                     "text": factor_text(GROUP_NAMES[g], row, stats, i),
                     "effect": "raises risk" if w > 0 else "lowers risk",
                     "weight": round(w, 3),
+                    "strength": strength(w),
                 }
             )
-        items += [{"kind": "note", "text": t} for t in data_notes(row, stats, i)]
+        notes = data_notes(row, stats, i, per_group[i])
+        items += [{"kind": "note", "text": t} for t in notes]
         out.append(items)
     return out
 
@@ -228,8 +287,9 @@ def reasons_text(items: list[dict[str, Any]]) -> list[str]:
     for it in items:
         if it["kind"] == "rule":
             out.append(f"rule {it['rule_id']}: {it['text']}")
-        elif it["kind"] == "model":
-            out.append(f"{it['text']} ({it['effect']})")
+        elif it["kind"] == "model":  # assessments stored before 'strength' lack it
+            how = f"{it['strength']} {it['effect']}" if "strength" in it else it["effect"]
+            out.append(f"{it['text']} ({how})")
         else:
             out.append(it["text"])
     return out

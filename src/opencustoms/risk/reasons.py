@@ -25,11 +25,16 @@ from opencustoms.risk.explain import (
     EXTREME_Z,
     GROUP_NAMES,
     GROUPS,
+    MIN_WEIGHT,
+    MODERATE,
     NOTE_ENTITIES,
+    NOTE_GROUP,
     OPTIONAL_NOTED,
+    STRONG,
     TOP_FACTORS,
     _article,
     _noun,
+    effect_text,
     extreme_unit_value,
     factor_text,
 )
@@ -70,6 +75,7 @@ class Parts:
     factor: np.ndarray  # object array: factor name of a model reason, else None
     weight: np.ndarray  # float64: weight of a model reason (rounded), else NaN
     rule_id: np.ndarray  # object array: rule of a rule reason, else None
+    strength: np.ndarray  # object array: "strongly"... of a model reason, else None
 
     @classmethod
     def empty(cls) -> Parts:
@@ -93,6 +99,7 @@ class Parts:
             extra.get("factor", np.full(n, None, dtype=object)),
             extra.get("weight", np.full(n, np.nan)),
             extra.get("rule_id", np.full(n, None, dtype=object)),
+            extra.get("strength", np.full(n, None, dtype=object)),
         )
 
     @classmethod
@@ -105,7 +112,15 @@ class Parts:
             np.concatenate([p.row + o for p, o in zip(parts, offsets, strict=True)]),
             *(
                 np.concatenate([getattr(p, name) for p in parts])
-                for name in ("section", "position", "text", "factor", "weight", "rule_id")
+                for name in (
+                    "section",
+                    "position",
+                    "text",
+                    "factor",
+                    "weight",
+                    "rule_id",
+                    "strength",
+                )
             ),
         )
 
@@ -191,25 +206,31 @@ def _factor_inputs(
     return cols, word
 
 
+def group_weights(contrib: np.ndarray) -> np.ndarray:
+    """Contributions summed per factor group (rows x groups), in feature order as
+    ``explain`` sums them (same floating-point result)."""
+    per_group = np.zeros((len(contrib), len(GROUP_NAMES)))
+    for f in range(len(FEATURES)):
+        per_group[:, _GROUP_OF_FEATURE[f]] += contrib[:, f]
+    return per_group
+
+
 def model_factors(
     frame: pd.DataFrame,
     stats: dict[str, np.ndarray],
-    contrib: np.ndarray,
+    per_group: np.ndarray,
     *,
     top: int = TOP_FACTORS,
 ) -> Parts:
     """The ``top`` factors of each row by absolute contribution (``explain.explain``):
-    ``contrib`` is ``pred_contrib`` output for the rows of ``frame`` (derived columns)."""
+    ``per_group`` is ``group_weights`` of the rows of ``frame`` (derived columns)."""
     n = len(frame)
-    per_group = np.zeros((n, len(GROUP_NAMES)))
-    for f in range(len(FEATURES)):  # feature order, as explain's np.add.at sums them
-        per_group[:, _GROUP_OF_FEATURE[f]] += contrib[:, f]
     order = np.argsort(-np.abs(per_group), axis=1)[:, :top]
     row = np.repeat(np.arange(n), order.shape[1])
     group = order.ravel()
     position = np.tile(np.arange(order.shape[1]), n)
     weight = per_group[row, group]
-    keep = np.abs(weight) >= 0.01
+    keep = np.abs(weight) >= MIN_WEIGHT
     row, group, position, weight = row[keep], group[keep], position[keep], weight[keep]
     text = np.empty(len(row), dtype=object)
     columns = _Columns(frame)
@@ -218,7 +239,28 @@ def model_factors(
         cols, word = _factor_inputs(GROUP_NAMES[g], columns, stats, row[sel])
         text[sel] = per_unique(cols, word)
     factor = np.array(GROUP_NAMES, dtype=object)[group]
-    return Parts.make(row, MODEL, position, text, factor=factor, weight=_round3(weight))
+    return Parts.make(
+        row,
+        MODEL,
+        position,
+        text,
+        factor=factor,
+        weight=_round3(weight),
+        strength=_strength(weight),
+    )
+
+
+def _strength(w: np.ndarray) -> np.ndarray:
+    size = np.abs(w)
+    return np.where(
+        size >= STRONG, "strongly", np.where(size >= MODERATE, "moderately", "slightly")
+    ).astype(object)
+
+
+def _effects(w: np.ndarray) -> np.ndarray:
+    """``explain.effect_text`` of each weight."""
+    moved = _strength(w) + np.where(w > 0, " raises risk", " lowers risk").astype(object)
+    return np.where(np.abs(w) < MIN_WEIGHT, "no effect on this score", moved).astype(object)
 
 
 def _round3(w: np.ndarray) -> np.ndarray:
@@ -229,9 +271,13 @@ def _round3(w: np.ndarray) -> np.ndarray:
     return np.array([float(f"{u:.3f}") for u in uniq])[inverse]
 
 
-def data_notes(frame: pd.DataFrame, stats: dict[str, np.ndarray]) -> Parts:
-    """``explain.data_notes`` of every row of ``frame`` (derived columns)."""
+def data_notes(
+    frame: pd.DataFrame, stats: dict[str, np.ndarray], per_group: np.ndarray | None = None
+) -> Parts:
+    """``explain.data_notes`` of every row of ``frame`` (derived columns); ``per_group``:
+    the rows' ``group_weights``, None when not computed for these rows."""
     parts = []
+    groups = []
     slot = 0
     for key in NOTE_ENTITIES:
         cols = KEYS[key]
@@ -246,13 +292,24 @@ def data_notes(frame: pd.DataFrame, stats: dict[str, np.ndarray]) -> Parts:
         if text is None:
             text = np.full(len(rows), word({}), dtype=object)
         parts.append(Parts.make(rows, NOTE, slot, text))
+        groups.append(np.full(len(rows), GROUP_NAMES.index(key)))
         slot += 1
     for col, label in OPTIONAL_NOTED.items():
         rows = np.flatnonzero(frame[col].isna().to_numpy())
         parts.append(Parts.make(rows, NOTE, slot, np.full(len(rows), f"{label} missing")))
+        groups.append(np.full(len(rows), GROUP_NAMES.index(NOTE_GROUP[col])))
         slot += 1
-    parts.append(_extreme(frame, stats["hs6_origin"], slot))
-    return Parts.concat(parts)
+    extreme = _extreme(frame, stats["hs6_origin"], slot)
+    parts.append(extreme)
+    groups.append(np.full(len(extreme.row), GROUP_NAMES.index("unit_value")))
+    notes = Parts.concat(parts)
+    group = np.concatenate(groups).astype(np.int64)
+    if per_group is None:
+        effect = np.full(len(group), effect_text(None), dtype=object)
+    else:
+        effect = _effects(per_group[notes.row, group])
+    notes.text = notes.text + " (" + effect + ")" if len(group) else notes.text
+    return notes
 
 
 def _extreme(frame: pd.DataFrame, st: np.ndarray, slot: int) -> Parts:
@@ -300,12 +357,13 @@ def as_dicts(parts: Parts, n_rows: int, rule_items: dict[str, dict[str, Any]]) -
     p = parts.sorted()
     offsets = p.offsets(n_rows)
     items: list[dict[str, Any]] = []
-    for section, text, factor, weight, rid in zip(
+    for section, text, factor, weight, rid, strength in zip(
         p.section.tolist(),
         p.text.tolist(),
         p.factor.tolist(),
         p.weight.tolist(),
         p.rule_id.tolist(),
+        p.strength.tolist(),
         strict=True,
     ):
         if section == MODEL:
@@ -317,6 +375,7 @@ def as_dicts(parts: Parts, n_rows: int, rule_items: dict[str, dict[str, Any]]) -
                     "text": text,
                     "effect": effect,
                     "weight": weight,
+                    "strength": strength,
                 }
             )
         elif section == RULE:

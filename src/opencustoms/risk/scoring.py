@@ -30,6 +30,7 @@ from opencustoms.risk.reasons import (
     Parts,
     as_dicts,
     data_notes,
+    group_weights,
     lane_parts,
     model_factors,
     rule_parts,
@@ -186,7 +187,10 @@ def score_batch(
         seed=seed,
     )
     if explain_mode == "selected":
-        parts += _factors(frame, np.flatnonzero(lanes.lane != "green"), model)
+        selected = np.flatnonzero(lanes.lane != "green")
+        # their notes come again with the factors' effects: drop the first-pass ones
+        parts = [p.take(~np.isin(p.row, selected)) for p in parts]
+        parts += _explained(frame, selected, model)
     parts += [rule_parts(outcome.fired), lane_parts(lanes.notes)]
     ids = [r.id for r in rules.rules]
     columns = {
@@ -209,16 +213,18 @@ def score_batch(
     )
 
 
-def _factors(frame: pd.DataFrame, rows: np.ndarray, model: RiskModel) -> list[Parts]:
-    """Model factors of ``rows`` (indices into ``frame``), in chunks."""
+def _explained(frame: pd.DataFrame, rows: np.ndarray, model: RiskModel) -> list[Parts]:
+    """Model factors and data notes (with the factors' effects) of ``rows`` (indices
+    into ``frame``), in chunks."""
     out = []
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
         sub = frame.iloc[part]
         stats = model.history.lookup(sub)
-        factors = model_factors(sub, stats, model.contributions(model.features_from(sub, stats)))
-        factors.row = part[factors.row]
-        out.append(factors)
+        weights = group_weights(model.contributions(model.features_from(sub, stats)))
+        for p in (model_factors(sub, stats, weights), data_notes(sub, stats, weights)):
+            p.row = part[p.row]
+            out.append(p)
     return out
 
 
@@ -234,14 +240,13 @@ def _predict_chunked(
         stats = model.history.lookup(sub)
         x = model.features_from(sub, stats)
         preds.append(model.predict(sub, x))
-        if explain_mode != "none":
-            notes = data_notes(sub, stats)
-            notes.row += start
-            parts.append(notes)
-        if explain_mode == "all":
-            factors = model_factors(sub, stats, model.contributions(x))
-            factors.row += start
-            parts.append(factors)
+        weights = group_weights(model.contributions(x)) if explain_mode == "all" else None
+        found = [data_notes(sub, stats, weights)] if explain_mode != "none" else []
+        if weights is not None:
+            found.append(model_factors(sub, stats, weights))
+        for p in found:
+            p.row += start
+        parts += found
     if not preds:
         return {k: np.zeros(0) for k in ("fraud", "critical", "duty_at_stake", "revenue")}, []
     return {k: np.concatenate([p[k] for p in preds]) for k in preds[0]}, parts
