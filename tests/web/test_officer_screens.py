@@ -53,6 +53,8 @@ def test_importer_profile_never_leaks_another_office(client: TestClient, world: 
     html = client.get(f"/importers/{own}", headers=auth(world, "officer")).text
     for part in ('id="inspections"', 'id="linked"', 'id="rules"', 'id="watch-status"'):
         assert part in html
+    assert "built-in method" not in html  # a field named "items" read as dict.items
+    assert f"{OWN}: {p['items']}" in html
 
 
 def test_console_assign_capacity_and_override_review(client: TestClient, world: World) -> None:
