@@ -272,7 +272,10 @@ def _run_dask(
         info = client.scheduler_info()["workers"]
         workers = len(info)
         threads = sum(int(w.get("nthreads", 1)) for w in info.values())
-        client.run(job.warm)  # workers joining later warm up in their first partition
+        # Workers joining later warm up in their first partition; so does one that dies or
+        # is restarted during this broadcast (a worker that missed heartbeats for minutes
+        # on a loaded host), instead of failing the job before its first partition.
+        client.run(job.warm, on_error="ignore")
         # pure=False: each submission is its own task; a partition is never deduplicated
         # against an older, possibly failed, attempt held by the scheduler.
         futures = [
