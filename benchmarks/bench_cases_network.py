@@ -25,7 +25,7 @@ from opencustoms.cases.network import build_network
 from opencustoms.db import make_engine, migrate
 from opencustoms.settings import PACKAGE_DIR
 
-CYTOSCAPE = PACKAGE_DIR / "workspace" / "static" / "cytoscape.min.js"
+CYTOSCAPE = PACKAGE_DIR / "web" / "static" / "cytoscape.min.js"
 
 
 def _fill(engine: sa.Engine, name: str, rows: list[dict[str, object]]) -> None:
