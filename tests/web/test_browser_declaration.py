@@ -21,8 +21,8 @@ pytestmark = pytest.mark.browser
 SLOW = 180_000
 
 
-def _open(signed_in: Any, user: str, width: int) -> Any:
-    page = signed_in(user, width)
+def _open(make: Any, user: str, width: int) -> Any:
+    page = make(user, width)
     page.set_default_timeout(SLOW)
     return page
 
