@@ -1,7 +1,7 @@
 """The single-score request path made cheaper (issue 20) without weakening revocation
 (issue 18, finding 7): the user is looked up once per request and never remembered past
-it, and the served app is warmed up (model loaded, long-lived objects frozen away from the
-garbage collector) before it accepts connections."""
+it, and the served app warms up (model loaded, long-lived objects frozen away from the
+garbage collector) as it starts."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ def test_the_served_app_loads_the_model_and_freezes_before_serving(
         app = serve_app()
         assert "model" not in app.state.ws.risk._cache
         with TestClient(app) as c:  # runs the lifespan, as uvicorn does before serving
+            app.state.warm_up.join(timeout=300)
             assert "model" in app.state.ws.risk._cache
             assert gc.get_freeze_count() > 0
             r = c.post("/api/risk/score", headers=auth(world, "officer"), json=EXAMPLE)
