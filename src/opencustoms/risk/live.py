@@ -78,6 +78,9 @@ class LiveRisk:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._lock = threading.Lock()
+        # The server's warm-up thread and the first requests ask for the model at once:
+        # one loads it, the others wait for that copy instead of loading their own.
+        self._model_lock = threading.Lock()
         self._cache: dict[str, Any] = {}
 
     def _fresh(self, key: str, load: Callable[[], Any]) -> Any:
@@ -95,7 +98,8 @@ class LiveRisk:
         # them and imports them with the first model it loads.
         from opencustoms.risk import service
 
-        return self._fresh("model", lambda: service.load_model(Path(self.settings.model_dir)))
+        with self._model_lock:
+            return self._fresh("model", lambda: service.load_model(Path(self.settings.model_dir)))
 
     def rules(self) -> RuleSet:
         # Rule files change through save_rule (which drops the cache) or by an operator
