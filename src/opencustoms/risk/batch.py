@@ -54,6 +54,7 @@ def score_file(
     t0 = time.perf_counter()
     frame, text = read_for_scoring(path, profile)
     errors = check_frame(frame, text)
+    del text  # the text copy of every cell is only needed by the checks
     ok = np.array([e is None for e in errors], dtype=bool)
     s = get_settings()
     scored = score_batch(
