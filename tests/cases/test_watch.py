@@ -125,3 +125,40 @@ def test_command_line_raises_watch_alerts_once() -> None:
     assert json.loads(first.stdout.strip().splitlines()[-1]) == {"input": 1, "new": 1, "merged": 0}
     again = runner.invoke(app, ["cases", "from-watchlist", "--json"])
     assert json.loads(again.stdout.strip().splitlines()[-1])["new"] == 0
+
+
+def test_command_line_ingest_raises_the_watch_alert(tmp_path: object) -> None:
+    """A watched importer filing through `declarations ingest` raises its alert at once
+    (as a web ingest does), without a separate `cases from-watchlist`."""
+    import csv
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from opencustoms.cases.models import AlertRow
+    from opencustoms.cli.main import app
+    from opencustoms.settings import get_settings
+
+    url = get_settings().resolved_database_url
+    engine = _engine(url)
+    add_watch(engine=engine, actor=ADMIN, entry=WatchIn(
+        kind="importer_id", party_id="WIMP9", reason="national watch"))  # fmt: skip
+    file = Path(str(tmp_path)) / "items.csv"
+    with file.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["declaration_id", "item_no", "office_id", "importer_id", "hs_code",
+                    "declaration_date"])  # fmt: skip
+        w.writerow(["W91", 1, "40", "WIMP9", "8471300000", "2021-01-05"])
+        w.writerow(["W92", 1, "40", "OTHER", "8471300000", "2021-01-05"])
+    result = CliRunner().invoke(
+        app, ["declarations", "ingest", str(file), "--profile", "canonical"]
+    )
+    assert result.exit_code == 0, result.stdout
+    assert "watchlist: 1 new alert" in result.stdout
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    with Session(engine) as s:
+        subjects = set(s.scalars(select(AlertRow.subject_id).where(AlertRow.source == "watchlist")))
+    assert "W91" in subjects and "W92" not in subjects
+    engine.dispose()

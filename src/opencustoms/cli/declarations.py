@@ -67,6 +67,11 @@ def ingest(
             **{k: getattr(result, k) for k in ("input", "stored", "quarantined", "duplicates")},
         },
     )
+    # A watched party that files raises its alert now, as a web ingest does.
+    from opencustoms.cases.watch import raise_watch_alerts
+    from opencustoms.db import get_engine
+
+    watch = raise_watch_alerts(engine=get_engine(), ingest_id=result.ingest_id)
     if as_json:
         counts = {k: getattr(result, k) for k in ("input", "stored", "quarantined", "duplicates")}
         typer.echo(json.dumps(counts))
@@ -79,6 +84,8 @@ def ingest(
     )
     if result.quarantined:
         typer.echo(f"see: opencustoms declarations quarantine --ingest-id {result.ingest_id}")
+    if watch.new:
+        typer.echo(f"watchlist: {watch.new} new alert(s) for watched parties (see /alerts)")
 
 
 @app.command()
