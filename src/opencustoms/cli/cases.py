@@ -121,8 +121,9 @@ def from_watchlist(
     as_json: bool = JSON,
     user: str = USER,
 ) -> None:
-    """Raise alerts for stored declarations naming a watched party (the web raises them at
-    ingest; run this after a command-line ingest or scoring). Raising twice adds nothing."""
+    """Raise alerts for stored declarations naming a watched party (web and command-line
+    ingests raise them as they store; run this for declarations stored before a watch was
+    added, or stored by other means). Raising twice adds nothing."""
     from opencustoms.cases.watch import raise_watch_alerts
 
     engine = _engine()
