@@ -26,6 +26,7 @@ from sqlalchemy import (
     event,
     func,
 )
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
@@ -160,7 +161,16 @@ class RawSelect:
     def first(self, params: dict[str, str]) -> dict[str, Any] | None:
         """The first row as a dict of column key -> value, or None."""
         args: Any = params if self._order is None else tuple(params[k] for k in self._order)
-        conn = self.engine.raw_connection()
+        dialect = self.engine.dialect
+        driver_error = dialect.loaded_dbapi.Error
+        # Driver errors leave as SQLAlchemy's (OperationalError...), as from
+        # Connection.execute: the web maps those to 503 when the database is gone.
+        try:
+            conn = self.engine.raw_connection()
+        except driver_error as exc:
+            raise sa_exc.DBAPIError.instance(
+                self.sql, args, exc, driver_error, dialect=dialect
+            ) from exc
         try:
             cursor = conn.cursor()
             try:
@@ -168,6 +178,11 @@ class RawSelect:
                 row = cursor.fetchone()
             finally:
                 cursor.close()
+        except driver_error as exc:
+            conn.invalidate()  # a broken connection never goes back to the pool
+            raise sa_exc.DBAPIError.instance(
+                self.sql, args, exc, driver_error, connection_invalidated=True, dialect=dialect
+            ) from exc
         finally:
             conn.close()  # back to the pool, which ends the read transaction
         if row is None:

@@ -128,5 +128,6 @@ def test_office_register_is_configurable(tmp_path, monkeypatch: pytest.MonkeyPat
     token, _ = issue_token(engine=engine, user=user)
     offices = TestClient(app).get("/api/offices", headers={"Authorization": f"Bearer {token}"})
     assert offices.json() == [
-        {"code": "X1", "name": "Test Customs", "kind": "customs_office", "parent": None}
-    ]
+        {"code": "X1", "name": "Test Customs", "kind": "customs_office", "parent": None,
+         "name_ko": None}
+    ]  # fmt: skip

@@ -105,7 +105,7 @@ def test_docs_page_runs_no_inline_script(client: TestClient) -> None:
     assert r.status_code == 200 and _is_html(r)
     # The only scripts are files: Swagger UI from its pinned CDN path and our init file.
     assert "<script>" not in r.text and "SwaggerUIBundle(" not in r.text
-    assert 'src="/static/swagger-init.js"' in r.text
+    assert 'src="/static/swagger-init.js?v=' in r.text  # content-hashed URL (web/assets.py)
     assert 'data-openapi-url="/openapi.json"' in r.text
     scripts = directives(r.headers["content-security-policy"])["script-src"]
     assert "'self'" in scripts
