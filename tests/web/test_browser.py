@@ -4,69 +4,14 @@ the queue, open a declaration, record a result, see the dashboard change. Screen
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
-import httpx
 import pytest
 
-from opencustoms.settings import REPO_DIR, Settings
-
-from .conftest import OWN, PASSWORD, World, world_env
+from .browser_kit import ARTIFACTS, browser, live_server  # noqa: F401  (fixtures)
+from .conftest import OWN, PASSWORD, World
 
 pytestmark = pytest.mark.browser
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = REPO_DIR / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def live_server(world: World) -> Iterator[str]:
-    import uvicorn
-
-    from opencustoms.web.app import create_app
-
-    with world_env(world):
-        app = create_app(Settings())
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (bash scripts/system-deps.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
 
 
 def _kpi(page: object, name: str) -> str:
@@ -75,8 +20,8 @@ def _kpi(page: object, name: str) -> str:
 
 @pytest.mark.parametrize("width,label", [(1280, "desktop"), (800, "tablet")])
 def test_officer_journey(
-    live_server: str,
-    browser: object,
+    live_server: str,  # noqa: F811
+    browser: object,  # noqa: F811
     world: World,
     width: int,
     label: str,
@@ -167,7 +112,9 @@ def test_officer_journey(
 
 
 def test_csp_refuses_injected_script(
-    live_server: str, browser: object, watch_csp: Callable[[object], list[str]]
+    live_server: str,  # noqa: F811
+    browser: object,  # noqa: F811
+    watch_csp: Callable[[object], list[str]],
 ) -> None:
     """An injected inline script does not run, and the watcher above sees the refusal (so
     the journey's ``assert not csp`` can fail)."""
