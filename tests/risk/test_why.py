@@ -100,8 +100,10 @@ def test_red_by_score_with_rank_and_cutoff(engine: Engine) -> None:
     assert w.day.rank == 1 and w.day.decisions == 8  # office 40 only, not the support centre
     assert w.day.percentile == pytest.approx(7 / 8)
     # Cut-offs leave out the rule-forced red (0.10) and the exploration pick (0.05).
-    assert w.day.cutoff == {"red": 0.70, "yellow": 0.62, "blue": 0.25}
+    assert w.day.cutoff == {"red": 0.70, "yellow": 0.62}
     assert w.day.capacity == {"red": 2, "yellow": 1, "blue": 1}
+    # the slots are the pool's: office 40 and its support centre 41
+    assert w.day.offices == ["40", "41"] and w.day.taken == {"red": 3, "yellow": 2}
 
 
 def test_yellow_above_red_minimum_is_the_capacity_cutoff(engine: Engine) -> None:

@@ -23,6 +23,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -69,6 +70,20 @@ class CapacityPlan:
 
     def capacity(self, pool: str) -> Capacity:
         return self.offices.get(pool, self.defaults)
+
+    def pool_offices(self, office: str) -> list[str]:
+        """Every office whose decisions compete with ``office``'s for the same slots: the
+        known offices (register and capacity file) in its pool, ``office`` included.
+
+        >>> plan = CapacityPlan(Capacity(red=1, yellow=1, blue=1),
+        ...                     {"20": Capacity(red=2, yellow=2, blue=1)}, {},
+        ...                     parent={"150": "20", "41": "20", "122": "120"})
+        >>> plan.pool_offices("150"), plan.pool_offices("122")
+        (['150', '20', '41'], ['122', '120'])
+        """
+        pool = self.pool(office)
+        known = {*self.parent, *self.offices, str(office)}
+        return sorted(o for o in known if self.pool(o) == pool)
 
 
 @lru_cache(maxsize=4)
@@ -244,18 +259,43 @@ def is_selected(lane: str | None) -> bool:
     return lane in SELECTED_LANES
 
 
+FORCE_ORDER = ("red", "yellow", "blue")  # the most intrusive forced lane wins
+
+
+def forced_lane(reasons: list[dict[str, Any]]) -> str | None:
+    """The lane rules forced on an item, from its stored reasons (None: no rule forced).
+
+    >>> forced_lane([{"kind": "rule", "action": {"lane": "yellow"}},
+    ...              {"kind": "rule", "action": {"lane": "red"}}, {"kind": "model"}])
+    'red'
+    """
+    lanes = {(r.get("action") or {}).get("lane") for r in reasons if r.get("kind") == "rule"}
+    return next((lane for lane in FORCE_ORDER if lane in lanes), None)
+
+
 class DayCutoff(BaseModel):
-    """How one office-day's red and yellow slots were filled, as scored: items taken,
-    the daily capacity now in force, and the lowest model score that won a slot on
-    merit (rule-forced items and exploration picks need no score, so they are left out)."""
+    """How one capacity pool's red and yellow slots of a day were filled, as scored
+    (``cutoffs.day_cutoffs``): items taken by all the pool's offices, the daily capacity
+    now in force, and the lowest model score that won a slot on merit (rule-forced items
+    and exploration picks need no score, so they are left out)."""
 
     day: str
-    red: int
-    yellow: int
+    red: int = Field(description="Red slots taken in the pool that day")
+    yellow: int = Field(description="Yellow slots taken in the pool that day")
     red_capacity: int
     yellow_capacity: int
     red_cutoff: float | None
     yellow_cutoff: float | None
+    pool: str | None = Field(default=None, description="Office whose capacity the pool uses")
+    offices: list[str] = Field(
+        default_factory=list, description="Offices whose decisions shared these slots"
+    )
+    seen_red: int | None = Field(
+        default=None, description="Of the red items, those of offices the reader may see"
+    )
+    seen_yellow: int | None = Field(
+        default=None, description="Of the yellow items, those of offices the reader may see"
+    )
 
 
 def lane_cause(

@@ -4,8 +4,9 @@ declaration, current lane and latest inspection (``assessments`` defines "curren
 
 Each queue item says which step of the lane assignment put it in its lane
 (``lanes.lane_cause``), and a queue page carries the red/yellow cut-offs of the days it
-shows, because lanes are assigned per office-day under capacity: a yellow item can rank
-above a red one of another day."""
+shows (``cutoffs.day_cutoffs``, the pool's, as the Decision card shows them), because
+lanes are assigned per capacity pool and day: a yellow item can rank above a red one of
+another day."""
 
 from __future__ import annotations
 
@@ -18,15 +19,18 @@ from sqlalchemy import Engine, func, select
 
 from opencustoms.declarations.models import declarations as d
 from opencustoms.risk.assessments import current_ids
+from opencustoms.risk.cutoffs import day_cutoffs
 from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.lanes import (
     SELECTED_LANES,
     CapacityPlan,
     DayCutoff,
+    forced_lane,
     lane_cause,
     load_capacity,
 )
 from opencustoms.risk.models import risk_assessments as ra
+from opencustoms.risk.models import risk_assignments as rs
 from opencustoms.risk.models import risk_inspections as ri
 from opencustoms.risk.models import risk_lane_overrides as ov
 
@@ -48,6 +52,9 @@ class QueueFilter(BaseModel):
     hs_prefix: str | None = Field(default=None, pattern=r"^\d{1,10}$")
     date_from: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
     date_to: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    assigned_to: str | None = Field(
+        default=None, max_length=128, description="Only the items assigned to this user"
+    )
     sort: Literal["score", "date", "revenue_at_risk", "price"] = "score"
     order: Literal["asc", "desc"] = "desc"
 
@@ -72,20 +79,6 @@ class QueueItem(BaseModel):
     overridden: bool
     inspected: bool
     fraud_found: bool | None
-
-
-FORCE_ORDER = ("red", "yellow", "blue")  # the most intrusive forced lane wins
-
-
-def forced_lane(reasons: list[dict[str, Any]]) -> str | None:
-    """The lane rules forced on an item, from its stored reasons (None: no rule forced).
-
-    >>> forced_lane([{"kind": "rule", "action": {"lane": "yellow"}},
-    ...              {"kind": "rule", "action": {"lane": "red"}}, {"kind": "model"}])
-    'red'
-    """
-    lanes = {(r.get("action") or {}).get("lane") for r in reasons if r.get("kind") == "rule"}
-    return next((lane for lane in FORCE_ORDER if lane in lanes), None)
 
 
 def _newest(table: Any) -> Any:
@@ -173,6 +166,10 @@ def queue(
         q = q.where(ra.c.declaration_date >= dt.date.fromisoformat(flt.date_from))
     if flt.date_to:
         q = q.where(ra.c.declaration_date <= dt.date.fromisoformat(flt.date_to))
+    if flt.assigned_to is not None:
+        # The current assignment is the item's newest row (NULL officer: unassigned).
+        asg = rs.alias("asg")
+        q = q.join(asg, asg.c.id == _newest(rs)).where(asg.c.officer == flt.assigned_to)
     column = {
         "score": ra.c.score,
         "date": ra.c.declaration_date,
@@ -198,8 +195,14 @@ def queue(
         by_id = {r["_id"]: r for r in found.mappings()}
     rows = [by_id[i] for i in ids]
     plan = plan if plan is not None else load_capacity()
+    # The pool's cut-offs, as the lane engine filled the slots; of the other offices of
+    # the pool the page shows these aggregates only (docs/lanes.md).
     cutoffs = day_cutoffs(
-        engine=engine, office=office, days=[r["declaration_date"] for r in rows], plan=plan
+        engine=engine,
+        offices=plan.pool_offices(office),
+        visible=[office],
+        days=[r["declaration_date"] for r in rows],
+        plan=plan,
     )
     by_day = {c.day: c for c in cutoffs}
     items = [
@@ -236,44 +239,6 @@ def queue(
         for r in rows
     ]
     return int(total), items, cutoffs
-
-
-def day_cutoffs(
-    *, engine: Engine, office: str, days: list[Any], plan: CapacityPlan
-) -> list[DayCutoff]:
-    """Per day (newest first): red and yellow items as scored at the office and the lowest
-    score that won each lane on merit (not forced by a rule, not an exploration pick)."""
-    wanted = sorted({dt.date.fromisoformat(str(day)) for day in days}, reverse=True)
-    if not wanted:
-        return []
-    la = current_ids(office=office)
-    stmt = (
-        select(ra.c.declaration_date, ra.c.lane, ra.c.score, ra.c.exploration, ra.c.reasons)
-        .join(la, ra.c.id == la.c.id)
-        .where(ra.c.declaration_date.in_(wanted), ra.c.lane.in_(("red", "yellow")))
-    )
-    with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    cap = plan.capacity(plan.pool(office))
-    count: dict[tuple[str, str], int] = {}
-    low: dict[tuple[str, str], float] = {}
-    for day, lane, score, exploration, reasons in rows:
-        key = (str(day), str(lane))
-        count[key] = count.get(key, 0) + 1
-        if not exploration and forced_lane(reasons or []) is None:
-            low[key] = min(low.get(key, score), score)
-    return [
-        DayCutoff(
-            day=str(day),
-            red=count.get((str(day), "red"), 0),
-            yellow=count.get((str(day), "yellow"), 0),
-            red_capacity=cap.red,
-            yellow_capacity=cap.yellow,
-            red_cutoff=low.get((str(day), "red")),
-            yellow_cutoff=low.get((str(day), "yellow")),
-        )
-        for day in wanted
-    ]
 
 
 FRAME_COLUMNS = [

@@ -6,19 +6,20 @@ and the model factors with direction and strength.
 
 Reads the stored decision (``risk_assessments``: score, lane, exploration, reasons with
 the fired rules' actions as they were at scoring time), the office-day's other current
-decisions and the capacity plan in force (``lanes.load_capacity``); writes nothing. The
+decisions, the pool's cut-offs of the day (``cutoffs.day_cutoffs``, shared with the office
+queue) and the capacity plan in force (``lanes.load_capacity``); writes nothing. The
 wording of model factors and data notes is the explanation module's (``explain``); this
 module only orders them and states their direction.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine, desc, func, select
 
+from opencustoms.risk.cutoffs import day_cutoffs
 from opencustoms.risk.lanes import CapacityPlan, load_capacity
 from opencustoms.risk.models import risk_assessments as ra
 from opencustoms.risk.models import risk_lane_overrides as ov
@@ -51,15 +52,17 @@ class FactorLine(BaseModel):
 class DayContext(BaseModel):
     office_id: str
     pool: str = Field(description="Office whose capacity the item used")
+    offices: list[str] = Field(description="Offices whose decisions shared the pool's slots")
     date: str
     decisions: int = Field(description="Current decisions of the office that day")
     rank: int = Field(description="1 = highest score of the office that day")
     percentile: float = Field(description="Share of the office's decisions that day scoring lower")
     capacity: dict[str, int]
+    taken: dict[str, int] = Field(description="Red and yellow slots the pool used that day")
     min_score: dict[str, float]
     cutoff: dict[str, float | None] = Field(
-        description="Lowest score the model (not a rule, not exploration) put in each lane "
-        "in the pool that day"
+        description="Lowest score the model (not a rule, not exploration) put in red and "
+        "yellow in the pool that day (blue goes by revenue at risk, not by score)"
     )
 
 
@@ -126,50 +129,39 @@ def _forced(rules: list[RuleLine]) -> RuleLine | None:
 
 
 def _day(engine: Engine, row: dict[str, Any], plan: CapacityPlan) -> DayContext:
-    """The office-day around the item: its rank, and the pool's cut-offs per lane."""
-    pool = plan.pool(row["office_id"])
-    known = {*plan.parent, *plan.offices, str(row["office_id"])}
-    offices = sorted(o for o in known if plan.pool(o) == pool)
-    # The current decision per item of the pool's offices that day (the office-date index;
-    # an item's office and date never change between scorings).
+    """The office-day around the item: its rank among its office's decisions, and the
+    pool's cut-offs (``cutoffs.day_cutoffs``, the same figures as the office queue)."""
+    office = str(row["office_id"])
+    pool = plan.pool(office)
+    date = row["declaration_date"]
+    [slots] = day_cutoffs(
+        engine=engine, offices=plan.pool_offices(office), visible=[office], days=[date], plan=plan
+    )
+    # The current decision per item of the office that day (office-date index; an
+    # item's office and date never change between scorings).
     latest = (
         select(func.max(ra.c.id).label("id"))
-        .where(ra.c.declaration_date == row["declaration_date"], ra.c.office_id.in_(offices))
+        .where(ra.c.declaration_date == date, ra.c.office_id == office)
         .group_by(ra.c.declaration_id, ra.c.item_no)
         .subquery()
     )
     with engine.connect() as conn:
-        same = conn.execute(
-            select(ra.c.office_id, ra.c.score, ra.c.lane, ra.c.exploration, ra.c.reasons).join(
-                latest, latest.c.id == ra.c.id
-            )
-        ).all()
-    office = [r[1] for r in same if str(r[0]) == str(row["office_id"])]
-    cutoff: dict[str, float | None] = {}
-    for lane in ("red", "yellow", "blue"):
-        by_model = [
-            r[1]
-            for r in same
-            if r[2] == lane
-            and not r[3]
-            and not any(
-                it.get("kind") == "rule" and (it.get("action") or {}).get("lane")
-                for it in r[4] or []
-            )
-        ]
-        cutoff[lane] = min(by_model) if by_model else None
+        scores = list(
+            conn.execute(select(ra.c.score).join(latest, latest.c.id == ra.c.id)).scalars()
+        )
     cap = plan.capacity(pool)
-    date = row["declaration_date"]
     return DayContext(
-        office_id=str(row["office_id"]),
+        office_id=office,
         pool=pool,
-        date=date.isoformat() if isinstance(date, dt.date) else str(date),
-        decisions=len(office),
-        rank=1 + sum(s > row["score"] for s in office),
-        percentile=sum(s < row["score"] for s in office) / len(office) if office else 0.0,
+        offices=slots.offices,
+        date=slots.day,
+        decisions=len(scores),
+        rank=1 + sum(s > row["score"] for s in scores),
+        percentile=sum(s < row["score"] for s in scores) / len(scores) if scores else 0.0,
         capacity={"red": cap.red, "yellow": cap.yellow, "blue": cap.blue},
+        taken={"red": slots.red, "yellow": slots.yellow},
         min_score=dict(plan.min_score),
-        cutoff=cutoff,
+        cutoff={"red": slots.red_cutoff, "yellow": slots.yellow_cutoff},
     )
 
 
