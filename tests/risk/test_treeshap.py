@@ -19,9 +19,12 @@ def test_tables_match_lightgbm_on_the_risk_model(
     x = model.features(rows)
     x[::17, 0] = np.nan  # missing values take each split's default direction
     want = model.fraud.predict(x, pred_contrib=True)
-    got = Explainer(model.fraud).contributions(x)
+    explainer = Explainer(model.fraud)
+    got = explainer.contributions(x)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    # one row at a time (the single-score path): the batch's numbers bit for bit
+    assert np.array_equal(np.array([explainer.row(r) for r in x[:500]]), got[:500])
     # contributions add up to the raw score, so the comparison is not trivially zero
     assert np.abs(got[:, :-1]).max() > 0.1
     np.testing.assert_allclose(got.sum(axis=1), model.fraud.predict(x, raw_score=True), atol=1e-9)
@@ -61,5 +64,7 @@ def test_tables_match_lightgbm_on_every_kind_of_split(zero_as_missing: bool) -> 
     test[100:120, 3] = 0.0
     test[120:140, 4] = np.nan
     want = booster.predict(test, pred_contrib=True)
-    got = Explainer(booster).contributions(test)
+    explainer = Explainer(booster)
+    got = explainer.contributions(test)
     np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    assert np.array_equal(np.array([explainer.row(r) for r in test]), got)

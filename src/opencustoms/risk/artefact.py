@@ -32,7 +32,14 @@ from opencustoms.risk.content import (
     line_posterior_k,
     posterior_k,
 )
-from opencustoms.risk.features import CATEGORICAL_FEATURES, FEATURES, build_features, fit_vocab
+from opencustoms.risk.fastpredict import single_row_predictor
+from opencustoms.risk.features import (
+    CATEGORICAL_FEATURES,
+    FEATURES,
+    build_features,
+    category_index,
+    fit_vocab,
+)
 from opencustoms.risk.history import History, S, derive_columns, prior_stats, revenue_label
 from opencustoms.risk.integrity import (
     private_dir,
@@ -132,6 +139,8 @@ class RiskModel:
     path: Path | None = None
     _compiled: dict[str, Any] = field(default_factory=dict, repr=False)
     _explainer: Any = field(default=None, repr=False)
+    # the single-score path's per-model helpers: fast predictors, category codes
+    _single: dict[str, Any] = field(default_factory=dict, repr=False)
     # Scarce labels only (``risk.content``): blended into the fraud score.
     content: lgb.Booster | None = None
 
@@ -172,9 +181,16 @@ class RiskModel:
 
     def raw_predict(self, name: str, x: np.ndarray) -> np.ndarray:
         """One model's output. Large batches use the model compiled to native code by
-        lleaves (same trees, same output to 1e-12, ~6x faster); small ones LightGBM."""
+        lleaves (same trees, same output to 1e-12, ~6x faster); small ones LightGBM, one row
+        through its single-row C call (``fastpredict``: same output bit for bit)."""
         booster = getattr(self, name)
         threads = int(self.metadata.get("n_threads", 1))
+        if len(x) == 1:  # the single-score path: LightGBM's C call without its set-up
+            if name not in self._single:
+                self._single[name] = single_row_predictor(booster)
+            one = self._single[name]
+            if one is not None:
+                return np.array([one(x[0])])
         if len(x) >= COMPILE_MIN_ROWS and self.path is not None:
             fast = self._fast(name)
             if fast is not None:
@@ -188,9 +204,21 @@ class RiskModel:
         if len(x) < TABLE_MIN_ROWS:
             threads = int(self.metadata.get("n_threads", 1))
             return np.asarray(self.fraud.predict(x, pred_contrib=True, num_threads=threads))
+        return np.asarray(self.explainer().contributions(x))
+
+    def category_index(self) -> dict[str, dict[str, float]]:
+        """The vocabulary's category codes as dicts (``features.row_features``), built once."""
+        if "category_index" not in self._single:
+            self._single["category_index"] = category_index(self.vocab)
+        index: dict[str, dict[str, float]] = self._single["category_index"]
+        return index
+
+    def explainer(self) -> Explainer:
+        """The fraud model's per-tree TreeSHAP tables (built once, ~1 s)."""
         if self._explainer is None:
             self._explainer = Explainer(self.fraud)
-        return np.asarray(self._explainer.contributions(x))
+        explainer: Explainer = self._explainer
+        return explainer
 
     def _fast(self, name: str) -> Any:
         if name not in self._compiled:

@@ -68,6 +68,8 @@ GLOBAL = "_global"
 # the record carried (an integer from JSON), as pandas writes a float64 column.
 FLOAT_KEY_COLUMNS = frozenset({"net_mass_kg", "item_price_krw"})
 UNIT_VALUE_KEYS = ("hs6", "hs6_origin")
+_NO_SUMS = np.zeros((1, len(STATS)))
+_NO_SUMS.flags.writeable = False
 SEP = "\x1f"
 
 
@@ -281,21 +283,36 @@ class History:
     def lookup_records(self, records: list[dict[str, Any]]) -> dict[str, np.ndarray]:
         """``lookup`` for a few plain dicts (from ``derive_record``): dict lookups only."""
         out: dict[str, np.ndarray] = {}
-        if not self._positions:
-            self._positions = {
-                name: {k: i for i, k in enumerate(index)}
-                for name, (index, _) in self.tables.items()
-            }
         for name, cols in KEYS.items():
             sums = self.tables[name][1]
             res = np.zeros((len(records), len(STATS)))
-            positions = self._positions[name]
+            positions = self._key_positions()[name]
             for i, rec in enumerate(records):
                 pos = positions.get(record_key(rec, cols))  # type: ignore[arg-type]
                 if pos is not None:
                     res[i] = sums[pos]
             out[name] = res
         out[GLOBAL] = np.broadcast_to(self.total, (len(records), len(STATS)))
+        return out
+
+    def _key_positions(self) -> dict[str, dict[str, int]]:
+        """Per key name, each fitted key's row in its sums (built at the first lookup)."""
+        if not self._positions:
+            self._positions = {
+                name: {k: i for i, k in enumerate(index)}
+                for name, (index, _) in self.tables.items()
+            }
+        return self._positions
+
+    def lookup_row(self, record: dict[str, Any]) -> dict[str, np.ndarray]:
+        """``lookup_records`` of one dict, as read-only one-row views of the sums (no
+        copies: the single-score path)."""
+        positions = self._key_positions()
+        out: dict[str, np.ndarray] = {}
+        for name, cols in KEYS.items():
+            pos = positions[name].get(record_key(record, cols))  # type: ignore[arg-type]
+            out[name] = _NO_SUMS if pos is None else self.tables[name][1][pos : pos + 1]
+        out[GLOBAL] = self.total[None, :]
         return out
 
     def save(self, path: Path) -> None:

@@ -96,10 +96,15 @@ class LiveRisk:
         """The risk model artefact in use (the risk service reloads it when it changes)."""
         # LightGBM, scikit-learn and SciPy take seconds to import: a server starts without
         # them and imports them with the first model it loads.
-        from opencustoms.risk import service
+        from opencustoms.risk import service, single
+
+        def load() -> Any:
+            model = service.load_model(Path(self.settings.model_dir))
+            single.prepare(model)  # the single-score path's tables: ~1 s, once per model
+            return model
 
         with self._model_lock:
-            return self._fresh("model", lambda: service.load_model(Path(self.settings.model_dir)))
+            return self._fresh("model", load)
 
     def rules(self) -> RuleSet:
         # Rule files change through save_rule (which drops the cache) or by an operator

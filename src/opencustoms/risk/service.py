@@ -23,7 +23,7 @@ from opencustoms.declarations.queries import query_frame
 from opencustoms.declarations.schema import FIELD_NAMES, Declaration
 from opencustoms.risk import artefact as artefact_mod
 from opencustoms.risk import rules as rules_mod
-from opencustoms.risk import scoring
+from opencustoms.risk import scoring, single
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.lanes import CapacityPlan, load_capacity
 from opencustoms.risk.models import (
@@ -156,11 +156,12 @@ def score_many(
     decls = [
         d if isinstance(d, Declaration) else Declaration.model_validate(d) for d in declarations
     ]
+    model, rules, plan = model or load_model(), rules or current_rules(), plan or load_capacity()
+    if len(decls) == 1:  # the API's single score: the one-row path (same result, ~4x less CPU)
+        row = single.score_record(decls[0].model_dump(), model=model, rules=rules, plan=plan)
+        return [_scored(row)]
     rows = scoring.score_records(
-        [d.model_dump() for d in decls],
-        model=model or load_model(),
-        rules=rules or current_rules(),
-        plan=plan or load_capacity(),
+        [d.model_dump() for d in decls], model=model, rules=rules, plan=plan
     )
     return [_scored(r) for r in rows]
 

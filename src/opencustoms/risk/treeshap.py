@@ -201,6 +201,14 @@ class Explainer:
         for split in cat_splits:
             split.lookup = np.zeros(self.n_categories + 1, dtype=bool)
             split.lookup[split.categories if split.categories is not None else []] = True
+        self._row = _RowTables(self)
+
+    def row(self, x: np.ndarray) -> np.ndarray:
+        """``contributions`` of one row (``x`` of shape (n_features,)), the same numbers
+        bit for bit: every split of every tree decided at once, then one gather from the
+        tables and one ordered sum per feature (~40 us instead of ~450 us for LightGBM's
+        ``pred_contrib`` on one row of the risk model)."""
+        return self._row.contributions(np.asarray(x, dtype=np.float64))
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """``pred_contrib`` of the rows of ``x``, a few thousand rows at a time (the
@@ -236,3 +244,88 @@ class Explainer:
                 for row, f in zip(block.table, block.features, strict=True):
                     out[f] += np.take(row, code)
         return np.ascontiguousarray(out.T)
+
+
+class _RowTables:
+    """An explainer's trees as flat arrays, for one row at a time.
+
+    The tables of every block are moved into one array (the blocks keep views of it, so
+    nothing is stored twice); a block's entry for local feature j and code c sits at
+    ``base + j * 2**bits + c``. Entries are kept in the order ``_contributions`` adds
+    them (tree, block, feature), and ``np.bincount`` adds in that order too, so each
+    feature's sum is the same sequence of additions as the batch path's."""
+
+    def __init__(self, explainer: Explainer) -> None:
+        splits = [s for t in explainer.trees for s in t.splits]
+        self.n_features = explainer.n_features
+        self.n_categories = explainer.n_categories
+        self.expected = explainer.expected
+        self.feature = np.array([s.feature for s in splits], dtype=np.intp)
+        self.threshold = np.array([s.threshold for s in splits])
+        self.default_left = np.array([s.default_left for s in splits])
+        self.missing_nan = np.array([s.missing == "NaN" for s in splits])
+        self.missing_zero = np.array([s.missing == "Zero" for s in splits])
+        # LightGBM writes "Zero" missing splits only with zero_as_missing; skip that test
+        # when the model has none
+        self.any_zero = bool(self.missing_zero.any())
+        cats = [i for i, s in enumerate(splits) if s.categories is not None]
+        self.cat_split = np.array(cats, dtype=np.intp)
+        # the category index is worked out once per categorical feature, then read per split
+        self.cat_features = np.array(sorted({splits[i].feature for i in cats}), dtype=np.intp)
+        where = {int(f): k for k, f in enumerate(self.cat_features)}
+        self.cat_of_split = np.array([where[splits[i].feature] for i in cats], dtype=np.intp)
+        # each split's lookup as one row of a flat array (one take for all of them)
+        self.cat_row = np.arange(len(cats), dtype=np.intp) * (self.n_categories + 1)
+        self.cat_lookup = (
+            np.concatenate([splits[i].lookup for i in cats]) if cats else np.zeros(0, dtype=bool)
+        )
+        blocks: list[_Block] = []
+        first: list[int] = []  # per block: its tree's first split in the flat numbering
+        offset = 0
+        for tree in explainer.trees:
+            blocks += tree.blocks
+            first += [offset] * len(tree.blocks)
+            offset += len(tree.splits)
+        width = max((len(b.splits) for b in blocks), default=0)
+        # unused bits point at one extra, never-left slot after the splits
+        self.bits = np.full((len(blocks), width), len(splits), dtype=np.intp)
+        # a code is at most 2**MAX_BLOCK_BITS (or a path's length) - 1: int32 holds it
+        self.powers = (1 << np.arange(width)).astype(np.int32)
+        sizes = [b.table.size for b in blocks]
+        flat = np.concatenate([b.table.ravel() for b in blocks]) if blocks else np.zeros(0)
+        base, entry_block, entry_feature, entry_base = 0, [], [], []
+        for k, (block, start) in enumerate(zip(blocks, first, strict=True)):
+            self.bits[k, : len(block.splits)] = block.splits + start
+            stride = 1 << len(block.splits)
+            for j, f in enumerate(block.features):
+                entry_block.append(k)
+                entry_feature.append(int(f))
+                entry_base.append(base + j * stride)
+            block.table = flat[base : base + sizes[k]].reshape(block.table.shape)
+            base += sizes[k]
+        self.flat = flat
+        self.entry_block = np.array(entry_block, dtype=np.intp)
+        self.entry_feature = np.array(entry_feature, dtype=np.intp)
+        self.entry_base = np.array(entry_base, dtype=np.intp)
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """One row's contributions (LightGBM's decisions as ``_Split.decide``)."""
+        nan = np.isnan(x)
+        zeroed = np.where(nan, 0.0, x)
+        value = np.take(zeroed, self.feature)
+        missing = self.missing_nan & np.take(nan, self.feature)
+        if self.any_zero:
+            missing |= self.missing_zero & (np.abs(value) <= _ZERO)
+        left = np.zeros(len(value) + 1, dtype=bool)
+        left[:-1] = np.where(missing, self.default_left, value <= self.threshold)
+        if len(self.cat_split):
+            v = np.take(zeroed, self.cat_features)
+            ok = ~np.take(nan, self.cat_features) & (v >= 0) & (v < self.n_categories)
+            category = np.where(ok, v, self.n_categories).astype(np.intp)
+            at = self.cat_row + np.take(category, self.cat_of_split)
+            left[self.cat_split] = np.take(self.cat_lookup, at)
+        code = np.take(left.view(np.uint8), self.bits) @ self.powers
+        values = np.take(self.flat, self.entry_base + np.take(code, self.entry_block))
+        out = np.bincount(self.entry_feature, weights=values, minlength=self.n_features + 1)
+        out[-1] = self.expected
+        return out
