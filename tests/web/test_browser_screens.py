@@ -1,6 +1,6 @@
 """The officer screens of issue 19 (items 9-11) in Chromium at 1280 and 800 px: an
 officer searches and opens an importer's profile; a supervisor assigns an item, sets the
-day's capacity and watches a party; the officer finds the item under "assigned to me";
+day's capacity and watches a party; the officer finds the item with the queue's "assigned to me";
 everyone sees the model monitoring page. Every page passes ``check_page`` (screenshot,
 no script error, no overflow, axe-core)."""
 
@@ -90,10 +90,12 @@ def test_supervisor_console_and_watchlist(
     _submit(page, "#watch-add button[type=submit]", "/watchlist")
     assert party in page.inner_text("#watchlist")
     check_page(page, "watchlist")
-    # The officer finds the assigned item.
+    # The officer finds the assigned item: "assigned to me" is a filter of the queue.
     officer = signed_in("officer", width)
-    officer.goto(f"{live_server}/assigned")
-    officer.wait_for_selector("#assigned")
+    officer.goto(f"{live_server}/queue")
+    officer.get_by_label("Assigned to me").check()
+    _submit(officer, "form.filters button[type=submit]", "/queue")
+    assert "assigned=me" in officer.url and officer.locator("#assigned-filter").is_checked()
     decl = (key or "").rsplit("/", 1)[0]
-    assert decl in officer.inner_text("#assigned")
+    assert decl in officer.inner_text("#queue")
     check_page(officer, "assigned-to-me")

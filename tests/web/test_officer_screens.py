@@ -1,7 +1,7 @@
 """The officer screens of issue 19 (items 9-11) through the web app: search and the
 importer profile within the user's offices, the supervisor console (assign, capacity,
-override review), "assigned to me", the watchlist with its alert on filing, and the
-model monitoring page. Every route answers HTML and JSON."""
+override review), "assigned to me" (a filter of the queue), the watchlist with its alert
+on filing, and the model monitoring page. Every route answers HTML and JSON."""
 
 from __future__ import annotations
 
@@ -69,9 +69,30 @@ def test_console_assign_capacity_and_override_review(client: TestClient, world: 
     r = client.post(f"/supervision/{OWN}/assignments", headers=sup,
                     json={"items": [key], "officer": "officer"})  # fmt: skip
     assert r.status_code == 200 and r.json()["assigned"] == 1, r.text
-    mine = _json(client, world, "officer", "/assigned")
-    assert key in {f"{i['declaration_id']}/{i['item_no']}" for i in mine["items"]}
-    assert _json(client, world, "officer_other", "/assigned")["items"] == []
+    # "Assigned to me" is a filter of the queue: only the officer's items, with the rest
+    # of the queue's filters; links carry "me", never the username.
+    mine = _json(client, world, "officer", "/queue", assigned="me")
+    keys = {f"{i['declaration_id']}/{i['item_no']}" for i in mine["page"]["items"]}
+    assert key in keys and mine["filters"]["assigned"] == "me"
+    assert mine["page"]["total"] < _json(client, world, "officer", "/queue")["page"]["total"]
+    now = _json(client, world, "supervisor", "/supervision")["open_items"]
+    owner = {f"{i['declaration_id']}/{i['item_no']}": i["assigned_to"] for i in now}
+    assert all(owner.get(k, "officer") == "officer" for k in keys)
+    html = client.get("/queue", headers=auth(world, "officer"), params={"assigned": "me"}).text
+    assert 'name="assigned" value="me" id="assigned-filter" checked' in html
+    assert 'href="/queue?assigned=me" class="active"' in html  # the navigation's entry
+    assert _json(client, world, "officer_other", "/queue", assigned="me")["page"]["items"] == []
+    other = client.get("/queue", headers=auth(world, "officer_other"),
+                       params={"office": OWN, "assigned": "me", "format": "json"})  # fmt: skip
+    assert other.status_code == 404 and key.split("/")[0] not in other.text
+    bad = client.get("/queue", headers=auth(world, "officer"),
+                     params={"assigned": "everyone", "format": "json"})  # fmt: skip
+    assert bad.status_code == 422 and "assigned" in bad.text and "'me'" in bad.text
+    # Old links and bookmarks of /assigned land on the filter.
+    moved = client.get("/assigned", headers=auth(world, "officer"),
+                       params={"page": "1"}, follow_redirects=False)  # fmt: skip
+    assert moved.status_code == 308
+    assert moved.headers["location"] == "/queue?page=1&assigned=me"
     bad = client.post(f"/supervision/{OWN}/assignments", headers=sup,
                       json={"items": [key], "officer": "officer_other"})  # fmt: skip
     assert bad.status_code == 422 and "officer" in bad.text

@@ -25,7 +25,7 @@ def test_queue_defaults_to_open_items_and_explains_lanes(client: TestClient, wor
     text = _page(client, world, "officer", "/queue")
     status = re.search(r'<select name="status">(.*?)</select>', text, re.S)
     assert status and re.search(r'value="open" selected', status.group(1))
-    assert 'id="lane-logic"' in text and "per office and day" in text
+    assert 'id="lane-logic"' in text and "per capacity pool" in text
     assert 'id="cutoffs"' in text and "Red cut-off" in text
     assert "Revenue at risk (KRW)" in text and 'name="declaration"' in text
     body = client.get("/queue", headers=auth(world, "officer"), params={"format": "json"}).json()

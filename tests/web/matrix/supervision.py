@@ -1,6 +1,7 @@
 """Authorisation entries of the supervisor console (supervisors of the office, admins)
-and of an officer's "assigned to me" list. Each review cell first makes a lane override
-of the request's office (keeping the lane it has), so there is always one to review."""
+and of an officer's "assigned to me" (the queue's filter; /assigned redirects to it).
+Each review cell first makes a lane override of the request's office (keeping the lane
+it has), so there is always one to review."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from opencustoms.db import make_engine
 from opencustoms.risk.assessments import latest_assessment
 from opencustoms.risk.feedback import override_lane
 
-from . import Ctx, Entry, staff, supervise
+from . import Ctx, Entry, staff_read, supervise
 
 
 @cache
@@ -62,7 +63,13 @@ ENTRIES = {
         _post("/supervision/{x.office}/capacity", {"red": 2, "yellow": 2, "blue": 1}), supervise
     ),
     "POST /supervision/{office}/overrides/{override_id}": Entry(_review, supervise),
+    # A redirect to the queue's "assigned to me" filter (followed): the office is checked
+    # there, so another office's items assigned to you stay out of reach.
     "GET /assigned": Entry(
-        lambda c, h, x: c.get("/assigned", headers=h, params={"format": "json"}), staff, page=True
+        lambda c, h, x: c.get(
+            "/assigned", headers=h, params={"office": x.office, "format": "json"}
+        ),
+        staff_read,
+        page=True,
     ),
 }

@@ -99,6 +99,9 @@ def queue(
     # typed dates: a bad date is reported with every other bad parameter at once
     date_from: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
     date_to: Annotated[dt.date | None, Query(description="YYYY-MM-DD")] = None,
+    assigned: Annotated[
+        Literal["me"] | None, Query(description="me: only the items assigned to me")
+    ] = None,
     sort: Literal["score", "date", "revenue_at_risk", "price"] = "score",
     order: Literal["asc", "desc"] = "desc",
 ) -> Page[QueueItem]:
@@ -111,6 +114,7 @@ def queue(
         hs_prefix=hs_prefix,
         date_from=date_from.isoformat() if date_from else None,
         date_to=date_to.isoformat() if date_to else None,
+        assigned_to=user.username if assigned == "me" else None,
         sort=sort,
         order=order,
     )
@@ -163,9 +167,15 @@ def _offices_for(ws: WS, user: User) -> list[Any]:
     return [register.get(o.code, o) for o in users.list_offices(engine=ws.engine)]
 
 
-def queue_filters(args: dict[str, str | None]) -> tuple[QueueFilter, list[tuple[str, str]]]:
-    """The queue page's query string checked as a whole: every problem, not the first."""
+def queue_filters(
+    args: dict[str, str | None], *, me: str
+) -> tuple[QueueFilter, list[tuple[str, str]]]:
+    """The queue page's query string checked as a whole: every problem, not the first
+    (``assigned=me``: only the items assigned to the user ``me``)."""
     problems: list[tuple[str, str]] = []
+    assigned = args.get("assigned") or None
+    if assigned not in (None, "me"):
+        problems.append(("assigned", f"{assigned!r} is not a filter: use 'me' or leave it out"))
     filters = {
         "lane": args.get("lane") or "selected",
         "status": args.get("status") or "open",
@@ -173,6 +183,7 @@ def queue_filters(args: dict[str, str | None]) -> tuple[QueueFilter, list[tuple[
         "min_score": _number("min_score", args.get("min_score"), problems),
         "importer_id": args.get("importer_id") or None,
         "hs_prefix": args.get("hs_prefix") or None,
+        "assigned_to": me if assigned == "me" else None,
         "sort": args.get("sort") or "score",
         "order": args.get("order") or "desc",
     }
@@ -198,6 +209,7 @@ def queue_page(
     min_score: str | None = None,
     importer_id: str | None = None,
     hs_prefix: str | None = None,
+    assigned: str | None = None,
     sort: str | None = None,
     order: str | None = None,
     page: str | None = None,
@@ -211,16 +223,21 @@ def queue_page(
         "min_score": min_score,
         "importer_id": importer_id,
         "hs_prefix": hs_prefix,
+        "assigned": assigned,
         "sort": sort,
         "order": order,
     }
-    checked, problems = queue_filters(raw)
+    checked, problems = queue_filters(raw, me=user.username)
     number = _page_number(page, problems)
     if problems:
         raise InvalidInputs(problems)
     result, cutoffs = _queue(ws, user, office, checked, PageParams(page=number, page_size=50))
     register = users.office_register(ws.settings.offices_file)
-    filters = checked.model_dump()
+    # The page's links carry "assigned=me", never a username (a shared link stays "mine").
+    filters = {
+        **checked.model_dump(exclude={"assigned_to"}),
+        "assigned": "me" if checked.assigned_to is not None else None,
+    }
 
     def page_url(n: int | None = None, **change: str) -> str:
         args = {**filters, "office": office, "page": n or result.page, **change}
@@ -239,7 +256,7 @@ def queue_page(
             "selected_lanes": list(SELECTED_LANES),
         },
         user=user,
-        nav="queue",
+        nav="assigned" if checked.assigned_to is not None else "queue",
         offices=_offices_for(ws, user),
         page_url=page_url,
     )

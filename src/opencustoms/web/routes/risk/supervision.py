@@ -1,6 +1,7 @@
 """The supervisor console of one office (supervisors of that office, admins): backlog of
 selected items by age, assigning items to named officers, the office's daily capacity
-per lane, and the review of lane overrides; and an officer's "assigned to me" list.
+per lane, and the review of lane overrides. An officer's "assigned to me" is a filter of
+the queue (``/queue?assigned=me``); ``/assigned`` redirects there.
 
 Each route answers HTML or JSON; the POST routes take a JSON body (API clients) or the
 console's form (then redirect back). Every change is audited.
@@ -10,9 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from opencustoms.errors import Forbidden, InvalidInput
@@ -177,29 +179,12 @@ async def review(
 
 @router.get(
     "/assigned",
-    response_class=HTMLResponse,
-    summary="The open selected items assigned to me",
+    response_class=RedirectResponse,
+    status_code=308,
+    summary="Moved: 'assigned to me' is the queue's filter /queue?assigned=me",
 )
-def assigned_to_me(
-    request: Request,
-    ws: WS,
-    user: Staff,
-    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
-) -> Response:
-    size = 50
-    total, items = supervision.open_items(
-        engine=ws.engine,
-        office=user.office,
-        on=dt.date.today(),
-        assigned_to=user.username,
-        limit=size,
-        offset=(page - 1) * size,
-    )
-    data = {
-        "office": user.office,
-        "items": [i.model_dump(mode="json") for i in items],
-        "total": total,
-        "page": page,
-        "pages": max(1, (total + size - 1) // size),
-    }
-    return render(request, "risk/assigned.html", data, user=user, nav="assigned")
+def assigned_to_me(request: Request, user: Staff) -> Response:
+    """Old links and bookmarks land on the queue with the filter on (their other query
+    parameters kept); the queue checks the office as for any other filter."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "assigned"]
+    return RedirectResponse(f"/queue?{urlencode([*params, ('assigned', 'me')])}", status_code=308)
