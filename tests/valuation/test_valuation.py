@@ -53,6 +53,22 @@ def test_incremental_update_equals_full_recompute() -> None:
     pd.testing.assert_frame_equal(merged.counts, full.counts)
 
 
+def test_stats_kept_per_state_and_an_updated_state_has_its_own() -> None:
+    # The declaration page scores one item against the whole state: the stats are computed
+    # once per state and level, and new declarations (a new state) are never served stale.
+    frame = _synthetic(200)
+    state = BenchmarkState.empty().update(frame)
+    first = state.stats("hs6")
+    assert state.stats("hs6") is first
+    updated = state.update(frame.assign(item_price_krw=frame["item_price_krw"] / 4))
+    after = updated.stats("hs6")
+    assert int(after.loc[0, "n"]) == 2 * int(first.loc[0, "n"]) == 400
+    assert after.loc[0, "median_price"] < first.loc[0, "median_price"]
+    assert state.stats("hs6") is first and int(first.loc[0, "n"]) == 200
+    with pytest.raises(ValueError, match="level"):
+        state.stats("hs4")
+
+
 def test_histogram_stats_match_exact_robust_stats() -> None:
     frame = _synthetic(2000)
     st = BenchmarkState.empty().update(frame).stats("hs6")

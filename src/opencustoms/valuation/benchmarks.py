@@ -67,6 +67,12 @@ class BenchmarkState:
 
     counts: pd.DataFrame = field(repr=False)  # KEYS + bin (int32) + count (int64)
     bin_width: float
+    # stats() per level, computed on first use: a state never changes (update and merge
+    # return new states), and the declaration page scores one item against the whole
+    # state, where recomputing every group's quantiles was most of its valuation time.
+    _stats: dict[str, pd.DataFrame] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def empty(cls, bin_width: float | None = None) -> BenchmarkState:
@@ -119,7 +125,12 @@ class BenchmarkState:
 
         ``level``: ``hs6_origin_period`` (finest), ``hs6_origin`` (all periods) or
         ``hs6`` (all origins and periods); coarser levels carry ``*`` in the dropped keys.
+        Computed once per state and level; the frame is shared, so callers must not
+        modify it in place.
         """
+        cached = self._stats.get(level)
+        if cached is not None:
+            return cached
         c = self.counts
         if level in ("hs6_origin", "hs6"):
             c = c.assign(period=ALL)
@@ -128,7 +139,8 @@ class BenchmarkState:
         if level not in ("hs6_origin_period", "hs6_origin", "hs6"):
             raise ValueError(f"level: unknown benchmark level {level!r}")
         c = c.groupby([*KEYS, "bin"], observed=True)["count"].sum().reset_index()
-        return _histogram_stats(c, self.bin_width)
+        self._stats[level] = out = _histogram_stats(c, self.bin_width)
+        return out
 
 
 def _first_reaching(c: pd.DataFrame, cum: pd.Series, target: pd.Series, col: str) -> pd.Series:
