@@ -150,3 +150,29 @@ def test_delivery_compresses_streams_and_spares_small_bodies() -> None:
     for length in (True, False):
         headers, body = _asgi(Delivery(_stub(small, length=length)), small, b"gzip")
         assert b"content-encoding" not in headers and body == small[0]
+
+
+def _with_includes(rel: str, seen: set[str] | None = None) -> str:
+    """A template's text with the text of every template it includes or imports."""
+    seen = seen if seen is not None else set()
+    if rel in seen or not (TEMPLATES / rel).is_file():
+        return ""
+    seen.add(rel)
+    text = (TEMPLATES / rel).read_text(encoding="utf-8")
+    names = re.findall(r"{%-?\s*(?:include|from|import)\s+['\"]([^'\"]+)['\"]", text)
+    return text + "".join(_with_includes(n, seen) for n in names if n != "base.html")
+
+
+def test_pages_without_htmx_use_no_hx_attribute() -> None:
+    """A page empties base.html's htmx block to spare its first view the script (issue 19,
+    item 8); one that did so and still used hx- attributes would have dead buttons."""
+    opted_out = [
+        str(p.relative_to(TEMPLATES))
+        for p in TEMPLATES.rglob("*.html")
+        if re.search(r"{%\s*block htmx\s*%}\s*{%\s*endblock", p.read_text(encoding="utf-8"))
+    ]
+    assert {"queue.html", "search/search.html", "search/importer.html"} <= set(opted_out)
+    using = [rel for rel in opted_out if re.search(r"\shx-[a-z]", _with_includes(rel))]
+    assert using == [], f"these pages use hx- attributes but do not load htmx: {using}"
+    assert re.search(r"\shx-[a-z]", _with_includes("declaration.html"))
+    assert "htmx.min.js" in (TEMPLATES / "base.html").read_text(encoding="utf-8")
