@@ -33,7 +33,8 @@ LATENCY_QUERIES = (
 
 
 MODE = (
-    "ranked_codes depth 20, e5 encoding in a worker thread, BLAS and each encoder 1 thread, "
+    "ranked_codes depth 20; worker thread: MiniLM core + e5 (ONNX Runtime) + e5 line product, "
+    "caller: BM25 + MiniLM text, line products shared; BLAS and each encoder 1 thread; "
     "index memory-mapped from the var/ store"
 )
 

