@@ -8,6 +8,7 @@ import hashlib
 import re
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from opencustoms.web.assets import ASSETS, IMMUTABLE, MIN_GZIP_BYTES, STATIC_DIR
@@ -176,3 +177,26 @@ def test_pages_without_htmx_use_no_hx_attribute() -> None:
     assert using == [], f"these pages use hx- attributes but do not load htmx: {using}"
     assert re.search(r"\shx-[a-z]", _with_includes("declaration.html"))
     assert "htmx.min.js" in (TEMPLATES / "base.html").read_text(encoding="utf-8")
+
+
+def test_queue_first_view_needs_no_request_but_the_page(client: TestClient, world: World) -> None:
+    """The queue (the page after sign-in) carries its styles inline and loads no script,
+    so an empty cache makes no render-blocking request (issue 19, item 8)."""
+    html = client.get("/queue", headers=auth(world, "officer")).text
+    head = html.split("</head>")[0]
+    assert "<style>" in head and ":root" in head  # app.css, inlined
+    assert "figures.css" not in html and "app.css" not in html
+    assert "<script" not in html and '<link rel="stylesheet"' not in html
+    page = client.get(f"/declarations/{world.own_ids[0]}", headers=auth(world, "officer")).text
+    assert ASSETS.url("app.css") in page and ASSETS.url("htmx.min.js") in page
+
+
+def test_inline_css_refuses_what_would_end_the_style_element(tmp_path: Path) -> None:
+    from opencustoms.web.assets import Assets
+
+    (tmp_path / "a.css").write_text("p { color: red }")
+    (tmp_path / "b.css").write_text("p::after { content: '</style><script>' }")
+    assets = Assets(tmp_path)
+    assert str(assets.inline_css("a.css")) == "<style>p { color: red }</style>"
+    with pytest.raises(ValueError, match=r"b\.css"):
+        assets.inline_css("b.css")

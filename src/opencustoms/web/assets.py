@@ -27,6 +27,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from markupsafe import Markup
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
@@ -51,6 +52,7 @@ class Assets:
         self._lock = threading.Lock()
         self._hashes: dict[str, tuple[tuple[int, int], str]] = {}
         self._gzipped: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self._texts: dict[str, tuple[tuple[int, int], str]] = {}
 
     def _stamp(self, path: Path) -> tuple[int, int]:
         st = path.stat()
@@ -79,6 +81,25 @@ class Assets:
             return f"/static/{name}?v={self.version(name)}"
         except FileNotFoundError:
             return f"/static/{name}"
+
+    def inline_css(self, *names: str) -> Markup:
+        """The stylesheets as one ``<style>`` element, for a page whose first view matters
+        more than its later ones (the queue, the page after sign-in): a stylesheet linked
+        from the head is a render-blocking request an empty cache must make before the
+        page shows (issue 19, item 8). Kept per file version, like the hashes."""
+        parts = []
+        for name in names:
+            path = self._file(name)
+            stamp = self._stamp(path)
+            cached = self._texts.get(name)
+            if cached is None or cached[0] != stamp:
+                text = path.read_text(encoding="utf-8")
+                if "</" in text:
+                    raise ValueError(f"{name}: '</' would end the inlined <style> element")
+                with self._lock:
+                    self._texts[name] = cached = (stamp, text)
+            parts.append(cached[1])
+        return Markup("<style>" + "\n".join(parts) + "</style>")
 
     def warm(self) -> None:
         """Hash and compress every file ahead of the first visitor (``create_app`` runs it

@@ -19,6 +19,7 @@ from opencustoms.workspace.models import User
 TEMPLATES = Jinja2Templates(directory=Path(__file__).resolve().parent / "templates")
 i18n.install(TEMPLATES.env)
 TEMPLATES.env.globals["static_url"] = ASSETS.url
+TEMPLATES.env.globals["inline_css"] = ASSETS.inline_css
 
 
 def wants_json(request: Request) -> bool:
