@@ -10,11 +10,16 @@ headless through Playwright, signed in as the demo officer:
   made through the request API, so no page has filled any cache), one navigation;
 - warm: the same URL again in that context (static files from the cache).
 
+The floor: the same two views of a trivial page (a title and one paragraph, no
+sub-resource) from a second loopback server, so that what Chromium costs for any page in
+a fresh context is printed beside what our pages add to it.
+
 Per page it prints the Navigation Timing of the document (ms from navigation start:
-responseEnd, DOMContentLoaded end, load end; and when the charts were drawn: plotly and
-the chart code are loaded after the load event by static/charts-loader.js) and the bytes
-transferred (document and
-sub-resources, as encoded on the wire; 0 for a cache hit), median and max over --runs.
+responseEnd, DOMContentLoaded end, load end, first contentful paint; and when the charts
+were drawn: plotly and the chart code are loaded after the load event by
+static/charts-loader.js) and the bytes transferred (document and sub-resources, as encoded
+on the wire; 0 for a cache hit), median and max over --runs. The issue's figure per page
+is the first view's load end.
 Pages: a declaration of the officer's office (its charts drawn: plotly), the queue, the
 search (when the route exists), the dashboard.
 
@@ -27,6 +32,7 @@ it a temporary directory is built and removed. Timing figures: only from a quiet
 from __future__ import annotations
 
 import argparse
+import http.server
 import json
 import os
 import shutil
@@ -61,7 +67,9 @@ USER, PASSWORD = "officer", "officer-demo-2026"
 TIMING_JS = """() => {
   const n = performance.getEntriesByType('navigation')[0];
   const res = performance.getEntriesByType('resource');
+  const fcp = performance.getEntriesByName('first-contentful-paint')[0];
   return {response_end: n.responseEnd, dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd,
+          fcp: fcp ? fcp.startTime : null,
           doc_bytes: n.transferSize,
           res_bytes: res.reduce((a, r) => a + r.transferSize, 0),
           res_count: res.length,
@@ -113,6 +121,29 @@ def build(work: Path) -> None:
     replay_inspections(engine)
     demo_users(engine)
     (work / "built").write_text("ok\n")
+
+
+FLOOR_PAGE = b"<!doctype html><html lang=en><title>floor</title><p>A trivial page.</p></html>"
+
+
+class _Floor(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:  # the name http.server calls
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(FLOOR_PAGE)))
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        self.wfile.write(FLOOR_PAGE)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def floor_server() -> http.server.ThreadingHTTPServer:
+    """The floor's page on a loopback port of its own, served from a thread."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Floor)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
 
 
 def free_port() -> int:
@@ -193,6 +224,8 @@ def sign_in(browser: Any, base: str) -> Any:
 def measure(
     browser: Any, base: str, path: str, state: Any
 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """First view in a fresh context (empty HTTP cache, the session cookie only), then the
+    same URL again in that context (warm)."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=state)
     try:
         page = ctx.new_page()
@@ -250,6 +283,8 @@ def main() -> int:
             f"1 uvicorn worker, 1280 px, median/max of {args.runs}"
         )
         results: dict[str, Any] = {}
+        floor = floor_server()
+        floor_base = f"http://127.0.0.1:{floor.server_address[1]}"
         stop = threading.Event()
         guard = threading.Thread(target=keep_children_running, args=(stop,), daemon=True)
         guard.start()
@@ -260,11 +295,17 @@ def main() -> int:
             state = sign_in(browser, base)
             for path in targets.values():
                 measure(browser, base, path, state)
-            for name, path in targets.items():
-                runs = [measure(browser, base, path, state) for _ in range(args.runs)]
+            measure(browser, floor_base, "/", state)
+            # The floor first, in the same browser: Chromium's own cost of a fresh context.
+            for name, origin, path in [
+                ("floor", floor_base, "/"),
+                *((n, base, u) for n, u in targets.items()),
+            ]:
+                runs = [measure(browser, origin, path, state) for _ in range(args.runs)]
                 results[name] = {"path": path, "first": [r[0] for r in runs]}
                 results[name]["warm"] = [r[1] for r in runs]
             browser.close()
+        floor.shutdown()
         stop.set()
         _print(results)
         if args.json:
@@ -279,7 +320,8 @@ def main() -> int:
 
 def _print(results: dict[str, Any]) -> None:
     head = (
-        f"{'page':<12} {'view':<6} {'responseEnd':>12} {'DCL':>9} {'load':>9} {'charts':>9}"
+        f"{'page':<12} {'view':<6} {'responseEnd':>12} {'DCL':>9} {'load':>9} {'FCP':>9}"
+        f" {'charts':>9}"
         f" {'KiB sent':>9}"
     )
     print(head + "   (ms from navigation start, median / max)")
@@ -296,9 +338,9 @@ def _print(results: dict[str, Any]) -> None:
             kib = statistics.median((x["doc_bytes"] + x["res_bytes"]) / 1024 for x in runs)
             print(
                 f"{name:<12} {view:<6} {stat('response_end'):>12} {stat('dcl'):>9} "
-                f"{stat('load'):>9} {stat('charts'):>9} {kib:>9.0f}"
+                f"{stat('load'):>9} {stat('fcp'):>9} {stat('charts'):>9} {kib:>9.0f}"
             )
-        print(f"{'':<12} {r['path']}")
+        print(f"{'':<12} {'trivial page, no sub-resource' if name == 'floor' else r['path']}")
 
 
 if __name__ == "__main__":
