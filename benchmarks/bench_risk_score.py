@@ -28,15 +28,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from _machine import machine_report
 from opencustoms.declarations.io import load_frame
-from opencustoms.risk import service
 from opencustoms.risk.artefact import load, train
-from opencustoms.risk.batch import output_table
-from opencustoms.risk.lanes import load_capacity
-from opencustoms.risk.scoring import check_frame, read_for_scoring, score_batch
+from opencustoms.risk.stream import score_file
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
 
@@ -60,47 +58,22 @@ def peak_mb() -> float:
 def bench_score(
     model_dir: Path, parquet: Path, out: Path, threads: int, explain: str
 ) -> dict[str, float]:
-    """One scoring run, as ``risk score`` (``batch.score_file``) runs it, timed by phase."""
-    phases: dict[str, float] = {}
+    """One scoring run exactly as ``risk score`` runs it (``stream.score_file``: record
+    batches, two passes), timed by pass."""
     t_all = t = time.perf_counter()
     model = load(model_dir, n_threads=threads)
-    frame, text = read_for_scoring(parquet, "canonical")
-    phases["read"] = time.perf_counter() - t
-    t = time.perf_counter()
-    errors = check_frame(frame, text)
-    del text  # as batch.score_file: the text copy is only needed by the checks
-    ok = np.array([e is None for e in errors])
-    phases["check"] = time.perf_counter() - t
-    t = time.perf_counter()
-    s = get_settings()
-    scored = score_batch(
-        frame.loc[ok].reset_index(drop=True),
-        model=model,
-        rules=service.current_rules(),
-        plan=load_capacity(),
-        exploration_share=s.exploration_share,
-        strategy=s.exploration_strategy,
-        seed=s.seed,
-        explain_mode=explain,
+    phases: dict[str, float] = {"load": time.perf_counter() - t}
+    summary = score_file(
+        parquet, profile="canonical", out=out, model=model, explain_mode=explain, timings=phases
     )
-    phases["score"] = time.perf_counter() - t
-    t = time.perf_counter()
-    table = output_table(
-        scored,
-        rows=np.flatnonzero(ok),
-        n=len(frame),
-        errors=errors,
-        version=model.version,
-        ids=frame["declaration_id"],
-    )
-    pq.write_table(table, out)
-    phases["write"] = time.perf_counter() - t
     phases["total"] = time.perf_counter() - t_all
-    phases["rows_per_s"] = len(frame) / phases["total"]
-    phases["explained_rows"] = float(
-        len(np.unique(scored.reasons.row[scored.reasons.section == 1]))
-    )
-    phases["peak_rss_mb"] = peak_mb()
+    phases["rows_per_s"] = summary["rows"] / phases["total"]
+    phases["peak_rss_mb"] = peak_mb()  # before the count below reads the output again
+    explained = 0
+    for batch in pq.ParquetFile(out).iter_batches(columns=["reasons_json"]):
+        explained += pc.sum(pc.match_substring(batch.column(0), '"kind": "model"')).as_py() or 0
+    phases["explained_rows"] = float(explained)
+    phases["batch_rows"] = float(get_settings().risk_batch_rows)
     return phases
 
 
@@ -144,12 +117,13 @@ def main() -> None:
                 ph = in_fresh_process(
                     model_dir, parquet, work / f"out{threads}.parquet", threads, args.explain
                 )
-            timed = ("read", "check", "score", "write", "total")
+            timed = ("load", "first_pass", "lanes", "second_pass", "total")
             print(
                 f"score, --explain {args.explain}, {threads} thread(s): "
                 + ", ".join(f"{k} {ph[k]:.2f}s" for k in timed)
                 + f"; {ph['rows_per_s']:,.0f} rows/s; {ph['explained_rows']:,.0f} rows with "
-                f"model factors; peak RSS of the scoring process {ph['peak_rss_mb']:,.0f} MB"
+                f"model factors; peak RSS of the scoring process {ph['peak_rss_mb']:,.0f} MB "
+                f"(batches of {ph['batch_rows']:,.0f} rows)"
             )
             results[f"score_threads_{threads}"] = ph | {"machine": facts}
         if args.train:

@@ -42,7 +42,22 @@ class Settings(BaseSettings):
     # LightGBM with 2 OpenMP threads ran ~3x slower than with 1 on the reference machine;
     # the benchmarks measure both, so this stays a setting rather than a literal.
     n_threads: int = Field(default=1, ge=1, description="Threads for model fit/predict.")
-    ingest_batch_size: int = Field(default=20_000, ge=1)
+    # Rows per ingest transaction: a 1M-row SQLite load took 65.5 s with 20,000 and
+    # 59.2 s with 100,000 (peak 503 vs 781 MiB; benchmarks/RESULTS-declarations.md).
+    ingest_batch_size: int = Field(default=100_000, ge=1)
+    ingest_bulk_rows: int = Field(
+        default=100_000,
+        ge=1,
+        description="A file ingest of at least this many rows, and at least as many as "
+        "the store holds, builds the declaration search indexes once at the end instead of "
+        "row by row (searches meanwhile are correct but slower).",
+    )
+    risk_batch_rows: int = Field(
+        default=131_072,
+        ge=1,
+        description="Input rows per record batch of `risk score` on a file: peak memory "
+        "grows with it, not with the file (the output is the same whatever the size).",
+    )
     secret_key: str = Field(default="", description="Session signing key; random if empty.")
     session_lifetime: int = Field(
         default=12 * 3600,

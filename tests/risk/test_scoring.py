@@ -10,9 +10,9 @@ import pytest
 from pydantic import ValidationError
 
 from opencustoms.risk.artefact import RiskModel
-from opencustoms.risk.batch import score_file
 from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.service import score_frame, score_one
+from opencustoms.risk.stream import score_file
 
 KNOWN = {
     "declaration_id": "T1",

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -70,6 +71,53 @@ def read_raw(path: Path) -> pa.Table:
                 strings_can_be_null=True,
             ),
         )
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
+        raise UnusableFileError(f"{path}: not a readable {fmt} file ({exc})") from exc
+
+
+def iter_raw(path: Path, *, batch_rows: int) -> Iterator[pa.Table]:
+    """``read_raw`` in tables of ``batch_rows`` rows (the last may be shorter; an empty
+    file gives one empty table), so a large file is never in memory whole. Parquet and
+    CSV stream; JSON Lines is read whole first (its types are inferred over the file).
+    The boundaries depend only on ``batch_rows``, so two passes see the same tables."""
+    path = Path(path)
+    if not path.is_file():
+        raise UnusableFileError(f"{path}: no such file")
+    fmt = file_format(path)
+    try:
+        if fmt == "parquet":
+            source = pq.ParquetFile(path)
+            schema = source.schema_arrow
+            batches: Iterator[pa.RecordBatch] = source.iter_batches(batch_size=batch_rows)
+        elif fmt == "csv":
+            header = pacsv.read_csv(
+                path,
+                read_options=pacsv.ReadOptions(block_size=1 << 16),
+                convert_options=pacsv.ConvertOptions(include_columns=[]),
+            ).column_names
+            reader = pacsv.open_csv(
+                path,
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in header}, strings_can_be_null=True
+                ),
+            )
+            schema, batches = reader.schema, iter(reader)
+        else:
+            whole = read_raw(path)
+            schema, batches = whole.schema, iter(whole.to_batches())
+        pending: list[pa.RecordBatch] = []
+        held = 0
+        first = True
+        for batch in batches:  # a reader error mid-file surfaces here
+            pending.append(batch)
+            held += batch.num_rows
+            while held >= batch_rows:
+                table = pa.Table.from_batches(pending, schema=schema)
+                yield table.slice(0, batch_rows)
+                rest = table.slice(batch_rows)
+                pending, held, first = rest.to_batches(), rest.num_rows, False
+        if held or first:
+            yield pa.Table.from_batches(pending, schema=schema)
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
         raise UnusableFileError(f"{path}: not a readable {fmt} file ({exc})") from exc
 

@@ -1,24 +1,18 @@
-"""Score a declaration file into a Parquet file: one output row per input row."""
+"""The Parquet output of scored rows: one output row per input row, reasons as Arrow
+columns (``risk.stream.score_file`` writes a file of them batch by batch)."""
 
 from __future__ import annotations
 
 import json
-import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from opencustoms.risk import service
-from opencustoms.risk.artefact import RiskModel
-from opencustoms.risk.lanes import load_capacity
-from opencustoms.risk.reasons import KIND, MODEL, RULE
-from opencustoms.risk.scoring import Scored, check_frame, read_for_scoring, score_batch
-from opencustoms.settings import get_settings
+from opencustoms.risk.reasons import KIND, MODEL, RULE, Parts
+from opencustoms.risk.scoring import Scored
 
 OUTPUT_SCHEMA = pa.schema(
     [
@@ -42,55 +36,23 @@ OUTPUT_SCHEMA = pa.schema(
 )
 
 
-def score_file(
-    path: Path | str,
-    *,
-    profile: str,
-    out: Path | str,
-    model: RiskModel,
-    explain_mode: str = "auto",
-) -> dict[str, Any]:
-    """Read, check, score and write; invalid rows get ``error`` and no score."""
-    t0 = time.perf_counter()
-    frame, text = read_for_scoring(path, profile)
-    errors = check_frame(frame, text)
-    del text  # the text copy of every cell is only needed by the checks
-    ok = np.array([e is None for e in errors], dtype=bool)
-    s = get_settings()
-    scored = score_batch(
-        frame.loc[ok].reset_index(drop=True),
-        model=model,
-        rules=service.current_rules(),
-        plan=load_capacity(),
-        exploration_share=s.exploration_share,
-        strategy=s.exploration_strategy,
-        seed=s.seed,
-        explain_mode=explain_mode,
-    )
-    table = output_table(
-        scored,
-        rows=np.flatnonzero(ok),
-        n=len(frame),
-        errors=errors,
-        version=model.version,
-        ids=frame["declaration_id"],
-    )
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(table, out)
-    return summary(scored, rows=len(frame), version=model.version) | {
-        "seconds": round(time.perf_counter() - t0, 3)
-    }
-
-
 def summary(scored: Scored, *, rows: int, version: str) -> dict[str, Any]:
-    lanes = pd.Series(scored.columns["lane"]).value_counts().to_dict()
-    n = len(scored)
+    cols = scored.columns
+    return lane_summary(
+        lane=cols["lane"], exploration=cols["exploration"], rows=rows, version=version
+    )
+
+
+def lane_summary(*, lane: Any, exploration: Any, rows: int, version: str) -> dict[str, Any]:
+    """Counts of a scored file: rows, scored, invalid, per lane, exploration picks."""
+    lanes = pd.Series(lane).value_counts().to_dict()
+    n = len(lane)
     return {
         "rows": rows,
         "scored": n,
         "invalid": rows - n,
         "lanes": {str(k): int(v) for k, v in lanes.items()},
-        "exploration": int(np.sum(scored.columns["exploration"])),
+        "exploration": int(np.sum(exploration)),
         "model_version": version,
     }
 
@@ -137,11 +99,19 @@ def output_table(
 
 
 def reason_arrays(scored: Scored) -> tuple[pa.Array, pa.Array]:
+    """The ``reasons`` and ``reasons_json`` columns of ``scored`` (``reason_columns``)."""
+    return reason_columns(scored.reasons, n_rows=len(scored), rule_items=scored.rule_items)
+
+
+def reason_columns(
+    parts: Parts, *, n_rows: int, rule_items: dict[str, dict[str, Any]]
+) -> tuple[pa.Array, pa.Array]:
     """The ``reasons`` (list of texts) and ``reasons_json`` (the reason dicts as
-    ``json.dumps`` writes them) columns, built with Arrow string kernels from the flat
-    reasons: no Python object per row, one per distinct weight or rule."""
-    p = scored.reasons.sorted()
-    offsets = pa.array(p.offsets(len(scored)))
+    ``json.dumps`` writes them) columns of ``n_rows`` rows, built with Arrow string
+    kernels from the flat reasons: no Python object per row, one per distinct weight or
+    rule."""
+    p = parts.sorted()
+    offsets = pa.array(p.offsets(n_rows))
     model = pa.array(p.section == MODEL)
     text = pa.array(p.text, type=pa.string())
     effect = pc.if_else(pa.array(p.weight > 0), "raises risk", "lowers risk")
@@ -171,9 +141,9 @@ def reason_arrays(scored: Scored) -> tuple[pa.Array, pa.Array]:
     )
     rule = np.flatnonzero(p.section == RULE)
     if len(rule):  # a few rules, each worded and encoded once
-        ids = list(scored.rule_items)
+        ids = list(rule_items)
         which = pa.array(pd.Index(ids).get_indexer(pd.Index(p.rule_id[rule])))
-        items = [scored.rule_items[i] for i in ids]
+        items = [rule_items[i] for i in ids]
         at = pa.array(rule)
         display = _put(
             display,

@@ -173,7 +173,7 @@ def score_batch(
     rules = rules if rules is not None else rules_mod.load_rules()
     plan = plan if plan is not None else load_capacity()
     frame = derive_columns(drop_labels(frame).reset_index(drop=True))
-    pred, parts = _predict_chunked(frame, model, explain_mode)
+    pred, parts = predict_chunked(frame, model, explain_mode)
     outcome = rules_mod.apply(frame, rules)
     score = np.clip(pred["fraud"] + outcome.boost, 0.0, 1.0)
     lanes = assign_lanes(
@@ -190,7 +190,7 @@ def score_batch(
         selected = np.flatnonzero(lanes.lane != "green")
         # their notes come again with the factors' effects: drop the first-pass ones
         parts = [p.take(~np.isin(p.row, selected)) for p in parts]
-        parts += _explained(frame, selected, model)
+        parts += explained_parts(frame, selected, model)
     parts += [rule_parts(outcome.fired), lane_parts(lanes.notes)]
     ids = [r.id for r in rules.rules]
     columns = {
@@ -213,7 +213,7 @@ def score_batch(
     )
 
 
-def _explained(frame: pd.DataFrame, rows: np.ndarray, model: RiskModel) -> list[Parts]:
+def explained_parts(frame: pd.DataFrame, rows: np.ndarray, model: RiskModel) -> list[Parts]:
     """Model factors and data notes (with the factors' effects) of ``rows`` (indices
     into ``frame``), in chunks."""
     out = []
@@ -228,7 +228,7 @@ def _explained(frame: pd.DataFrame, rows: np.ndarray, model: RiskModel) -> list[
     return out
 
 
-def _predict_chunked(
+def predict_chunked(
     frame: pd.DataFrame, model: RiskModel, explain_mode: str
 ) -> tuple[dict[str, np.ndarray], list[Parts]]:
     """Model outputs in row chunks, with the data notes (and, explaining all rows, the
