@@ -38,6 +38,23 @@ def test_score_one(client: TestClient, world: World) -> None:
     assert any("first declaration of this importer" in t for t in body["reasons"])
 
 
+def test_single_score_equals_the_batch_answer_and_is_documented(
+    client: TestClient, world: World
+) -> None:
+    """The single score (one-row path, written out by the route) answers what the batch
+    route (score_records, FastAPI's response model) answers for the same declaration."""
+    h = auth(world, "officer")
+    one = client.post("/api/risk/score", headers=h, json=DECL)
+    assert one.headers["content-type"] == "application/json"
+    batch = client.post(
+        "/api/risk/score-batch", headers=h, json={"declarations": [DECL, {**DECL, "item_no": 2}]}
+    )
+    assert one.json() == batch.json()[0]
+    op = client.get("/openapi.json").json()["paths"]["/api/risk/score"]["post"]
+    schema = op["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == {"$ref": "#/components/schemas/ScoreOut"}
+
+
 def test_score_validation_errors_name_fields(client: TestClient, world: World) -> None:
     bad = {
         **DECL,

@@ -131,6 +131,28 @@ class LiveRisk:
                 self._cache["plan"] = (stamp, load_capacity(path))
             return self._cache["plan"][1]
 
+    def score_one(self, declaration: Declaration) -> ScoreOut:
+        """``score_many([declaration])[0]`` on the single-row path (``risk.single``),
+        without the service's intermediate ``ScoredDeclaration`` (the API's hot path)."""
+        from opencustoms.risk import single  # heavy: see ``model``
+
+        row = single.score_record(
+            declaration.model_dump(), model=self.model(), rules=self.rules(), plan=self.plan()
+        )
+        return ScoreOut(
+            declaration_id=str(row["declaration_id"]),
+            item_no=int(row["item_no"]),
+            score=row["score"],
+            model_score=row["model_score"],
+            critical_score=row["critical_score"],
+            revenue_at_risk=row["revenue_at_risk"],
+            lane=row["lane"],
+            exploration=row["exploration"],
+            reasons=reasons_text(row["reasons"]),
+            rules_fired=list(row["rules_fired"]),
+            model_version=row["model_version"],
+        )
+
     def score_many(self, declarations: list[Declaration]) -> list[ScoreOut]:
         """Score declarations without storing them (lanes provisional, as if they arrived
         together; capacity and exploration apply when the store is scored)."""
