@@ -1,31 +1,23 @@
 """End to end in Debian's Chromium (Playwright, never a downloaded browser): alerts from
 the risk lanes and from trade crime -> triage -> case -> the network view renders and
-grows by a click -> decision -> the detector's precision on the dashboard changes.
-Screenshots go to test-artifacts/cases/."""
+grows by a click -> decision -> the detector's precision on the dashboard changes, with
+the Content-Security-Policy on. Fixtures from tests/web/browser_kit.py; every screen
+passes ``check_page`` (screenshot in test-artifacts/workspace/, no script error, no
+overflow, axe-core) at 1280 px and again, once the journey is done, at 800 px."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 
-from opencustoms.settings import REPO_DIR, Settings
+from opencustoms.settings import Settings
+from web.browser_kit import browser, check_page, live_server, signed_in  # noqa: F401
 
 from .web_world import PASSWORD, CaseWorld, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]  # fmt: skip
-SHOTS = REPO_DIR / "test-artifacts" / "cases"
 
 
 @pytest.fixture(scope="module")
@@ -34,43 +26,14 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> CaseWorld:
 
 
 @pytest.fixture(scope="module")
-def live_server(world: CaseWorld) -> Iterator[str]:
-    import uvicorn
-
+def live_app(world: CaseWorld) -> Any:
+    """What browser_kit's live_server serves here: the workspace over the case world."""
     from opencustoms.web.app import create_app
 
     settings = Settings(
         database_url=world.url, var_dir=world.root / "var", secret_key="cases-browser-key"
     )
-    app = create_app(settings)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed (bash scripts/system-deps.sh)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield b
-        b.close()
+    return create_app(settings)
 
 
 def _precision(page: Any, base: str, source: str) -> str:
@@ -80,34 +43,32 @@ def _precision(page: Any, base: str, source: str) -> str:
 
 
 def test_alerts_to_case_to_network_to_decision(
-    live_server: str, browser: Any, watch_csp: Callable[[Any], list[str]]
+    live_server: str,  # noqa: F811
+    signed_in: Callable[..., Any],  # noqa: F811
+    watch_csp: Callable[[Any], list[str]],
 ) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     base = live_server
-    page = browser.new_page(viewport={"width": 1280, "height": 1000})
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    csp = watch_csp(page)  # the network (cytoscape) and precision (plotly) pages included
-    page.goto(f"{base}/alerts")
-    assert "/login" in page.url
-    page.fill("input[name=username]", "kim")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
+    # The CSP stays on: the network (cytoscape) and precision (plotly) pages included.
+    page = signed_in("kim", 1280, 1000, password=PASSWORD, csp=True)
+    csp = watch_csp(page)
     before = {s: _precision(page, base, s) for s in ("tradecrime", "risk")}
     assert before == {"tradecrime": "-", "risk": "-"}
+    seen: dict[str, str] = {}  # screen -> URL, looked at again at tablet width
 
     # The triage queue holds both detectors' alerts.
     page.goto(f"{base}/alerts?state=new")
     sources = set(page.locator("#alerts tbody tr").evaluate_all(
         "rows => rows.map(r => r.dataset.source)"))  # fmt: skip
     assert {"risk", "tradecrime"} <= sources
-    page.screenshot(path=str(SHOTS / "triage-queue.png"), full_page=True)
+    check_page(page, "cases-triage-queue")
+    seen["cases-triage-queue"] = page.url
 
     # Trade-crime alert on C1: triage, then a case.
     page.click("#alerts tr[data-subject='C1'] a[href^='/alerts/']")
     page.click("#triage-button")
     page.wait_for_selector("#alert-state:has-text('triage')")
+    check_page(page, "cases-alert")
+    seen["cases-alert"] = page.url
     page.click("#open-case-button")
     page.wait_for_url("**/cases/*")
     case_url = page.url
@@ -118,7 +79,8 @@ def test_alerts_to_case_to_network_to_decision(
     page.wait_for_selector("#network[data-ready='1']")
     first = int(page.get_attribute("#network", "data-nodes") or 0)
     assert first >= 5
-    page.screenshot(path=str(SHOTS / "network.png"), full_page=True)
+    check_page(page, "cases-network")
+    seen["cases-network"] = page.url
     target = page.evaluate(
         """() => { const n = window.caseNetwork.nodes().filter(n => !n.data('expanded')
                      && n.data('type') !== 'summary' && n.data('type') !== 'declaration')[0];
@@ -132,15 +94,17 @@ def test_alerts_to_case_to_network_to_decision(
     page.wait_for_function(
         "n => Number(document.getElementById('network').dataset.nodes) > n", arg=first
     )
-    page.screenshot(path=str(SHOTS / "network-expanded.png"), full_page=True)
+    check_page(page, "cases-network-expanded", axe=False)  # the same page, grown
 
     # Decision: confirmed; the trade-crime detector's precision appears.
     page.goto(case_url)
+    check_page(page, "cases-case-open")
     page.select_option("#decision select[name=outcome]", "confirmed")
     page.fill("#decision input[name=amount_recovered_krw]", "30000000")
     page.click("#decide-button")
     page.wait_for_selector("#case-status:has-text('closed')")
-    page.screenshot(path=str(SHOTS / "case-decided.png"), full_page=True)
+    check_page(page, "cases-case-decided")
+    seen["cases-case-decided"] = case_url
     assert _precision(page, base, "tradecrime") == "100.0%"
 
     # A red-lane alert from the risk engine: a case, judged a false positive.
@@ -152,7 +116,16 @@ def test_alerts_to_case_to_network_to_decision(
     page.click("#decide-button")
     page.wait_for_selector("#case-outcome:has-text('false_positive')")
     assert _precision(page, base, "risk") == "0.0%"
-    page.screenshot(path=str(SHOTS / "precision.png"), full_page=True)
-    assert not errors, errors
+    check_page(page, "cases-precision")
+    seen["cases-precision"] = page.url
+
+    # The same screens at tablet width (read only: the journey's writes are done).
+    tablet = signed_in("kim", 800, 1000, password=PASSWORD, csp=True)
+    tablet_csp = watch_csp(tablet)
+    for name, url in seen.items():
+        tablet.goto(url)
+        if name == "cases-network":
+            tablet.wait_for_selector("#network[data-ready='1']")
+        check_page(tablet, name)
     assert not csp, csp
-    page.close()
+    assert not tablet_csp, tablet_csp

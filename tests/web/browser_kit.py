@@ -7,6 +7,11 @@ Use the fixtures by importing them into the test module::
 
     from .browser_kit import browser, live_server, signed_in, check_page  # noqa: F401
 
+``live_server`` serves the ``live_app`` fixture: tests/web/conftest.py builds the
+workspace over the shared test world; a test module of another domain (tests/cases,
+tests/parcels, ``from web.browser_kit import ...``) defines its own ``live_app`` over its
+own world and passes its users' ``password`` to ``signed_in``.
+
 Widths are the two the officer issue names: 1280 px (desktop) and 800 px (tablet).
 """
 
@@ -23,9 +28,9 @@ from typing import Any
 import httpx
 import pytest
 
-from opencustoms.settings import REPO_DIR, Settings
+from opencustoms.settings import REPO_DIR
 
-from .conftest import PASSWORD, World, world_env
+from .conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -44,14 +49,11 @@ WIDTHS = (1280, 800)
 
 
 @pytest.fixture(scope="module")
-def live_server(world: World) -> Iterator[str]:
-    """Base URL of the workspace app served by uvicorn in a thread over the test world."""
+def live_server(live_app: Any) -> Iterator[str]:
+    """Base URL of ``live_app`` served by uvicorn in a thread."""
     import uvicorn
 
-    from opencustoms.web.app import create_app
-
-    with world_env(world):
-        app = create_app(Settings())
+    app = live_app
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -85,14 +87,24 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def signed_in(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
     """``signed_in(user, width)``: a page of a fresh context, signed in as one of the test
-    world's users (tests/web/conftest.py USERS). The context bypasses the CSP only so that
-    ``check_page`` can inject axe-core; tests/web/test_browser.py keeps the CSP on."""
+    world's users (tests/web/conftest.py USERS; ``password`` for another world's). The
+    context bypasses the CSP only so that ``check_page`` can inject axe-core; with
+    ``csp=True`` it keeps the CSP on (``check_page`` then runs axe-core through the
+    DevTools protocol, which the page's CSP does not govern), for tests that watch it."""
     contexts = []
 
-    def make(user: str, width: int = 1280, height: int = 900) -> Any:
-        ctx = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
+    def make(
+        user: str,
+        width: int = 1280,
+        height: int = 900,
+        *,
+        password: str = PASSWORD,
+        csp: bool = False,
+    ) -> Any:
+        ctx = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=not csp)
         contexts.append(ctx)
         page = ctx.new_page()
+        page.csp_enforced = csp
         # The machine is shared with other jobs: generous waits, never a timed assertion.
         page.set_default_timeout(60_000)
         errors: list[str] = []
@@ -100,7 +112,7 @@ def signed_in(browser: Any, live_server: str) -> Iterator[Callable[..., Any]]:
         page.js_errors = errors
         page.goto(f"{live_server}/login")
         page.fill("input[name=username]", user)
-        page.fill("input[name=password]", PASSWORD)
+        page.fill("input[name=password]", password)
         page.click("button[type=submit]")
         page.wait_for_load_state()
         assert "/login" not in page.url, f"{user} could not sign in"
@@ -122,7 +134,10 @@ def check_page(page: Any, name: str, *, axe: bool = True) -> None:
     assert overflow <= 1, f"{name}: {overflow}px wider than the {width}px window"
     if not axe:
         return
-    page.add_script_tag(content=AXE)
+    if getattr(page, "csp_enforced", False):
+        page.evaluate(AXE)  # a script tag would be refused by the page's CSP
+    else:
+        page.add_script_tag(content=AXE)
     result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     bad = [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"][:3]]}

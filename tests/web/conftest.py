@@ -150,6 +150,15 @@ def _build(root: Path, env: dict[str, str]) -> World:
     return world
 
 
+@pytest.fixture(scope="module")
+def live_app(world: World) -> object:
+    """The app browser_kit's ``live_server`` serves: the workspace over the test world."""
+    from opencustoms.web.app import create_app
+
+    with world_env(world):
+        return create_app(Settings())
+
+
 @pytest.fixture
 def settings(world: World, monkeypatch: pytest.MonkeyPatch) -> Settings:
     for k, v in world.env.items():

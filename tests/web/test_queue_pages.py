@@ -37,6 +37,25 @@ def test_queue_defaults_to_open_items_and_explains_lanes(client: TestClient, wor
     assert {i["declaration_date"] for i in items} == days
 
 
+def test_queue_and_declaration_page_show_the_same_cutoffs(client: TestClient, world: World) -> None:
+    """Both pages read risk.cutoffs.day_cutoffs: the same pool, slots and cut-offs for the
+    day of every item on the queue's first page (tests/risk/test_cutoffs.py has a pool
+    with a support centre's items)."""
+    h = auth(world, "officer")
+    body = client.get("/queue", headers=h, params={"format": "json", "status": "all"}).json()
+    by_day = {c["day"]: c for c in body["day_cutoffs"]}
+    for item in body["page"]["items"][:3]:
+        cut = by_day[item["declaration_date"]]
+        decl = client.get(f"/declarations/{item['declaration_id']}", headers=h,
+                          params={"format": "json"}).json()  # fmt: skip
+        day = decl["items"][item["item_no"] - 1]["why"]["day"]
+        assert day["date"] == cut["day"] and day["pool"] == cut["pool"] == OWN
+        assert day["cutoff"] == {"red": cut["red_cutoff"], "yellow": cut["yellow_cutoff"]}
+        assert day["taken"] == {"red": cut["red"], "yellow": cut["yellow"]}
+        assert day["offices"] == cut["offices"] and OWN in cut["offices"]
+        assert cut["seen_red"] <= cut["red"] and cut["seen_yellow"] <= cut["yellow"]
+
+
 def test_queue_declaration_search(client: TestClient, world: World) -> None:
     target = world.own_ids[0]
     body = client.get(
