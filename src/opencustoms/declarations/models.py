@@ -89,7 +89,8 @@ declarations = Table(
     Column("ingested_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
     PrimaryKeyConstraint(*KEY_FIELDS),
     Index("ix_declarations_declaration_date", "declaration_date"),
-    Index("ix_declarations_office_id", "office_id"),
+    # No index on office_id alone: the office + date and office + HS indexes below serve it
+    # (migration 0015_drop_office_index).
     # Officer search (migrations 0013_officer, 0014_search_indexes): party and office as
     # equalities so SQLite prefers them to the office index; HS code with and without office.
     Index("ix_declarations_importer", "importer_id", "office_id", "declaration_date"),

@@ -9,6 +9,7 @@ after the last committed batch.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -21,11 +22,20 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from opencustoms.db import ensure_migrated, exclusive, get_engine, lock_for_writing
+from opencustoms.db import (
+    ensure_migrated,
+    exclusive,
+    get_engine,
+    indexes_deferred,
+    lock_for_writing,
+    restore_indexes,
+    rows_up_to,
+)
 from opencustoms.declarations.batch import Counts, store_batch
 from opencustoms.declarations.io import UnusableFileError
 from opencustoms.declarations.models import (
     IngestSummary,
+    declarations,
     ingest_runs,
 )
 from opencustoms.declarations.profiles import Profile, get_profile
@@ -101,19 +111,27 @@ def _run_ingest(
     batch_size: int | None,
     progress: Progress | None,
 ) -> IngestSummary:
-    size = batch_size or get_settings().ingest_batch_size
+    settings = get_settings()
+    size = batch_size or settings.ingest_batch_size
     started = time.perf_counter()
     run_id, done, resumed = _start_or_resume(engine, source)
     if progress is not None:
         progress(done, source.num_rows)
+    secondary = sorted(declarations.indexes, key=lambda index: str(index.name))
+    restore_indexes(engine, secondary)  # left missing by a bulk load that was killed
+    remaining = source.num_rows - done
+    bulk = remaining >= settings.ingest_bulk_rows and _at_least_stored(engine, remaining)
     try:
-        for batch in source.batches(size, skip=done):
-            with engine.begin() as conn:
-                lock_for_writing(conn, _INGEST_LOCK)
-                counts = store_batch(conn, batch, prof, run_id=run_id, source=path)
-                _advance(conn, run_id, batch.end, counts)
-            if progress is not None:
-                progress(batch.end, source.num_rows)
+        # A load at least as large as the store builds the search indexes once at the end
+        # (ingestion itself reads by primary key only).
+        with indexes_deferred(engine, secondary) if bulk else contextlib.nullcontext():
+            for batch in source.batches(size, skip=done):
+                with engine.begin() as conn:
+                    lock_for_writing(conn, _INGEST_LOCK)
+                    counts = store_batch(conn, batch, prof, run_id=run_id, source=path)
+                    _advance(conn, run_id, batch.end, counts)
+                if progress is not None:
+                    progress(batch.end, source.num_rows)
         with engine.begin() as conn:
             conn.execute(
                 update(ingest_runs)
@@ -129,6 +147,12 @@ def _run_ingest(
             )
         raise
     return _summary(engine, run_id, resumed=resumed, seconds=time.perf_counter() - started)
+
+
+def _at_least_stored(engine: Engine, rows: int) -> bool:
+    """Whether ``rows`` is at least the number of items already stored."""
+    with engine.connect() as conn:
+        return rows_up_to(conn, declarations.name, rows) < rows
 
 
 def ingest_records(
