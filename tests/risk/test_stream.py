@@ -17,7 +17,7 @@ from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.batch import output_table
 from opencustoms.risk.lanes import load_capacity
 from opencustoms.risk.scoring import check_frame, read_for_scoring, score_batch
-from opencustoms.risk.stream import score_file
+from opencustoms.risk.stream import HELD_BYTES, score_file
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
 ROWS = 3000
@@ -71,23 +71,29 @@ def write(raw: pd.DataFrame, tmp_path: Path, fmt: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("fmt", "mode"),
+    ("fmt", "mode", "held"),
     [
-        ("parquet", "auto"),  # row count known: pass 1 explains every row
-        ("csv", "auto"),  # row count unknown: pass 2 explains them
-        ("parquet", "selected"),
-        ("csv", "all"),
-        ("parquet", "none"),
+        ("parquet", "auto", HELD_BYTES),  # row count known: pass 1 explains every row
+        ("csv", "auto", HELD_BYTES),  # row count unknown: pass 2 explains them
+        ("parquet", "selected", 0),  # every batch through the spill file
+        ("csv", "all", 600_000),  # the first batches held, the rest spilled
+        ("parquet", "none", HELD_BYTES),
     ],
 )
 def test_streamed_output_is_the_whole_file_output(
-    model: RiskModel, raw_rows: pd.DataFrame, tmp_path: Path, fmt: str, mode: str
+    model: RiskModel, raw_rows: pd.DataFrame, tmp_path: Path, fmt: str, mode: str, held: int
 ) -> None:
     src = write(raw_rows, tmp_path, fmt)
     expected = whole_file(src, model, mode)
     out = tmp_path / "out" / "scored.parquet"
     summary = score_file(
-        src, profile="kcs", out=out, model=model, explain_mode=mode, batch_rows=BATCH
+        src,
+        profile="kcs",
+        out=out,
+        model=model,
+        explain_mode=mode,
+        batch_rows=BATCH,
+        held_bytes=held,
     )
     got = pq.read_table(out)
     assert got.schema == expected.schema

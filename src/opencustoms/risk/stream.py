@@ -6,11 +6,12 @@ of its day has a score. Hence two passes over the file:
 
 1. Per batch of ``OPENCUSTOMS_RISK_BATCH_ROWS`` input rows: canonical columns, checks,
    features, models, rules and every reason that does not depend on the lane; the
-   batch's output (lanes left empty) goes to a spill file next to the output (Arrow
-   IPC, uncompressed: cheap to write and read back), and only the columns the lanes
-   need (office, day, score, revenue at risk, rule-forced lane) stay in memory.
+   batch's output (lanes left empty) is held in memory up to ``HELD_BYTES`` and goes
+   to a spill file next to the output beyond that (Arrow IPC, uncompressed); of the
+   input only what the lanes need (office, day, score, revenue at risk, rule-forced
+   lane) is kept.
 2. Lanes over those small columns, exactly as ``scoring.score_batch`` assigns them.
-3. Per batch again: lanes into the spilled output; rows whose reasons depend on their
+3. Per batch again: lanes into the pass-1 output; rows whose reasons depend on their
    lane (model factors of the selected rows under ``--explain selected``/``auto``, and
    lane notes) are re-read from the input and worded again; each batch is appended to
    the output with a Parquet writer.
@@ -60,6 +61,10 @@ from opencustoms.risk.scoring import (
 from opencustoms.settings import get_settings
 
 Progress = Callable[[int, int], None]
+# Pass-1 output held in memory before spilling to disk: 1M scored rows take about 300 MB,
+# so an ordinary national day never touches the disk, and a larger file's peak memory
+# stays bounded (measured: benchmarks/RESULTS-risk.md).
+HELD_BYTES = 512 * 2**20
 
 
 @dataclass
@@ -116,12 +121,14 @@ def score_file(
     batch_rows: int | None = None,
     progress: Progress | None = None,
     timings: dict[str, float] | None = None,
+    held_bytes: int = HELD_BYTES,
 ) -> dict[str, Any]:
     """Read, check, score and write ``path`` to ``out`` (Parquet), one output row per
     input row; invalid rows get ``error`` and no score. ``batch_rows``: rows per record
     batch (default ``OPENCUSTOMS_RISK_BATCH_ROWS``); ``progress(done, total)`` counts
     input rows over both passes (total 0 while unknown); ``timings`` receives the
-    seconds of each pass."""
+    seconds of each pass; ``held_bytes``: pass-1 output kept in memory before the rest
+    goes to the spill file."""
     t0 = time.perf_counter()
     if explain_mode not in EXPLAIN_MODES:
         raise InvalidInput("explain_mode", f"must be one of {', '.join(EXPLAIN_MODES)}")
@@ -142,7 +149,7 @@ def score_file(
         batch_rows=rows_per,
         mode=explain_mode,
         # "auto" explains all rows of a file within the limit: known before reading
-        # only when the file says its row count (else pass 3 explains them)
+        # only when the file says its row count (else pass 2 explains them)
         first_all=explain_mode == "all"
         or (explain_mode == "auto" and 0 < total <= AUTO_EXPLAIN_ALL_ROWS),
         progress=progress,
@@ -152,10 +159,11 @@ def score_file(
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, spill_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".spill")
     os.close(fd)
-    spill, part = Path(spill_name), Path(spill_name).with_suffix(".part")
+    spill_file, part = Path(spill_name), Path(spill_name).with_suffix(".part")
     laps: dict[str, float] = {}
     try:
         t = time.perf_counter()
+        spill = _Spill(spill_file, held_bytes)
         small = _first_pass(job, spill)
         laps["first_pass"], t = time.perf_counter() - t, time.perf_counter()
         job.total = sum(small.rows)
@@ -171,11 +179,11 @@ def score_file(
             seed=s.seed,
         )
         laps["lanes"], t = time.perf_counter() - t, time.perf_counter()
-        _second_pass(job, spill, part, small.rows, lanes)
+        _second_pass(job, spill, part, lanes)
         laps["second_pass"] = time.perf_counter() - t
         os.replace(part, target)
     finally:
-        spill.unlink(missing_ok=True)
+        spill_file.unlink(missing_ok=True)
         part.unlink(missing_ok=True)
     if timings is not None:
         timings.update(laps)
@@ -200,11 +208,11 @@ def _canonical(raw: pa.Table, job: _Job) -> tuple[pd.DataFrame, pd.DataFrame]:
     return coerce_types(text), text
 
 
-def _first_pass(job: _Job, spill: Path) -> _LaneInputs:
+def _first_pass(job: _Job, spill: _Spill) -> _LaneInputs:
     """Pass 1: score every batch, spill its output, keep what the lanes need."""
     small = _LaneInputs()
     done = 0
-    with pa.ipc.new_file(str(spill), OUTPUT_SCHEMA) as writer:
+    with spill:
         for raw in iter_raw(job.path, batch_rows=job.batch_rows):
             frame, text = _canonical(raw, job)
             errors = check_frame(frame, text)
@@ -224,7 +232,7 @@ def _first_pass(job: _Job, spill: Path) -> _LaneInputs:
                 "critical_score": pred["critical"],
                 "score": score,
                 "revenue_at_risk": pred["revenue"],
-                "lane": np.full(len(valid), None, dtype=object),  # pass 3
+                "lane": np.full(len(valid), None, dtype=object),  # pass 2
                 "exploration": np.zeros(len(valid), dtype=bool),
                 "rules_fired": outcome.fired,
             }
@@ -236,7 +244,7 @@ def _first_pass(job: _Job, spill: Path) -> _LaneInputs:
                 version=job.model.version,
                 ids=frame["declaration_id"],
             )
-            writer.write_table(table)
+            spill.add(table)
             small.add(valid, score, pred["revenue"], outcome.forced_lane)
             small.rows.append(len(frame))
             done += len(frame)
@@ -245,20 +253,55 @@ def _first_pass(job: _Job, spill: Path) -> _LaneInputs:
     return small
 
 
-def _spilled(spill: Path, counts: list[int]) -> Iterator[pa.Table]:
-    """The spilled output again, one table per input batch (``counts`` rows each)."""
-    reader = pa.ipc.open_file(pa.OSFile(str(spill)))  # read, not mapped: RSS stays flat
-    k = 0
-    for n in counts:
-        got: list[pa.RecordBatch] = []
-        while sum(b.num_rows for b in got) < n:
-            got.append(reader.get_batch(k))
-            k += 1
-        yield pa.Table.from_batches(got, schema=OUTPUT_SCHEMA)
+class _Spill:
+    """Pass-1 output, one table per input batch: held in memory up to ``budget`` bytes
+    (no file written and read back for a file of ordinary size), the rest written to an
+    Arrow IPC file (uncompressed: cheap to write and read back)."""
+
+    def __init__(self, path: Path, budget: int) -> None:
+        self.path, self.budget = path, budget
+        self.held: list[pa.Table] = []
+        self.size = 0
+        self.counts: list[int] = []
+        self.writer: pa.ipc.RecordBatchFileWriter | None = None
+
+    def __enter__(self) -> _Spill:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+    def add(self, table: pa.Table) -> None:
+        self.counts.append(table.num_rows)
+        if self.writer is None and self.size + table.nbytes <= self.budget:
+            self.held.append(table)
+            self.size += table.nbytes
+            return
+        if self.writer is None:  # from here on every batch goes to the file, in order
+            self.writer = pa.ipc.new_file(str(self.path), OUTPUT_SCHEMA)
+        self.writer.write_table(table)
+
+    def tables(self) -> Iterator[pa.Table]:
+        """Every batch's table again, in order; held ones are released as they go."""
+        spilled = self.counts[len(self.held) :]
+        self.held.reverse()
+        while self.held:
+            yield self.held.pop()
+        if not spilled:
+            return
+        reader = pa.ipc.open_file(pa.OSFile(str(self.path)))  # read, not mapped: RSS flat
+        k = 0
+        for n in spilled:
+            got: list[pa.RecordBatch] = []
+            while sum(b.num_rows for b in got) < n:
+                got.append(reader.get_batch(k))
+                k += 1
+            yield pa.Table.from_batches(got, schema=OUTPUT_SCHEMA)
 
 
-def _second_pass(job: _Job, spill: Path, part: Path, counts: list[int], lanes: LaneResult) -> None:
-    """Pass 3: lanes into each spilled batch, lane-dependent reasons worded again."""
+def _second_pass(job: _Job, spill: _Spill, part: Path, lanes: LaneResult) -> None:
+    """Pass 2: lanes into each pass-1 batch, lane-dependent reasons worded again."""
     resolved = job.mode
     if resolved == "auto":
         resolved = "all" if len(lanes.lane) <= AUTO_EXPLAIN_ALL_ROWS else "selected"
@@ -275,7 +318,7 @@ def _second_pass(job: _Job, spill: Path, part: Path, counts: list[int], lanes: L
     inputs = iter_raw(job.path, batch_rows=job.batch_rows) if redo.any() else None
     start = offset = 0
     with pq.ParquetWriter(str(part), OUTPUT_SCHEMA) as writer:
-        for table in _spilled(spill, counts):
+        for table in spill.tables():
             raw = next(inputs) if inputs is not None else None
             n = table.num_rows
             ok = np.flatnonzero(table.column("error").is_null().to_numpy())
