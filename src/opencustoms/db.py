@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.schema import CreateIndex, DropIndex
 
 from opencustoms.settings import get_settings
 
@@ -314,15 +315,19 @@ def rows_up_to(conn: Connection, table: str, limit: int) -> int:
     return int(conn.exec_driver_sql(sql).scalar_one())
 
 
-def restore_indexes(engine: Engine, indexes: Sequence[Index]) -> None:
-    """Build those of ``indexes`` that are missing (a bulk load killed before it could)."""
+def restore_indexes(engine: Engine, indexes: Sequence[Index], *, lock: int) -> None:
+    """Build those of ``indexes`` that are missing (a bulk load killed before it could).
+
+    ``lock`` is the writers' lock key (``lock_for_writing``): concurrent loads (scale-out
+    partitions) take turns instead of racing to create the same index."""
     with engine.begin() as conn:
+        lock_for_writing(conn, lock)
         for index in indexes:
-            index.create(conn, checkfirst=True)
+            conn.execute(CreateIndex(index, if_not_exists=True))
 
 
 @contextmanager
-def indexes_deferred(engine: Engine, indexes: Sequence[Index]) -> Iterator[None]:
+def indexes_deferred(engine: Engine, indexes: Sequence[Index], *, lock: int) -> Iterator[None]:
     """Drop ``indexes`` for a bulk load and build them once afterwards, also on failure.
 
     Keeping eight secondary indexes up to date row by row made a 1M-row load into an empty
@@ -331,12 +336,13 @@ def indexes_deferred(engine: Engine, indexes: Sequence[Index]) -> Iterator[None]
     slower answers. A process killed in between leaves them missing until the next
     ``restore_indexes`` (every ingest starts with one)."""
     with engine.begin() as conn:
+        lock_for_writing(conn, lock)
         for index in indexes:
-            index.drop(conn, checkfirst=True)
+            conn.execute(DropIndex(index, if_exists=True))
     try:
         yield
     finally:
-        restore_indexes(engine, indexes)
+        restore_indexes(engine, indexes, lock=lock)
 
 
 def lock_for_writing(conn: Connection, key: int) -> None:

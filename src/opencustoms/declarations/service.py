@@ -118,13 +118,19 @@ def _run_ingest(
     if progress is not None:
         progress(done, source.num_rows)
     secondary = sorted(declarations.indexes, key=lambda index: str(index.name))
-    restore_indexes(engine, secondary)  # left missing by a bulk load that was killed
+    restore_indexes(
+        engine, secondary, lock=_INGEST_LOCK
+    )  # left missing by a bulk load that was killed
     remaining = source.num_rows - done
     bulk = remaining >= settings.ingest_bulk_rows and _at_least_stored(engine, remaining)
     try:
         # A load at least as large as the store builds the search indexes once at the end
         # (ingestion itself reads by primary key only).
-        with indexes_deferred(engine, secondary) if bulk else contextlib.nullcontext():
+        with (
+            indexes_deferred(engine, secondary, lock=_INGEST_LOCK)
+            if bulk
+            else contextlib.nullcontext()
+        ):
             for batch in source.batches(size, skip=done):
                 with engine.begin() as conn:
                     lock_for_writing(conn, _INGEST_LOCK)
