@@ -79,10 +79,11 @@ class CapacityPlan:
         ...                     {"20": Capacity(red=2, yellow=2, blue=1)}, {},
         ...                     parent={"150": "20", "41": "20", "122": "120"})
         >>> plan.pool_offices("150"), plan.pool_offices("122")
-        (['150', '20', '41'], ['122', '120'])
+        (['150', '20', '41'], ['120', '122'])
         """
         pool = self.pool(office)
-        known = {*self.parent, *self.offices, str(office)}
+        # a parent missing from the capacity file still heads its pool (default capacity)
+        known = {*self.parent, *self.parent.values(), *self.offices, str(office)}
         return sorted(o for o in known if self.pool(o) == pool)
 
 
