@@ -48,6 +48,12 @@ def file_format(path: Path) -> str:
     return formats[suffix]
 
 
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file, from its first block only."""
+    with pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)) as reader:
+        return list(reader.schema.names)
+
+
 def read_raw(path: Path) -> pa.Table:
     """Read a file with every column as text (CSV/JSONL) so nothing is coerced silently."""
     path = Path(path)
@@ -59,11 +65,7 @@ def read_raw(path: Path) -> pa.Table:
             return pq.read_table(path)
         if fmt == "jsonl":
             return pajson.read_json(path)
-        header = pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(block_size=1 << 16),
-            convert_options=pacsv.ConvertOptions(include_columns=[]),
-        ).column_names
+        header = csv_header(path)
         return pacsv.read_csv(
             path,
             convert_options=pacsv.ConvertOptions(
@@ -90,11 +92,7 @@ def iter_raw(path: Path, *, batch_rows: int) -> Iterator[pa.Table]:
             schema = source.schema_arrow
             batches: Iterator[pa.RecordBatch] = source.iter_batches(batch_size=batch_rows)
         elif fmt == "csv":
-            header = pacsv.read_csv(
-                path,
-                read_options=pacsv.ReadOptions(block_size=1 << 16),
-                convert_options=pacsv.ConvertOptions(include_columns=[]),
-            ).column_names
+            header = csv_header(path)
             reader = pacsv.open_csv(
                 path,
                 convert_options=pacsv.ConvertOptions(
