@@ -48,10 +48,14 @@ def file_format(path: Path) -> str:
     return formats[suffix]
 
 
-def csv_header(path: Path) -> list[str]:
-    """The column names of a CSV file, from its first block only."""
+def csv_as_text(path: Path) -> pacsv.ConvertOptions:
+    """Every column of a CSV file read as text (header from its first block only), the
+    same for the whole-file and the streamed reader so both passes see the same values."""
     with pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16)) as reader:
-        return list(reader.schema.names)
+        header = reader.schema.names
+    return pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in header}, strings_can_be_null=True
+    )
 
 
 def read_raw(path: Path) -> pa.Table:
@@ -65,14 +69,7 @@ def read_raw(path: Path) -> pa.Table:
             return pq.read_table(path)
         if fmt == "jsonl":
             return pajson.read_json(path)
-        header = csv_header(path)
-        return pacsv.read_csv(
-            path,
-            convert_options=pacsv.ConvertOptions(
-                column_types={c: pa.string() for c in header},
-                strings_can_be_null=True,
-            ),
-        )
+        return pacsv.read_csv(path, convert_options=csv_as_text(path))
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
         raise UnusableFileError(f"{path}: not a readable {fmt} file ({exc})") from exc
 
@@ -92,13 +89,7 @@ def iter_raw(path: Path, *, batch_rows: int) -> Iterator[pa.Table]:
             schema = source.schema_arrow
             batches: Iterator[pa.RecordBatch] = source.iter_batches(batch_size=batch_rows)
         elif fmt == "csv":
-            header = csv_header(path)
-            reader = pacsv.open_csv(
-                path,
-                convert_options=pacsv.ConvertOptions(
-                    column_types={c: pa.string() for c in header}, strings_can_be_null=True
-                ),
-            )
+            reader = pacsv.open_csv(path, convert_options=csv_as_text(path))
             schema, batches = reader.schema, iter(reader)
         else:
             whole = read_raw(path)
