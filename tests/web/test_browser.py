@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from .browser_kit import ARTIFACTS, browser, live_server  # noqa: F401  (fixtures)
+from .browser_kit import ARTIFACTS, browser, live_server, save_screenshot  # noqa: F401
 from .conftest import OWN, PASSWORD, World
 
 pytestmark = pytest.mark.browser
@@ -44,7 +44,7 @@ def test_officer_journey(
     page.fill("input[name=password]", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/queue")
-    page.screenshot(path=str(shots / f"queue-{label}.png"))
+    save_screenshot(page, shots / f"queue-{label}.png", full_page=False)
     assert f"office {OWN}" in page.inner_text("h1")
     # Filters and sorting.
     page.select_option("select[name=lane]", "all")
@@ -70,7 +70,7 @@ def test_officer_journey(
     assert page.inner_text("#score-1")
     assert page.locator("#reasons-1 li").count() >= 1
     assert page.inner_text("#lane-cause-1")  # what put the item in its lane
-    page.screenshot(path=str(shots / f"declaration-{label}.png"), full_page=True)
+    save_screenshot(page, shots / f"declaration-{label}.png")
     # Record a result through the HTMX form (no outcome preselected): a validation error
     # first, in words and with the values kept, then a real one.
     form = page.locator("#inspection-1 form")
@@ -88,12 +88,12 @@ def test_officer_journey(
     page.wait_for_selector("#inspection-result-1")
     assert "fraud found" in page.inner_text("#inspection-result-1")
     assert page.locator("#inspection-1 form").count() == 0  # recorded once, form gone
-    page.screenshot(path=str(shots / f"inspection-{label}.png"), full_page=True)
+    save_screenshot(page, shots / f"inspection-{label}.png")
     # The dashboard changed.
     page.goto(f"{live_server}/dashboard")
     page.wait_for_selector("#chart-hit .main-svg")
     assert int(_kpi(page, "inspected")) == before + 1
-    page.screenshot(path=str(shots / f"dashboard-{label}.png"), full_page=True)
+    save_screenshot(page, shots / f"dashboard-{label}.png")
     # Rules editor: live validation names the field.
     page.goto(f"{live_server}/rules")
     page.fill(
@@ -105,7 +105,7 @@ def test_officer_journey(
     page.wait_for_selector("#rule-errors")
     errs = page.inner_text("#rule-errors")
     assert "when" in errs and "action.lane" in errs and "reason" in errs
-    page.screenshot(path=str(shots / f"rules-{label}.png"), full_page=True)
+    save_screenshot(page, shots / f"rules-{label}.png")
     assert not errors, errors
     assert not csp, csp
     page.close()

@@ -24,6 +24,7 @@ from opencustoms.portal import feedback as fb
 from opencustoms.portal.mail import MemoryMailer
 from opencustoms.portal.ratelimit import default_limiter
 from opencustoms.settings import REPO_DIR, Settings
+from web.browser_kit import save_screenshot
 
 from ..conftest import PCCC_A, seed
 from .conftest import PASSWORD, USERS
@@ -143,7 +144,7 @@ def check(page: Any, name: str, lang: str, size: str) -> None:
     """Screenshot, the page's language, no script error, no horizontal overflow on phones,
     and axe-core finds no serious or critical violation."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}-{lang}-{size}.png"), full_page=True)
+    save_screenshot(page, SHOTS / f"{name}-{lang}-{size}.png")
     assert page.get_attribute("html", "lang") == lang
     assert page.js_errors == []
     if size == "phone":
