@@ -5,7 +5,7 @@ item, its current lane (supervisor overrides applied) and its latest inspection 
 (declaration_id, item_no), i.e. the latest scoring (rows are only ever appended, in
 scoring order); its lane is replaced by the latest lane override, if any. Every reader
 (queues, dashboards, the declaration page, trader status, lane overrides) goes through
-``current_ids`` / ``lanes_for``.
+``current_ids`` / ``is_current`` / ``lanes_for``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, Select, Subquery, desc, func, select
+from sqlalchemy import ColumnElement, Engine, Select, Subquery, desc, exists, func, select
 
 from opencustoms.declarations.models import declarations
 from opencustoms.risk.explain import reasons_text
@@ -68,6 +68,22 @@ def latest_ids(
 def current_ids(*, office: str | None = None) -> Subquery:
     """The ids of the current assessments (optionally of one office)."""
     return latest_ids(risk_assessments, office=office)
+
+
+def is_current(row: Any) -> ColumnElement[bool]:
+    """True for a current assessment: ``row`` (``risk_assessments`` or an alias of it) has
+    no newer scoring of its item.
+
+    The same rows as ``current_ids``, as a condition instead of a subquery: one probe of
+    the (declaration_id, item_no) index per row read, where joining ``current_ids``
+    groups every row of the office in a temporary B-tree and then reads each current row
+    again by id (the office queue: 3,000 items, about three times slower)."""
+    newer = risk_assessments.alias("newer")
+    return ~exists().where(
+        newer.c.declaration_id == row.c.declaration_id,
+        newer.c.item_no == row.c.item_no,
+        newer.c.id > row.c.id,
+    )
 
 
 def _latest_row(table: Any, declaration_id: str, item_no: int) -> Select[Any]:

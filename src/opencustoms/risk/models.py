@@ -51,7 +51,17 @@ risk_assessments = Table(
     Column("rules_fired", JSON, nullable=False),
     Column("scored_at", DateTime(timezone=True), server_default=func.now(), nullable=False),
     Index("ix_risk_assessments_key", "declaration_id", "item_no"),
-    Index("ix_risk_assessments_office_date", "office_id", "declaration_date"),
+    # Migration 0016: covers the office queue's pass (risk.queue), not only office + date.
+    Index(
+        "ix_risk_assessments_office_date",
+        "office_id",
+        "declaration_date",
+        "declaration_id",
+        "item_no",
+        "lane",
+        "score",
+        "revenue_at_risk",
+    ),
 )
 
 risk_inspections = Table(
