@@ -6,13 +6,20 @@ six weeks of inspection results replayed from the labels, one user per role), se
 with `opencustoms serve` on loopback (one uvicorn worker), and drives Debian's Chromium
 headless through Playwright, signed in as the demo officer:
 
-- first view: a fresh browser context (empty HTTP cache; the session cookie of one sign-in
-  made through the request API, so no page has filled any cache), one navigation;
-- warm: the same URL again in that context (static files from the cache).
+- first: a fresh browser context (empty HTTP cache; the session cookie of one sign-in
+  made through the request API, so no page has filled any cache) whose tab shows the
+  floor's page (another origin) and then navigates to ours: a browser tab always shows
+  something first (a new-tab page, the page with the link);
+- new tab: the same, but our page is the first navigation of the new tab. Every workspace
+  page sends Cross-Origin-Opener-Policy: same-origin (web/headers.py), and Chromium then
+  starts a renderer process for it instead of using the blank tab's: measured on the
+  queue's HTML from a plain file server, with the header 241 ms, without it 142 ms,
+  and with it after another page 163 ms (2026-11-27, quiet, median of 11);
+- warm: the same URL again in the first view's context (static files from the cache).
 
-The floor: the same two views of a trivial page (a title and one paragraph, no
-sub-resource) from a second loopback server, so that what Chromium costs for any page in
-a fresh context is printed beside what our pages add to it.
+The floor: the same views of a trivial page (a title and one paragraph, no sub-resource,
+no security headers) from a second loopback server, so that what Chromium costs for any
+page in a fresh context is printed beside what our pages add to it.
 
 Per page it prints the Navigation Timing of the document (ms from navigation start:
 responseEnd, DOMContentLoaded end, load end, first contentful paint; and when the charts
@@ -101,8 +108,8 @@ def build(work: Path) -> None:
     from opencustoms.db import get_engine, migrate
     from opencustoms.declarations.io import load_frame
     from opencustoms.declarations.service import ingest_file
-    from opencustoms.risk.artefact import train
     from opencustoms.risk.service import load_model, score_store
+    from opencustoms.risk.training import train
     from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
     from opencustoms.workspace.users import prepare_database
 
@@ -222,14 +229,18 @@ def sign_in(browser: Any, base: str) -> Any:
 
 
 def measure(
-    browser: Any, base: str, path: str, state: Any
+    browser: Any, base: str, path: str, state: Any, via: str | None
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """First view in a fresh context (empty HTTP cache, the session cookie only), then the
-    same URL again in that context (warm)."""
+    same URL again in that context (warm). ``via``: a page of another origin the tab shows
+    first, as a browser tab always shows something (a new-tab page, the page of the link)
+    before the officer's page; None: the page is the first navigation of a new tab."""
     ctx = browser.new_context(viewport={"width": 1280, "height": 900}, storage_state=state)
     try:
         page = ctx.new_page()
         page.set_default_timeout(180_000)  # generous under load; the figures are the timings
+        if via is not None:
+            page.goto(via, wait_until="load")
         page.goto(base + path, wait_until="load")
         page.wait_for_load_state("networkidle")  # the charts' scripts, loaded after "load"
         first = page.evaluate(TIMING_JS)
@@ -279,7 +290,8 @@ def main() -> int:
         from playwright.sync_api import sync_playwright
 
         mode = (
-            f"first view (empty cache) and warm, demo data, Chromium headless, loopback, "
+            f"first view (empty cache; after another origin's page, and as a new tab's first "
+            f"navigation) and warm, demo data, Chromium headless, loopback, "
             f"1 uvicorn worker, 1280 px, median/max of {args.runs}"
         )
         results: dict[str, Any] = {}
@@ -293,16 +305,22 @@ def main() -> int:
             # One unmeasured pass: the server's first renders (template compilation, model
             # load, the static files hashed and gzipped in memory) are not a visitor's view.
             state = sign_in(browser, base)
+            via = f"{floor_base}/"
             for path in targets.values():
-                measure(browser, base, path, state)
-            measure(browser, floor_base, "/", state)
+                measure(browser, base, path, state, via)
+            measure(browser, floor_base, "/", state, via)
             # The floor first, in the same browser: Chromium's own cost of a fresh context.
             for name, origin, path in [
                 ("floor", floor_base, "/"),
                 *((n, base, u) for n, u in targets.items()),
             ]:
-                runs = [measure(browser, origin, path, state) for _ in range(args.runs)]
+                runs = [measure(browser, origin, path, state, via) for _ in range(args.runs)]
+                # The same first view as a new tab's first navigation: Chromium must then
+                # start a renderer process for a page that sends Cross-Origin-Opener-
+                # Policy (web/headers.py), which a tab that has shown a page has at hand.
+                blank = [measure(browser, origin, path, state, None) for _ in range(args.runs)]
                 results[name] = {"path": path, "first": [r[0] for r in runs]}
+                results[name]["new tab"] = [r[0] for r in blank]
                 results[name]["warm"] = [r[1] for r in runs]
             browser.close()
         floor.shutdown()
@@ -320,13 +338,13 @@ def main() -> int:
 
 def _print(results: dict[str, Any]) -> None:
     head = (
-        f"{'page':<12} {'view':<6} {'responseEnd':>12} {'DCL':>9} {'load':>9} {'FCP':>9}"
+        f"{'page':<12} {'view':<7} {'responseEnd':>12} {'DCL':>9} {'load':>9} {'FCP':>9}"
         f" {'charts':>9}"
         f" {'KiB sent':>9}"
     )
     print(head + "   (ms from navigation start, median / max)")
     for name, r in results.items():
-        for view in ("first", "warm"):
+        for view in ("first", "new tab", "warm"):
             runs = r[view]
 
             def stat(key: str, runs: list[dict[str, Any]] = runs) -> str:
@@ -337,7 +355,7 @@ def _print(results: dict[str, Any]) -> None:
 
             kib = statistics.median((x["doc_bytes"] + x["res_bytes"]) / 1024 for x in runs)
             print(
-                f"{name:<12} {view:<6} {stat('response_end'):>12} {stat('dcl'):>9} "
+                f"{name:<12} {view:<7} {stat('response_end'):>12} {stat('dcl'):>9} "
                 f"{stat('load'):>9} {stat('fcp'):>9} {stat('charts'):>9} {kib:>9.0f}"
             )
         print(f"{'':<12} {'trivial page, no sub-resource' if name == 'floor' else r['path']}")

@@ -84,12 +84,34 @@ def test_queue_sorts_by_revenue_at_risk(client: TestClient, world: World) -> Non
     assert values == sorted(values)
 
 
+def test_queue_pages_hold_25_rows_unless_asked(client: TestClient, world: World) -> None:
+    def page(**params: str) -> dict:
+        return client.get(
+            "/queue",
+            headers=auth(world, "officer"),
+            params={"format": "json", "status": "all", "lane": "all", **params},
+        ).json()
+
+    default, fifty = page(), page(per_page="50")
+    assert default["page"]["total"] > 25, "the test world needs more than a page"
+    assert len(default["page"]["items"]) == 25 and default["filters"]["per_page"] == 25
+    assert len(fifty["page"]["items"]) == min(50, fifty["page"]["total"])
+    assert [i["declaration_id"] for i in fifty["page"]["items"][:25]] == [
+        i["declaration_id"] for i in default["page"]["items"]
+    ]
+    # the pager and sort links keep the chosen size
+    text = _page(client, world, "officer", "/queue?per_page=50&status=all&lane=all")
+    assert re.search(r'<option value="50" selected>50</option>', text)
+    links = re.findall(r'href="(/queue\?[^"]*sort=[^"]*)"', text)
+    assert links and all("per_page=50" in link for link in links), links
+
+
 def test_bad_queue_parameters_list_every_field(client: TestClient, world: World) -> None:
-    url = "/queue?page=abc&sort=nope&min_score=x&lane=purple&declaration=a%20b"
+    url = "/queue?page=abc&sort=nope&min_score=x&lane=purple&declaration=a%20b&per_page=30"
     r = client.get(url, headers={**auth(world, "officer"), **JSON})
     assert r.status_code == 422
     fields = {e["loc"][-1] for e in r.json()["detail"]}
-    assert fields >= {"page", "sort", "min_score", "lane", "declaration"}, fields
+    assert fields >= {"page", "sort", "min_score", "lane", "declaration", "per_page"}, fields
     r = client.get(url, headers={**auth(world, "officer"), **HTML})
     assert r.status_code == 422 and r.headers["content-type"].startswith("text/html")
     listed = re.findall(r"<li><b>([^<]+)</b>", r.text)
