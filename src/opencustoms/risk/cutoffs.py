@@ -17,12 +17,14 @@ separately (``seen_red``, ``seen_yellow``). docs/lanes.md says why.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Text, cast, select
 
 from opencustoms.errors import InvalidInput
+from opencustoms.risk.assessments import is_current
 from opencustoms.risk.lanes import CapacityPlan, DayCutoff, forced_lane
 from opencustoms.risk.models import risk_assessments as ra
 
@@ -38,6 +40,10 @@ def _day(value: Any) -> dt.date:
         return dt.date.fromisoformat(str(value)[:10])
     except ValueError as exc:
         raise InvalidInput("days", f"{value!r} is not a date (YYYY-MM-DD)") from exc
+
+
+def _reasons(text: str | None) -> list[dict[str, Any]]:
+    return list(json.loads(text)) if text else []
 
 
 def day_cutoffs(
@@ -65,14 +71,9 @@ def day_cutoffs(
     wanted = sorted({_day(d) for d in days}, reverse=True)
     if not wanted:
         return []
-    # The current decision per item of the pool's offices on those days (office-date
-    # index; an item's office and date never change between scorings).
-    latest = (
-        select(func.max(ra.c.id).label("id"))
-        .where(ra.c.declaration_date.in_(wanted), ra.c.office_id.in_(members))
-        .group_by(ra.c.declaration_id, ra.c.item_no)
-        .subquery()
-    )
+    # The current red and yellow decisions of the pool's offices on those days, from the
+    # office-date index (lane and score are in it; an item's office and date never change
+    # between scorings); the lane is tested before "current", a probe per row.
     stmt = (
         select(
             ra.c.office_id,
@@ -80,10 +81,16 @@ def day_cutoffs(
             ra.c.lane,
             ra.c.score,
             ra.c.exploration,
-            ra.c.reasons,
+            # as text: decoded below only for the rows that may set a cut-off
+            cast(ra.c.reasons, Text),
         )
-        .join(latest, latest.c.id == ra.c.id)
-        .where(ra.c.lane.in_(SLOT_LANES))
+        .where(
+            ra.c.declaration_date.in_(wanted),
+            ra.c.office_id.in_(members),
+            ra.c.lane.in_(SLOT_LANES),
+            is_current(ra),
+        )
+        .order_by(ra.c.score)
     )
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
@@ -96,8 +103,10 @@ def day_cutoffs(
         count[key] = count.get(key, 0) + 1
         if seen_offices is None or str(office) in seen_offices:
             seen[key] = seen.get(key, 0) + 1
-        if not exploration and forced_lane(reasons or []) is None:
-            low[key] = min(low.get(key, score), score)
+        # Lowest score first: the first row won on merit (no exploration pick, no rule
+        # forcing it) is the cut-off, and the rows above it need no reasons decoded.
+        if key not in low and not exploration and forced_lane(_reasons(reasons)) is None:
+            low[key] = score
     cap = plan.capacity(pool)
     return [
         DayCutoff(
