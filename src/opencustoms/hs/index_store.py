@@ -30,6 +30,7 @@ from typing import Any
 import bm25s
 import numpy as np
 
+from opencustoms.files import sha256_file
 from opencustoms.hs import corpus as corpus_module
 from opencustoms.hs import embed as embed_module
 from opencustoms.hs import index as index_module
@@ -80,8 +81,7 @@ def inputs_digest(files: list[Path] | None = None) -> str:
     h = hashlib.sha256(f"format {STORE_FORMAT}\n".encode())
     for path in files if files is not None else input_files():
         h.update(path.name.encode() + b"\x00")
-        with path.open("rb") as f:
-            h.update(hashlib.file_digest(f, "sha256").digest())
+        h.update(bytes.fromhex(sha256_file(path)))
     for module in _CODE:
         h.update(Path(str(module.__file__)).read_bytes())
     for lib in _LIBRARIES:

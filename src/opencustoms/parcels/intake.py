@@ -31,6 +31,7 @@ from opencustoms.db import (
     rows_with_ids,
 )
 from opencustoms.errors import Conflict
+from opencustoms.files import sha256_file
 from opencustoms.parcels.manifest import COLUMNS, content_hash, read_manifest, validate
 from opencustoms.parcels.models import parcel_ingest_runs, parcel_quarantine, parcels
 from opencustoms.parcels.reference import load_reference
@@ -51,12 +52,6 @@ class IntakeSummary:
     seconds: float
 
 
-def _file_hash(path: Path) -> str:
-    from opencustoms.declarations.reader import sha256_file
-
-    return sha256_file(path)
-
-
 def ingest_manifest(
     *,
     path: str | Path,
@@ -71,7 +66,7 @@ def ingest_manifest(
     """
     path = Path(path)
     raw = read_manifest(path)  # file-level checks (readable, required columns) first
-    digest = _file_hash(path)
+    digest = sha256_file(path)
     engine = engine or get_engine()
     ensure_migrated(engine)
     size = batch_size or get_settings().ingest_batch_size

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from opencustoms.errors import Unavailable
+from opencustoms.files import sha256_file
 from opencustoms.risk.content import (
     CONTENT_FEATURES,
     LINE_KEY,
@@ -44,7 +45,6 @@ from opencustoms.risk.history import History, S, derive_columns, prior_stats, re
 from opencustoms.risk.integrity import (
     private_dir,
     record_library,
-    sha256,
     trusted_library,
     verify_manifest,
     write_manifest,
@@ -102,7 +102,7 @@ def _compile(model_file: Path) -> Any:
     if cache_dir is None:
         return None
     key = settings.model_signing_key
-    target = cache_dir / f"{model_file.stem}-{sha256(model_file)}.so"
+    target = cache_dir / f"{model_file.stem}-{sha256_file(model_file)}.so"
     trusted = trusted_library(target, key=key)  # deletes an unrecorded or changed library
     model = lleaves.Model(model_file=str(model_file))
     try:

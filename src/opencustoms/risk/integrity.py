@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from opencustoms.errors import Unavailable
+from opencustoms.files import sha256_file
 
 MANIFEST = "manifest.json"
 # files of an artefact that are data to this code, not covered by the manifest
@@ -40,14 +41,6 @@ NOT_COVERED = {MANIFEST}
 
 class IntegrityError(Unavailable, ValueError):
     """An artefact or compiled model does not match its recorded digests."""
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(1 << 20):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _sign(files: dict[str, str], key: str) -> str:
@@ -61,7 +54,7 @@ def _covered(directory: Path) -> list[Path]:
 
 def write_manifest(directory: Path, *, key: str = "") -> dict[str, Any]:
     """Record the digest of every file of the artefact (and sign them with ``key``)."""
-    files = {p.name: sha256(p) for p in _covered(directory)}
+    files = {p.name: sha256_file(p) for p in _covered(directory)}
     manifest: dict[str, Any] = {"format": 1, "algorithm": "sha256", "files": files}
     if key:
         manifest["signature"] = {"algorithm": "hmac-sha256", "value": _sign(files, key)}
@@ -97,7 +90,7 @@ def verify_manifest(directory: Path, *, key: str = "") -> None:
         file = directory / name
         if not file.is_file():
             raise IntegrityError(f"{file}: listed in {MANIFEST} but missing")
-        if not hmac.compare_digest(sha256(file), digest):
+        if not hmac.compare_digest(sha256_file(file), digest):
             raise IntegrityError(
                 f"{file}: SHA-256 differs from {MANIFEST} (the artefact was changed after "
                 "training); retrain or restore it"
@@ -137,7 +130,7 @@ def trusted_library(path: Path, *, key: str = "") -> bool:
     if (
         path.is_file()
         and record.is_file()
-        and hmac.compare_digest(record.read_text().strip(), _seal(sha256(path), key))
+        and hmac.compare_digest(record.read_text().strip(), _seal(sha256_file(path), key))
     ):
         return True
     for p in (path, record):
@@ -147,5 +140,5 @@ def trusted_library(path: Path, *, key: str = "") -> bool:
 
 def record_library(path: Path, *, key: str = "") -> None:
     record = _record(path)
-    record.write_text(_seal(sha256(path), key) + "\n")
+    record.write_text(_seal(sha256_file(path), key) + "\n")
     record.chmod(0o600)

@@ -29,9 +29,9 @@ from opencustoms.db import get_engine, migrate
 from opencustoms.declarations.io import UnusableFileError
 from opencustoms.declarations.models import ingest_runs
 from opencustoms.declarations.profiles import get_profile
-from opencustoms.declarations.reader import sha256_file
 from opencustoms.declarations.service import IngestBusyError, ingest_file
 from opencustoms.errors import InvalidInput
+from opencustoms.files import sha256_file
 from opencustoms.scale.cluster import ClusterSpec
 from opencustoms.scale.dataset import Partition
 from opencustoms.scale.engine import JobResult, PartitionJob, Progress, run_job

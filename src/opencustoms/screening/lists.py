@@ -27,7 +27,6 @@ input = accepted + quarantined always holds.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -38,6 +37,7 @@ import pandas as pd
 import pycountry
 
 from opencustoms.errors import InvalidInput
+from opencustoms.files import sha256_file
 
 SCHEMAS = frozenset({"Person", "Company", "Organization", "Vessel", "LegalEntity", "Airplane"})
 ROLES = frozenset({"exporter", "consignee", "end_user", "importer", "seller"})
@@ -133,14 +133,6 @@ def _date_problem(value: str, *, partial: bool) -> str | None:
     except ValueError:
         return f"{value!r} is not an ISO date"
     return None
-
-
-def _file_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_table(path: Path) -> pd.DataFrame:
@@ -261,7 +253,7 @@ def read_sanctions(path: str | Path, *, version: str = "") -> Loaded:
     path = Path(path)
     if not path.is_file():
         raise InvalidInput("list", f"{path}: no such file")
-    sha = _file_hash(path)
+    sha = sha256_file(path)
     loaded = Loaded(
         ListVersion(
             source=path.name,
