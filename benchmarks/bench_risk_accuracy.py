@@ -16,8 +16,8 @@ import numpy as np
 
 from _machine import machine_report
 from opencustoms.declarations.io import load_frame
-from opencustoms.risk.artefact import train
 from opencustoms.risk.evaluation import evaluate_frame
+from opencustoms.risk.training import train
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
 KEYS = (

@@ -32,12 +32,12 @@ import pandas as pd
 
 from _machine import machine_report
 from opencustoms.declarations.io import load_frame
-from opencustoms.risk.artefact import train
 from opencustoms.risk.baseline import RawBaseline
 from opencustoms.risk.evaluation import evaluate_frame
 from opencustoms.risk.labels import LabelProtocol, apply_label_share
 from opencustoms.risk.metrics import at_k
 from opencustoms.risk.simulate import STRATEGIES, simulate
+from opencustoms.risk.training import train
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
 LINE = ["hs6", "origin_country", "net_mass_kg", "item_price_krw"]

@@ -33,8 +33,9 @@ import pyarrow.parquet as pq
 
 from _machine import machine_report
 from opencustoms.declarations.io import load_frame
-from opencustoms.risk.artefact import load, train
+from opencustoms.risk.artefact import load
 from opencustoms.risk.stream import score_file
+from opencustoms.risk.training import train
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
 

@@ -18,8 +18,9 @@ import numpy as np
 
 from opencustoms.declarations.io import load_frame
 from opencustoms.declarations.schema import Declaration
-from opencustoms.risk.artefact import load, train
+from opencustoms.risk.artefact import load
 from opencustoms.risk.service import current_rules, score_one
+from opencustoms.risk.training import train
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
 

@@ -23,7 +23,7 @@ import pyarrow as pa
 from _scale_bench import load, run_both
 from opencustoms.declarations.io import load_frame
 from opencustoms.declarations.synth import kcs_like
-from opencustoms.risk.artefact import train
+from opencustoms.risk.training import train
 from opencustoms.scale.dataset import output_path, write_atomically
 from opencustoms.scale.risk import score_dataset
 from opencustoms.settings import BUNDLED_DATA_DIR

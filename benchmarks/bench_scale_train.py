@@ -2,7 +2,7 @@
 ``lightgbm.dask`` does with it on a 2-worker LocalCluster, against single-node LightGBM
 fitting the same features with the same parameters, in the same run.
 
-Phases of ``risk.artefact.train`` on N rows: the leakage-free features (every row sees only
+Phases of ``risk.training.train`` on N rows: the leakage-free features (every row sees only
 earlier days: a sequential pass over the whole time-ordered frame, single node by nature)
 and the boosting fit of the fraud model (150 trees). Only the fit can be distributed.
 
@@ -23,9 +23,9 @@ from _machine import machine_report
 from opencustoms.declarations.io import coerce_types, to_canonical
 from opencustoms.declarations.profiles import get_profile
 from opencustoms.declarations.synth import kcs_like
-from opencustoms.risk.artefact import PARAMS, ROUNDS
 from opencustoms.risk.features import CATEGORICAL_FEATURES, FEATURES, build_features, fit_vocab
 from opencustoms.risk.history import derive_columns, prior_stats
+from opencustoms.risk.training import PARAMS, ROUNDS
 
 
 def load() -> str:

@@ -25,10 +25,10 @@ import pandas as pd
 
 from opencustoms.declarations.io import load_frame
 from opencustoms.risk import content, features, simulate
-from opencustoms.risk.artefact import train
 from opencustoms.risk.baseline import RawBaseline
 from opencustoms.risk.labels import LabelProtocol, apply_label_share
 from opencustoms.risk.metrics import at_k
+from opencustoms.risk.training import train
 from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
 SPLIT = "2020-10-01"

@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 
 from opencustoms.declarations.io import load_frame
-from opencustoms.risk.artefact import RiskModel, load, train
+from opencustoms.risk.artefact import RiskModel, load
+from opencustoms.risk.training import train
 from opencustoms.settings import BUNDLED_DATA_DIR
 
 KCS_TRAIN = BUNDLED_DATA_DIR / "kcs" / "df_syn_train_eng.csv"

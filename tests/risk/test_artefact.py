@@ -88,7 +88,7 @@ def test_missing_or_corrupt_artefacts(tmp_path: Path) -> None:
 
 
 def test_train_uses_only_labelled_rows(small_train: pd.DataFrame) -> None:
-    from opencustoms.risk.artefact import train
+    from opencustoms.risk.training import train
 
     frame = small_train.copy()
     frame.loc[frame.index[::2], "fraud"] = pd.NA

@@ -7,11 +7,12 @@ import pandas as pd
 import pytest
 
 from opencustoms.errors import InvalidInput
-from opencustoms.risk.artefact import load, train
+from opencustoms.risk.artefact import load
 from opencustoms.risk.drift import alerts, psi, weekly_drift
 from opencustoms.risk.history import KEYS, derive_columns, key_values
 from opencustoms.risk.labels import LabelProtocol, apply_label_share, ipw_weights
 from opencustoms.risk.simulate import select, simulate, thompson_draw
+from opencustoms.risk.training import train
 
 
 def test_random_share_keeps_exactly_that_share_and_hides_all_label_columns(

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from opencustoms.declarations.io import load_frame, read_raw
-from opencustoms.risk.artefact import train
+from opencustoms.risk.training import train
 from opencustoms.scale.dataset import write_by_day
 from opencustoms.settings import BUNDLED_DATA_DIR
 

@@ -101,7 +101,7 @@ def _build(root: Path, env: dict[str, str]) -> World:
     from opencustoms.declarations.io import load_frame
     from opencustoms.declarations.service import ingest_file
     from opencustoms.risk import service
-    from opencustoms.risk.artefact import train as train_model
+    from opencustoms.risk.training import train as train_model
     from opencustoms.settings import PACKAGE_DATA_DIR
 
     # A private copy of the installed rules: the tests create and edit rules.

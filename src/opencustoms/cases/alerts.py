@@ -27,7 +27,8 @@ from opencustoms.cases.access import SYSTEM, ActorLike, require_staff
 from opencustoms.cases.history import ALERT, record
 from opencustoms.cases.models import AlertRefRow, AlertRow, EvidenceRow
 from opencustoms.cases.policy import Policy, load_policy
-from opencustoms.db import bulk_insert, session_scope
+from opencustoms.db import session_scope
+from opencustoms.db_bulk import bulk_insert
 from opencustoms.errors import InvalidInput
 
 _CHUNK = 500

@@ -77,8 +77,8 @@ def train(
     label_policy: str = LABEL_POLICY,
 ) -> None:
     """Train fraud, critical (and revenue, when labelled) models; write the artefact."""
-    from opencustoms.risk.artefact import train as train_model
     from opencustoms.risk.labels import PROTOCOL_COLUMNS, apply_label_share
+    from opencustoms.risk.training import train as train_model
     from opencustoms.settings import get_settings
 
     protocol = _protocol(label_share, label_seed, label_policy)

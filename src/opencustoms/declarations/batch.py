@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, insert, select
 
-from opencustoms.db import bulk_insert, stored_hashes
+from opencustoms.db_bulk import bulk_insert, stored_hashes
 from opencustoms.declarations.io import rename_columns
 from opencustoms.declarations.models import declarations, quarantine
 from opencustoms.declarations.profiles import Profile

@@ -22,15 +22,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from opencustoms.db import (
-    ensure_migrated,
-    exclusive,
-    get_engine,
-    indexes_deferred,
-    lock_for_writing,
-    restore_indexes,
-    rows_up_to,
-)
+from opencustoms.db import ensure_migrated, exclusive, get_engine, lock_for_writing
+from opencustoms.db_bulk import indexes_deferred, restore_indexes, rows_up_to
 from opencustoms.declarations.batch import Counts, store_batch
 from opencustoms.declarations.io import UnusableFileError
 from opencustoms.declarations.models import (

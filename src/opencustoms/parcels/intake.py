@@ -6,7 +6,7 @@ number, raw content, reasons) or counted as a duplicate of an identical stored p
 content is quarantined, never overwritten. Each batch commits in one transaction together
 with the run's counters, so a killed intake (``kill -9``) leaves whole batches only and
 rerunning the same file resumes after the last committed batch. Bulk loading goes through
-``db.bulk_insert`` (COPY on PostgreSQL, executemany on SQLite).
+``db_bulk.bulk_insert`` (COPY on PostgreSQL, executemany on SQLite).
 """
 
 from __future__ import annotations
@@ -22,14 +22,8 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, and_, func, insert, select, update
 
-from opencustoms.db import (
-    bulk_insert,
-    ensure_migrated,
-    exclusive,
-    get_engine,
-    lock_for_writing,
-    rows_with_ids,
-)
+from opencustoms.db import ensure_migrated, exclusive, get_engine, lock_for_writing
+from opencustoms.db_bulk import bulk_insert, rows_with_ids
 from opencustoms.errors import Conflict
 from opencustoms.files import sha256_file
 from opencustoms.parcels.manifest import COLUMNS, content_hash, read_manifest, validate

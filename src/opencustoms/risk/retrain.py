@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from opencustoms.declarations.queries import query_frame
 from opencustoms.declarations.schema import FIELD_NAMES
 from opencustoms.risk import artefact as artefact_mod
+from opencustoms.risk import training
 from opencustoms.risk.artefact import RiskModel
 from opencustoms.risk.decision_labels import apply_decisions
 from opencustoms.risk.feedback import inspection_labels
@@ -73,7 +74,7 @@ def retrain(
     says how many labels came from where, with one provenance row per decision."""
     s = get_settings()
     frame, info = training_frame(engine=engine, labels_before=labels_before, decisions=decisions)
-    model = artefact_mod.train(
+    model = training.train(
         frame,
         seed=s.seed if seed is None else seed,
         n_threads=s.n_threads,

@@ -29,11 +29,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from opencustoms.risk.artefact import train
 from opencustoms.risk.drift import reference_scores, weekly_drift
 from opencustoms.risk.history import S, revenue_label
 from opencustoms.risk.labels import PROTOCOL_COLUMNS, LabelProtocol, apply_label_share
 from opencustoms.risk.lanes import _explore
+from opencustoms.risk.training import train
 from opencustoms.settings import get_settings
 
 # name -> (exploration share of the budget, exploration method); None: the

@@ -28,7 +28,8 @@ import pandas as pd
 import pyarrow as pa
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from opencustoms.db import bulk_insert, ensure_migrated, get_engine
+from opencustoms.db import ensure_migrated, get_engine
+from opencustoms.db_bulk import bulk_insert
 from opencustoms.world.format import FILES, TABLES
 from opencustoms.world.models import world_intakes, world_quarantine, world_tables
 from opencustoms.world.read import TableResult, find_file, read_world

@@ -18,12 +18,12 @@ def demo_step(*, console: Console) -> None:
     from opencustoms.cli.tables import metrics_table, simulation_table
     from opencustoms.db import get_engine, migrate
     from opencustoms.declarations.io import load_frame
-    from opencustoms.risk.artefact import train
     from opencustoms.risk.evaluation import evaluate_frame
     from opencustoms.risk.feedback import has_table
     from opencustoms.risk.report import write_report
     from opencustoms.risk.service import load_model, score_store
     from opencustoms.risk.simulate import simulate
+    from opencustoms.risk.training import train
     from opencustoms.settings import BUNDLED_DATA_DIR, get_settings
 
     s = get_settings()
