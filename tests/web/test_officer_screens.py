@@ -85,6 +85,15 @@ def test_console_assign_capacity_and_override_review(client: TestClient, world: 
     other = client.get("/queue", headers=auth(world, "officer_other"),
                        params={"office": OWN, "assigned": "me", "format": "json"})  # fmt: skip
     assert other.status_code == 404 and key.split("/")[0] not in other.text
+    # The API's queue has the same filter, behind the same office check.
+    api = client.get(f"/api/offices/{OWN}/queue", headers=auth(world, "officer"),
+                     params={"assigned": "me", "status": "all"})  # fmt: skip
+    assert api.status_code == 200 and key in {
+        f"{i['declaration_id']}/{i['item_no']}" for i in api.json()["items"]
+    }
+    api = client.get(f"/api/offices/{OWN}/queue", headers=auth(world, "officer_other"),
+                     params={"assigned": "me"})  # fmt: skip
+    assert api.status_code == 404 and key.split("/")[0] not in api.text
     bad = client.get("/queue", headers=auth(world, "officer"),
                      params={"assigned": "everyone", "format": "json"})  # fmt: skip
     assert bad.status_code == 422 and "assigned" in bad.text and "'me'" in bad.text

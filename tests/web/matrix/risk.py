@@ -50,8 +50,13 @@ ENTRIES = {
         staff,
     ),
     "GET /api/risk/metrics": Entry(lambda c, h, x: c.get("/api/risk/metrics", headers=h), staff),
+    # With the "assigned to me" filter, the branch that joins the assignments: the office
+    # is checked before any filter (the plain queue's cells are the /queue page's).
     "GET /api/offices/{office}/queue": Entry(
-        lambda c, h, x: c.get(f"/api/offices/{x.office}/queue", headers=h), staff_read
+        lambda c, h, x: c.get(
+            f"/api/offices/{x.office}/queue", headers=h, params={"assigned": "me"}
+        ),
+        staff_read,
     ),
     "GET /api/risk/drift": Entry(
         lambda c, h, x: c.get("/api/risk/drift", headers=h, params={"office": x.office}),
