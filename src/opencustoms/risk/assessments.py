@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, Field
-from sqlalchemy import ColumnElement, Engine, Select, Subquery, desc, exists, func, select
+from sqlalchemy import ColumnElement, Engine, Select, Subquery, desc, func, select
 
 from opencustoms.declarations.models import declarations
 from opencustoms.risk.explain import reasons_text
@@ -79,10 +79,15 @@ def is_current(row: Any) -> ColumnElement[bool]:
     groups every row of the office in a temporary B-tree and then reads each current row
     again by id (the office queue: 3,000 items, about three times slower)."""
     newer = risk_assessments.alias("newer")
-    return ~exists().where(
-        newer.c.declaration_id == row.c.declaration_id,
-        newer.c.item_no == row.c.item_no,
-        newer.c.id > row.c.id,
+    # EXISTS of the id, not of "*": answered from the key index, no table row read.
+    return ~(
+        select(newer.c.id)
+        .where(
+            newer.c.declaration_id == row.c.declaration_id,
+            newer.c.item_no == row.c.item_no,
+            newer.c.id > row.c.id,
+        )
+        .exists()
     )
 
 

@@ -43,8 +43,10 @@ def _day(value: Any) -> dt.date:
         raise InvalidInput("days", f"{value!r} is not a date (YYYY-MM-DD)") from exc
 
 
-def _reasons(text: str | None) -> list[dict[str, Any]]:
-    return list(json.loads(text)) if text else []
+def _forced(text: str | None) -> bool:
+    """Whether stored reasons (JSON text) hold a rule that forced a lane; decoded only
+    when a rule is named at all (most items have model reasons only)."""
+    return bool(text) and '"rule"' in str(text) and forced_lane(json.loads(str(text))) is not None
 
 
 def day_cutoffs(
@@ -106,7 +108,7 @@ def day_cutoffs(
             seen[key] = seen.get(key, 0) + 1
         # Lowest score first: the first row won on merit (no exploration pick, no rule
         # forcing it) is the cut-off, and the rows above it need no reasons decoded.
-        if key not in low and not exploration and forced_lane(_reasons(reasons)) is None:
+        if key not in low and not exploration and not _forced(reasons):
             low[key] = score
     cap = plan.capacity(pool)
     return [

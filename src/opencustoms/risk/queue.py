@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, Field
-from sqlalchemy import Engine, bindparam, exists, func, select
+from sqlalchemy import Engine, bindparam, func, select
 
 from opencustoms.declarations.models import declarations as d
 from opencustoms.risk.assessments import is_current
@@ -150,10 +150,13 @@ _page_rows = (
     .where(ra.c.id.in_(bindparam("ids", expanding=True)))
 )
 _lane = func.coalesce(_newest_value(ov, "lane"), ra.c.lane)
-_inspected = exists().where(_of_item(ri)[1])
+_ins, _of_ins = _of_item(ri)
+# EXISTS of a key column, not of "*": SQLite then answers from the key index alone
+# instead of reading each row it finds (a declaration row is wide).
+_inspected = select(_ins.c.item_no).where(_of_ins).exists()
 _assigned_to = _newest_value(rs, "officer")  # NULL officer: unassigned again
 _of_declaration = (d.c.declaration_id == ra.c.declaration_id) & (d.c.item_no == ra.c.item_no)
-_stored = exists().where(_of_declaration)
+_stored = select(d.c.item_no).where(_of_declaration).exists()
 _current = is_current(ra)
 
 
