@@ -5,14 +5,15 @@ Builds (or reuses, with --data) the demo's workspace data exactly as
 bench_workspace_pages.py does (its ``build``), brings the database to the latest schema
 (indexes added by later migrations), then, with no browser and no network:
 
-- route: GET /queue through FastAPI's TestClient, signed in as the demo officer (the page
-  a browser's first view asks for: session check, queue, audit row, render);
+- route: GET /queue?per_page=ROWS through FastAPI's TestClient, signed in as the demo
+  officer (the page a browser asks for: session check, queue, audit row, render; code
+  older than the per_page parameter ignores it and shows 50 rows);
 - domain: ``risk.queue.queue`` for office 40 with the page's default filter (selected
-  lanes, open items, score descending; 50 rows).
+  lanes, open items, score descending; ROWS rows).
 
 Each is warmed up, then timed --runs times; median and p95 in ms are printed.
 
-    uv run python benchmarks/bench_queue_server.py [--runs 50] [--data DIR]
+    uv run python benchmarks/bench_queue_server.py [--runs 50] [--rows 50] [--data DIR]
 
 Timing figures: only from a quiet run.
 """
@@ -53,6 +54,7 @@ def timed(fn: Callable[[], Any], runs: int) -> tuple[float, float]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=50)
+    ap.add_argument("--rows", type=int, default=50, choices=[25, 50, 100], help="page size")
     ap.add_argument("--data", type=Path, help="keep the built data here (reused when built)")
     args = ap.parse_args()
     work = args.data or Path(tempfile.mkdtemp(prefix="bench-queue-"))
@@ -79,22 +81,24 @@ def main() -> None:
         )
         if signed.status_code != 303:
             raise SystemExit(f"sign-in failed: {signed.status_code}")
-        first = client.get("/queue")
+        path = f"/queue?per_page={args.rows}"
+        first = client.get(path)
         if first.status_code != 200:
-            raise SystemExit(f"/queue answered {first.status_code}")
+            raise SystemExit(f"{path} answered {first.status_code}")
         plan = load_capacity()
         flt = QueueFilter()
-        total, items, _ = queue(
-            engine=engine, office=OFFICE, flt=flt, limit=50, offset=0, plan=plan
-        )
+        rows = args.rows
+
+        def domain_call() -> Any:
+            return queue(engine=engine, office=OFFICE, flt=flt, limit=rows, offset=0, plan=plan)
+
+        total, items, _ = domain_call()
         print(f"office {OFFICE}: {total} queue items, page of {len(items)}; runs {args.runs}")
-        with machine_report(mode=f"queue server time, SQLite, in-process, {args.runs} runs"):
-            route = timed(lambda: client.get("/queue"), args.runs)
-            domain = timed(
-                lambda: queue(engine=engine, office=OFFICE, flt=flt, limit=50, offset=0, plan=plan),
-                args.runs,
-            )
-        print(f"route  GET /queue            median {route[0]:6.1f} ms  p95 {route[1]:6.1f} ms")
+        mode = f"queue server time, SQLite, in-process, {rows} rows, {args.runs} runs"
+        with machine_report(mode=mode):
+            route = timed(lambda: client.get(path), args.runs)
+            domain = timed(domain_call, args.runs)
+        print(f"route  GET {path:<18} median {route[0]:6.1f} ms  p95 {route[1]:6.1f} ms")
         print(f"domain risk.queue.queue()    median {domain[0]:6.1f} ms  p95 {domain[1]:6.1f} ms")
     finally:
         if args.data is None:
