@@ -36,6 +36,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _translator(_language.get()).ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """A message whose English is shared by different meanings ("Rate": a tax rate, or
+    rating an answer), told apart by ``context`` in the catalogue."""
+    return str(_translator(_language.get()).pgettext(context, message))
+
+
 def tlabel(code: str | None) -> str:
     """A code's display word in the request's language (tax names, statuses, topics)."""
     return gettext(label(code))
@@ -63,7 +69,9 @@ def install(env: Environment) -> None:
     """Give a Jinja environment ``_``/``gettext``/``{% trans %}`` bound to the request."""
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
-    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext, ngettext, newstyle=True, pgettext=pgettext
+    )
     env.globals.update(
         current_language=current_language,
         languages=LANGUAGES,
