@@ -68,10 +68,12 @@ def test_declaration_and_rules_in_korean(client: TestClient, world: World) -> No
         client,
         declaration,
         ["수입신고 ", ">신고 내용<", ">가격 비교<", ">세액 계산<", ">결정<", ">검사 결과<",
-         ">검사 구분 변경<", ">적용된 규칙<", ">모델이 고려한 요인<"],
+         ">검사 구분 변경<", ">적용된 규칙<", ">모델이 고려한 요인<", "<dt>과세가격</dt>",
+         "<h3>원산지 및 운송 경로</h3>"],
         [">Declared<", ">Price benchmark<", ">Tax computation<", ">Decision<",
          ">Inspection result<", ">Lane override<", ">Rules fired<", ">What the model weighed<",
-         ">Outcome (required)<", ">Record result<", ">Override lane<", "<h1>Declaration "],
+         ">Outcome (required)<", ">Record result<", ">Override lane<", "<h1>Declaration ",
+         "<dt>Item price (customs value)</dt>", "<h3>Origin and route</h3>"],
     )  # fmt: skip
     _check(
         client,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import yaml
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir, extract_from_file
 from babel.messages.mofile import write_mo
@@ -23,6 +24,9 @@ PACKAGE_DIR = LOCALE_DIR.parent.parent
 SOURCE_DIRS = ("portal", "i18n", "web")
 # Single modules of other packages whose N_()-marked texts a face shows translated.
 SOURCE_FILES = ("tariff/texts.py",)
+# Data files whose display words a face translates: the section titles and field labels of
+# an officer's reading of a declaration (the page shows them with _(title), _(label)).
+DATA_LABELS = ("data/declarations/reading.yaml",)
 METHOD_MAP = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
 OPTIONS_MAP = {"**/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 
@@ -49,7 +53,18 @@ def extract(package_dir: Path = PACKAGE_DIR) -> Catalog:
             continue
         for lineno, message, comments, context in extract_from_file("python", str(path)):
             template.add(message, None, [(rel, lineno)], auto_comments=comments, context=context)
+    for rel in DATA_LABELS:
+        path = package_dir / rel
+        if path.is_file():
+            for message in _data_labels(path):
+                template.add(message, None, [(rel, 0)])
     return template
+
+
+def _data_labels(path: Path) -> list[str]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    titles = [s["title"] for s in data.get("sections", [])]
+    return titles + [f["label"] for f in data.get("fields", {}).values()]
 
 
 def po_path(language: str) -> Path:

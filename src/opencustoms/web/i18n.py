@@ -43,8 +43,10 @@ def pgettext(context: str, message: str) -> str:
 
 
 def tlabel(code: str | None) -> str:
-    """A code's display word in the request's language (tax names, statuses, topics)."""
-    return gettext(label(code))
+    """A code's display word in the request's language (tax names, statuses, topics);
+    "" for no code (gettext("") would answer the catalogue's header)."""
+    word = label(code)
+    return gettext(word) if word else ""
 
 
 def ttext(texts: list[Any], fallback: str = "") -> str:
