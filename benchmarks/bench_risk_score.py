@@ -8,7 +8,10 @@ scoring's own, not the input generation's); prints the machine, the explain mode
 times, rows/s and peak memory, per thread setting.
 
     uv run python benchmarks/bench_risk_score.py [--rows 1000000] [--threads 1 2]
-        [--explain auto|selected|all|none] [--train]
+        [--explain auto|selected|all|none] [--input parquet|jsonl] [--train]
+
+``--input jsonl`` writes the same rows as JSON Lines (canonical field names, numbers as
+JSON numbers), read in chunks (``declarations.jsonl``) instead of Parquet record batches.
 
 Documented cases (benchmarks/RESULTS-risk.md): ``--rows 1000000 --explain auto`` (what
 ``risk score`` does by default: a batch that large explains its non-green rows),
@@ -53,11 +56,19 @@ def synthetic(source: pd.DataFrame, rows: int, seed: int = 0) -> pd.DataFrame:
 
 
 def peak_mb() -> float:
+    """This process's peak RSS. Linux keeps ru_maxrss across the exec of a spawned child,
+    so a child's would start at the parent's RSS when it was spawned (the JSON Lines input
+    leaves the parent at several GB); VmHWM is the peak of the process's own memory."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def bench_score(
-    model_dir: Path, parquet: Path, out: Path, threads: int, explain: str
+    model_dir: Path, source: Path, out: Path, threads: int, explain: str
 ) -> dict[str, float]:
     """One scoring run exactly as ``risk score`` runs it (``stream.score_file``: record
     batches, two passes), timed by pass."""
@@ -65,7 +76,7 @@ def bench_score(
     model = load(model_dir, n_threads=threads)
     phases: dict[str, float] = {"load": time.perf_counter() - t}
     summary = score_file(
-        parquet, profile="canonical", out=out, model=model, explain_mode=explain, timings=phases
+        source, profile="canonical", out=out, model=model, explain_mode=explain, timings=phases
     )
     phases["total"] = time.perf_counter() - t_all
     phases["rows_per_s"] = summary["rows"] / phases["total"]
@@ -97,26 +108,38 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--explain", default="auto", choices=["auto", "selected", "all", "none"])
+    parser.add_argument("--input", default="parquet", choices=["parquet", "jsonl"])
     parser.add_argument("--train", action="store_true", help="also time training on --rows")
     args = parser.parse_args()
     kcs = BUNDLED_DATA_DIR / "kcs"
     past = load_frame(kcs / "df_syn_train_eng.csv")
     q1 = load_frame(kcs / "df_syn_valid_eng.csv")
-    results: dict[str, object] = {"rows": args.rows, "explain": args.explain}
+    results: dict[str, object] = {"rows": args.rows, "explain": args.explain, "input": args.input}
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         model_dir = work / "model"
         t = time.perf_counter()
         train(past, n_threads=1).save(model_dir, compile_native=True)
         print(f"trained and compiled the model in {time.perf_counter() - t:.1f}s")
-        parquet = work / "in.parquet"
-        synthetic(q1.drop(columns=["fraud", "critical_fraud"]), args.rows).to_parquet(parquet)
-        print(f"input: {args.rows:,} rows, {parquet.stat().st_size / 1e6:.0f} MB Parquet")
+        rows = synthetic(q1.drop(columns=["fraud", "critical_fraud"]), args.rows)
+        source = work / f"in.{args.input}"
+        if args.input == "jsonl":
+            rows["declaration_date"] = rows["declaration_date"].dt.strftime("%Y-%m-%d")
+            rows.to_json(
+                source, orient="records", lines=True, double_precision=15, date_format="iso"
+            )
+        else:
+            rows.to_parquet(source)
+        del rows
+        print(f"input: {args.rows:,} rows, {source.stat().st_size / 1e6:.0f} MB {args.input}")
         for threads in args.threads:
-            mode = f"risk score, {args.rows:,} rows, --explain {args.explain}, {threads} thread(s)"
+            mode = (
+                f"risk score, {args.rows:,} rows from {args.input}, --explain {args.explain}, "
+                f"{threads} thread(s)"
+            )
             with machine_report(mode=mode) as facts:
                 ph = in_fresh_process(
-                    model_dir, parquet, work / f"out{threads}.parquet", threads, args.explain
+                    model_dir, source, work / f"out{threads}.parquet", threads, args.explain
                 )
             timed = ("load", "first_pass", "lanes", "second_pass", "total")
             print(

@@ -3,6 +3,7 @@ whole file at once writes: same rows, order, columns, lanes and reason texts."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from opencustoms.declarations import jsonl
 from opencustoms.errors import InvalidInput
 from opencustoms.risk import service
 from opencustoms.risk.artefact import RiskModel
@@ -65,9 +67,17 @@ def write(raw: pd.DataFrame, tmp_path: Path, fmt: str) -> Path:
     src = tmp_path / f"in.{fmt}"
     if fmt == "csv":
         raw.to_csv(src, index=False)
+    elif fmt == "jsonl":
+        raw.to_json(src, orient="records", lines=True)
     else:
         raw.to_parquet(src)
     return src
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """JSON Lines cut into chunks of ~100 lines, whose ends fall inside batches."""
+    monkeypatch.setattr(jsonl, "CHUNK_BYTES", 64 << 10)
 
 
 @pytest.mark.parametrize(
@@ -78,8 +88,11 @@ def write(raw: pd.DataFrame, tmp_path: Path, fmt: str) -> Path:
         ("parquet", "selected", 0),  # every batch through the spill file
         ("csv", "all", 600_000),  # the first batches held, the rest spilled
         ("parquet", "none", HELD_BYTES),
+        ("jsonl", "auto", HELD_BYTES),  # row count unknown, read in chunks
+        ("jsonl", "selected", 600_000),
     ],
 )
+@pytest.mark.usefixtures("small_chunks")
 def test_streamed_output_is_the_whole_file_output(
     model: RiskModel, raw_rows: pd.DataFrame, tmp_path: Path, fmt: str, mode: str, held: int
 ) -> None:
@@ -106,10 +119,12 @@ def test_streamed_output_is_the_whole_file_output(
     assert sorted(p.name for p in out.parent.iterdir()) == ["scored.parquet"]  # no temp left
 
 
+@pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
+@pytest.mark.usefixtures("small_chunks")
 def test_batch_size_does_not_change_the_output(
-    model: RiskModel, raw_rows: pd.DataFrame, tmp_path: Path
+    model: RiskModel, raw_rows: pd.DataFrame, tmp_path: Path, fmt: str
 ) -> None:
-    src = write(raw_rows.head(900), tmp_path, "parquet")
+    src = write(raw_rows.head(900), tmp_path, fmt)
     tables = []
     for rows in (1, 250, 10_000):
         out = tmp_path / f"out{rows}.parquet"
@@ -135,6 +150,48 @@ def test_a_file_broken_half_way_leaves_no_output(
     assert str(err.value).startswith(f"{src}: not a readable csv file")
     assert out.read_bytes() == b"the previous result"  # untouched, and no temp file left
     assert [p.name for p in out.parent.iterdir()] == ["scored.parquet"]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_json_lines_with_numbers_score_as_their_csv(
+    model: RiskModel, raw_rows: pd.DataFrame, tmp_path: Path
+) -> None:
+    """A JSON Lines writer gives numbers as numbers (IDs, codes, rates): they are read as
+    the text a CSV has, whatever chunk or batch they are in."""
+    typed = pd.read_csv(BUNDLED_DATA_DIR / "kcs" / "df_syn_valid_eng.csv").head(1200)
+    assert typed["Office ID"].dtype.kind == "i" and typed["Tax Rate"].dtype.kind == "f"
+    src = {"csv": write(typed, tmp_path, "csv"), "jsonl": tmp_path / "in.jsonl"}
+    # json.dumps, not DataFrame.to_json: that rounds floats to 10 digits, the CSV does not
+    records = typed.astype(object).where(typed.notna(), None).to_dict("records")
+    src["jsonl"].write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = {}
+    for fmt in ("csv", "jsonl"):
+        out[fmt] = tmp_path / f"{fmt}.parquet"
+        score_file(src[fmt], profile="kcs", out=out[fmt], model=model, batch_rows=BATCH)
+    assert pq.read_table(out["jsonl"]).to_pylist() == pq.read_table(out["csv"]).to_pylist()
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_json_lines_file_with_a_bad_line_names_it(
+    model: RiskModel, raw_rows: pd.DataFrame, tmp_path: Path
+) -> None:
+    src = write(raw_rows.head(2000), tmp_path, "jsonl")
+    lines = src.read_text().splitlines()
+    lines[1500] = lines[1500].replace('"Office ID":', '"Office ID" ', 1)  # past a chunk
+    lines[1700] = lines[1700].replace('"Net Mass":"', '"Net Mass":7,"x":"', 1)
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "out" / "scored.parquet"
+    with pytest.raises(InvalidInput) as err:
+        score_file(src, profile="kcs", out=out, model=model, batch_rows=BATCH)
+    assert str(err.value) == (
+        f"{src}: not a readable jsonl file (line 1501: not valid JSON (Expecting ':' delimiter))"
+    )
+    lines[1500] = lines[1499]
+    src.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InvalidInput) as err:
+        score_file(src, profile="kcs", out=out, model=model, batch_rows=BATCH)
+    assert str(err.value).endswith("(line 1701: field 'Net Mass' changed from string to number)")
+    assert not out.parent.exists() or not list(out.parent.iterdir())
 
 
 def test_bad_arguments_name_the_field(model: RiskModel, tmp_path: Path) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.json as pajson
 import pyarrow.parquet as pq
 
+from opencustoms.declarations.jsonl import json_tables
 from opencustoms.declarations.profiles import Profile, get_profile
 from opencustoms.declarations.schema import FIELD_NAMES, REQUIRED_FIELDS, python_type
 from opencustoms.declarations.types import check_hs_code
@@ -59,7 +59,8 @@ def csv_as_text(path: Path) -> pacsv.ConvertOptions:
 
 
 def read_raw(path: Path) -> pa.Table:
-    """Read a file with every column as text (CSV/JSONL) so nothing is coerced silently."""
+    """Read a file with every column as text (CSV/JSONL) so nothing is coerced silently;
+    JSON Lines as ``iter_raw`` streams it (``jsonl.json_tables``), so both give one frame."""
     path = Path(path)
     if not path.is_file():
         raise UnusableFileError(f"{path}: no such file")
@@ -68,7 +69,8 @@ def read_raw(path: Path) -> pa.Table:
         if fmt == "parquet":
             return pq.read_table(path)
         if fmt == "jsonl":
-            return pajson.read_json(path)
+            tables = list(json_tables(path))
+            return pa.concat_tables(tables) if tables else pa.table({})
         return pacsv.read_csv(path, convert_options=csv_as_text(path))
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
         raise UnusableFileError(f"{path}: not a readable {fmt} file ({exc})") from exc
@@ -76,8 +78,8 @@ def read_raw(path: Path) -> pa.Table:
 
 def iter_raw(path: Path, *, batch_rows: int) -> Iterator[pa.Table]:
     """``read_raw`` in tables of ``batch_rows`` rows (the last may be shorter; an empty
-    file gives one empty table), so a large file is never in memory whole. Parquet and
-    CSV stream; JSON Lines is read whole first (its types are inferred over the file).
+    file gives one empty table), so a large file is never in memory whole: Parquet and CSV
+    by Arrow's readers, JSON Lines by chunks of ``jsonl.CHUNK_BYTES`` (``json_tables``).
     The boundaries depend only on ``batch_rows``, so two passes see the same tables."""
     path = Path(path)
     if not path.is_file():
@@ -92,8 +94,10 @@ def iter_raw(path: Path, *, batch_rows: int) -> Iterator[pa.Table]:
             reader = pacsv.open_csv(path, convert_options=csv_as_text(path))
             schema, batches = reader.schema, iter(reader)
         else:
-            whole = read_raw(path)
-            schema, batches = whole.schema, iter(whole.to_batches())
+            tables = json_tables(path)
+            head = next(tables, pa.table({}))
+            schema = head.schema
+            batches = _json_batches(head, tables)
         pending: list[pa.RecordBatch] = []
         held = 0
         first = True
@@ -109,6 +113,12 @@ def iter_raw(path: Path, *, batch_rows: int) -> Iterator[pa.Table]:
             yield pa.Table.from_batches(pending, schema=schema)
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError) as exc:
         raise UnusableFileError(f"{path}: not a readable {fmt} file ({exc})") from exc
+
+
+def _json_batches(head: pa.Table, rest: Iterator[pa.Table]) -> Iterator[pa.RecordBatch]:
+    yield from head.to_batches()
+    for table in rest:
+        yield from table.to_batches()
 
 
 def check_columns(columns: list[str], profile: Profile, *, source: str = "input") -> None:
