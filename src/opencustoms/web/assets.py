@@ -20,7 +20,6 @@ text responses, and pages revalidated on every visit (issue 19, item 8).
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import threading
 import zlib
@@ -31,6 +30,8 @@ from markupsafe import Markup
 from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
+
+from opencustoms.files import sha256_file
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -69,7 +70,7 @@ class Assets:
         stamp = self._stamp(path)
         cached = self._hashes.get(name)
         if cached is None or cached[0] != stamp:
-            digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+            digest = sha256_file(path)[:12]
             with self._lock:
                 self._hashes[name] = cached = (stamp, digest)
         return cached[1]
