@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +22,15 @@ def postgres_url() -> str | None:
     if not url and os.environ.get("CI"):
         raise RuntimeError("CI needs OPENCUSTOMS_TEST_POSTGRES_URL (run `make test`)")
     return url
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Outside a test's own var/ (a module-scoped live server answering between tests, a
+    fixture set up before the per-test one below) settings fall back to this process's
+    scratch directory, never the checkout's var/ - an audit checkpoint written there once
+    made the audit doctest read a chain it did not write."""
+    if "OPENCUSTOMS_VAR_DIR" not in os.environ:
+        os.environ["OPENCUSTOMS_VAR_DIR"] = tempfile.mkdtemp(prefix="opencustoms-test-var-")
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,9 @@ truncating the newest entries (the head row disagrees) breaks the chain at a nam
 >>> Base.metadata.create_all(engine, tables=[AuditRow.__table__, AuditHeadRow.__table__])
 >>> _ = append(engine=engine, actor="amy", role="admin", action="login",
 ...            object_type="user", object_id="amy")
->>> verify(engine=engine).ok
+>>> import pathlib, tempfile
+>>> fresh = pathlib.Path(tempfile.mkdtemp()) / "checkpoints.jsonl"  # no checkpoint yet
+>>> verify(engine=engine, checkpoint_file=fresh).ok
 True
 """
 
@@ -186,11 +188,14 @@ def login(*, engine: Engine, user: User, via: str) -> AuditEntry:
     )
 
 
-def verify(*, engine: Engine, batch: int = 5000) -> VerifyResult:
+def verify(
+    *, engine: Engine, batch: int = 5000, checkpoint_file: Path | None = None
+) -> VerifyResult:
     """Walk the chain from the start; report every entry that was edited or deleted, and
-    compare it with the latest checkpoint kept outside the database."""
+    compare it with the latest checkpoint kept outside the database (``checkpoint_file``,
+    by default the installation's ``audit_checkpoint_file``)."""
     key = get_settings().audit_key
-    cp = latest_checkpoint(path=_checkpoint_file())
+    cp = latest_checkpoint(path=checkpoint_file or _checkpoint_file())
     problems: list[str] = []
     if cp is not None and not checkpoint_valid(cp, key=key):
         problems.append("the latest checkpoint's MAC does not verify (checkpoint file edited?)")
