@@ -8,16 +8,18 @@ Use::
 
 It prints one line when entering (cores, CPU model, memory, Python, load average) and one
 when leaving (load average after, wall seconds); ``snapshot()`` gives the same facts as a
-dict for benchmarks that print JSON.
+dict for benchmarks that print JSON; ``peak_rss_mib()`` the process's own peak memory.
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import resource
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 
@@ -74,3 +76,15 @@ def machine_report(*, mode: str) -> Iterator[dict[str, Any]]:
             f"wall {facts['seconds']} s; mode: {mode}",
             flush=True,
         )
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS in MiB. VmHWM, not ru_maxrss: Linux carries ru_maxrss over
+    from the parent across fork+exec, so a spawned child would report the memory its
+    parent had (a benchmark's input generator) instead of its own."""
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -22,7 +22,7 @@ import time
 import uuid
 from pathlib import Path
 
-from _machine import machine_report
+from _machine import machine_report, peak_rss_mib
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS-declarations.md"
@@ -107,15 +107,6 @@ def drop_schema(url: str) -> None:
         base.replace("postgresql+psycopg://", "postgresql://"), autocommit=True
     ) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def peak_rss_mib() -> float:
-    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over from
-    the parent across fork+exec, so a child would report the generator's memory."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def child(url: str, path: str, batch_size: int | None) -> None:

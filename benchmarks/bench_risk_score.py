@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-import resource
 import tempfile
 import time
 from pathlib import Path
@@ -34,7 +33,7 @@ import pandas as pd
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from _machine import machine_report
+from _machine import machine_report, peak_rss_mib
 from opencustoms.declarations.io import load_frame
 from opencustoms.risk.artefact import load
 from opencustoms.risk.stream import score_file
@@ -55,18 +54,6 @@ def synthetic(source: pd.DataFrame, rows: int, seed: int = 0) -> pd.DataFrame:
     return out
 
 
-def peak_mb() -> float:
-    """This process's peak RSS. Linux keeps ru_maxrss across the exec of a spawned child,
-    so a child's would start at the parent's RSS when it was spawned (the JSON Lines input
-    leaves the parent at several GB); VmHWM is the peak of the process's own memory."""
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def bench_score(
     model_dir: Path, source: Path, out: Path, threads: int, explain: str
 ) -> dict[str, float]:
@@ -80,7 +67,7 @@ def bench_score(
     )
     phases["total"] = time.perf_counter() - t_all
     phases["rows_per_s"] = summary["rows"] / phases["total"]
-    phases["peak_rss_mb"] = peak_mb()  # before the count below reads the output again
+    phases["peak_rss_mb"] = peak_rss_mib()  # before the count below reads the output again
     explained = 0
     for batch in pq.ParquetFile(out).iter_batches(columns=["reasons_json"]):
         explained += pc.sum(pc.match_substring(batch.column(0), '"kind": "model"')).as_py() or 0
@@ -159,11 +146,11 @@ def main() -> None:
                 auc = model.metadata["metrics"]["train_in_sample_fraud"]["auc"]
                 print(
                     f"train on {len(big):,} rows, {threads} thread(s): {secs:.1f}s "
-                    f"({len(big) / secs:,.0f} rows/s); peak RSS {peak_mb():.0f} MB; "
+                    f"({len(big) / secs:,.0f} rows/s); peak RSS {peak_rss_mib():.0f} MB; "
                     f"in-sample AUC {auc:.3f}"
                 )
                 results[f"train_threads_{threads}_s"] = secs
-    results["peak_rss_mb_bench_process"] = peak_mb()
+    results["peak_rss_mb_bench_process"] = peak_rss_mib()
     print(json.dumps(results, default=str))
 
 
