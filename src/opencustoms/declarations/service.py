@@ -111,9 +111,8 @@ def _run_ingest(
     if progress is not None:
         progress(done, source.num_rows)
     secondary = sorted(declarations.indexes, key=lambda index: str(index.name))
-    restore_indexes(
-        engine, secondary, lock=_INGEST_LOCK
-    )  # left missing by a bulk load that was killed
+    # Indexes left missing by a bulk load that was killed.
+    restore_indexes(engine, secondary, lock=_INGEST_LOCK)
     remaining = source.num_rows - done
     bulk = remaining >= settings.ingest_bulk_rows and _at_least_stored(engine, remaining)
     try:

@@ -24,12 +24,11 @@ from typing import Any
 from sqlalchemy import Engine, Text, cast, select
 
 from opencustoms.errors import InvalidInput
-from opencustoms.risk.assessments import is_current
+from opencustoms.risk.assessments import IS_CURRENT
 from opencustoms.risk.lanes import CapacityPlan, DayCutoff, forced_lane
 from opencustoms.risk.models import risk_assessments as ra
 
 SLOT_LANES = ("red", "yellow")  # the lanes filled by score (blue goes by revenue at risk)
-_CURRENT = is_current(ra)  # built once: an alias per call costs more than its probes
 
 
 def _day(value: Any) -> dt.date:
@@ -91,7 +90,7 @@ def day_cutoffs(
             ra.c.declaration_date.in_(wanted),
             ra.c.office_id.in_(members),
             ra.c.lane.in_(SLOT_LANES),
-            _CURRENT,
+            IS_CURRENT,
         )
         .order_by(ra.c.score)
     )

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine, bindparam, func, select
 
 from opencustoms.declarations.models import declarations as d
-from opencustoms.risk.assessments import is_current
+from opencustoms.risk.assessments import IS_CURRENT
 from opencustoms.risk.cutoffs import day_cutoffs
 from opencustoms.risk.explain import reasons_text
 from opencustoms.risk.lanes import (
@@ -157,7 +157,6 @@ _inspected = select(_ins.c.item_no).where(_of_ins).exists()
 _assigned_to = _newest_value(rs, "officer")  # NULL officer: unassigned again
 _of_declaration = (d.c.declaration_id == ra.c.declaration_id) & (d.c.item_no == ra.c.item_no)
 _stored = select(d.c.item_no).where(_of_declaration).exists()
-_current = is_current(ra)
 
 
 def _matching(office: str, flt: QueueFilter) -> Any:
@@ -190,7 +189,7 @@ def _matching(office: str, flt: QueueFilter) -> Any:
         q = q.where(_inspected)
     if flt.assigned_to is not None:
         q = q.where(_assigned_to == flt.assigned_to)
-    q = q.where(_current)
+    q = q.where(IS_CURRENT)
     if flt.importer_id or flt.hs_prefix or flt.sort == "price":
         q = q.join(d, _of_declaration)
         if flt.importer_id:
@@ -300,7 +299,7 @@ def dashboard_frame(*, engine: Engine, office: str | None) -> pd.DataFrame:
     """One row per current assessment: office, declaration date, current lane and the
     latest inspection (``recorded_at`` is when the result was recorded, NaT if none)."""
     q, lane, ins = _rows_select()
-    q = q.where(is_current(ra))
+    q = q.where(IS_CURRENT)
     if office is not None:
         q = q.where(ra.c.office_id == office)
     q = q.with_only_columns(
