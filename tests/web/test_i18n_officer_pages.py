@@ -1,7 +1,7 @@
 """The officer pages in Korean: a user who picks 한국어 (``?lang=ko``, then the cookie it
 sets) gets every officer page with Korean headings and none of the page's English ones.
-Records come from the authorisation matrix's fixtures; each detail page is the first link
-of its list page, as an officer would reach it."""
+Records come from the authorisation matrix's fixtures; each detail page but the seeded
+parcel's is the first link of its list page, as an officer would reach it."""
 
 from __future__ import annotations
 
@@ -119,7 +119,9 @@ def test_cases_in_korean(client: TestClient, world: World, ctx: Ctx) -> None:
 
 
 def test_parcels_and_screening_in_korean(client: TestClient, world: World, ctx: Ctx) -> None:
-    _pid(ctx)
+    # The seeded parcel itself, not the list's first link: which parcels the office's list
+    # shows depends on what other tests of the shared world recorded before this one.
+    parcel = f"/parcels/{_pid(ctx)}"
     fresh_match(ctx)
     _sign_in(client, "officer")
     _check(
@@ -129,7 +131,6 @@ def test_parcels_and_screening_in_korean(client: TestClient, world: World, ctx: 
         ["Parcels · office", "Manifest (CSV or Parquet)", ">Upload and screen<",
          ">Duty + VAT (KRW)<", ">Typologies<"],
     )  # fmt: skip
-    parcel = _first_link(client, "/parcels", r'href="/parcels/(?!pccc/)[^"?]+"')
     html = _check(
         client,
         parcel,
